@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`. `make help` lists the rest.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: help run test lint fmt install migrate demo translations clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed ## create .venv and install the dependencies
+
+translations: install ## compile the translation catalogues
+	$(BIN)/pybabel compile -q -d views/translations
+
+migrate: install ## apply the database migrations (DATABASE_URL, default instance/pledges.db)
+	$(BIN)/alembic upgrade head
+
+demo: migrate ## load the Marseille demonstration data if the database is empty
+	$(BIN)/flask demo load --if-empty
+
+run: translations demo ## serve the site on http://127.0.0.1:$(PORT)
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: translations ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install ## ruff fix and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## remove the virtualenv and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,108 @@
+"""The application factory: configuration, extensions, blueprints, commands, headers.
+
+No module creates an app at import time (Flask's `--app app` finds create_app).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from views import register_blueprints
+from views.cli import register_commands
+from views.common import init_db
+from views.extensions import init_extensions
+from views.security import install_security_headers
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder="views/templates", instance_relative_config=True)
+    _load_config(app, overrides)
+    init_db(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    install_security_headers(app)
+    _validate_config(app)
+    return app
+
+
+# Each setting read from the environment, with its default. README's
+# configuration table is checked against this list (tests/test_docs.py).
+ENV_SETTINGS: dict[str, Any] = {
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/pledges.db
+    "SECRET_KEY": None,  # default in debug/testing: generated into instance/secret_key
+    "SITE_URL": "http://127.0.0.1:5000",
+    "EMBED_ALLOWED_ORIGINS": "*",
+    "FEEDS_ALLOW_PRIVATE": False,
+    "FEEDS_MAX_BYTES": 5 * 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SESSION_COOKIE_SECURE": False,
+    "PUBLIC_EDITOR_NAMES": True,
+}
+
+
+def _env_value(name: str, default: Any) -> Any:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Defaults, then environment variables, then overrides (tests)."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path) / "views" / "translations"),
+        LANGUAGES=("fr", "en"),
+        # Session cookies exist only for logged-in people (issue 4); anonymous
+        # visitors never get one.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        PAGE_SIZE=20,
+        PAGE_CACHE_SIZE=2000,
+        PROJECT_URL="https://example.org/pledge-tracker",
+    )
+    for name, default in ENV_SETTINGS.items():
+        app.config[name] = _env_value(name, default)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'pledges.db'}"
+    if not app.config["SECRET_KEY"] and (app.debug or app.testing or _is_dev_server()):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _is_dev_server() -> bool:
+    # `flask run` and the flask CLI set FLASK_RUN_FROM_CLI; gunicorn does not.
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A per-install key for development, generated once (never a shared default)."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _validate_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment for production "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
+    if app.config["FEEDS_ALLOW_PRIVATE"] and not (app.debug or app.testing or _is_dev_server()):
+        raise RuntimeError("FEEDS_ALLOW_PRIVATE is for development and tests only.")

@@ -1,0 +1,43 @@
+"""Evidence: a dated, sourced document about a pledge."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Column, Field, Relationship, SQLModel
+
+from models.db import UTCDateTime, enum_column, utc_now
+from models.enums import EvidenceKind, EvidenceState, Origin, Stance
+
+if TYPE_CHECKING:
+    from models.pledges import Pledge
+
+
+class Evidence(SQLModel, table=True):
+    # A URL is cited once per pledge: the database refuses the duplicate too.
+    __table_args__ = (UniqueConstraint("pledge_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pledge_id: int = Field(foreign_key="pledge.id", index=True)
+    url: str = Field(max_length=2000)  # tracking parameters stripped (pledges.evidence.clean_url)
+    outlet: str = Field(max_length=300)
+    published_on: date  # required: evidence is dated
+    kind: EvidenceKind = Field(
+        default=EvidenceKind.PRESS_ARTICLE, sa_column=enum_column(EvidenceKind)
+    )
+    title: str = Field(default="", max_length=500)
+    quote: str = Field(default="")
+    note: str = Field(default="")  # Markdown, untrusted
+    stance: Stance = Field(sa_column=enum_column(Stance))
+    state: EvidenceState = Field(
+        default=EvidenceState.SUBMITTED, sa_column=enum_column(EvidenceState, index=True)
+    )
+    origin: Origin = Field(default=Origin.MANUAL, sa_column=enum_column(Origin))
+    feed_item_id: int | None = Field(default=None, foreign_key="feeditem.id")
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    rejection_reason: str = Field(default="")
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+    pledge: "Pledge" = Relationship(back_populates="evidence")

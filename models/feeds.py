@@ -1,0 +1,63 @@
+"""News feeds, the items read from them and the suggestions matched to pledges."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from models.db import UTCDateTime, enum_column, utc_now
+from models.enums import FeedStatus, SuggestionState
+
+
+class Feed(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True)
+    name: str = Field(default="", max_length=200)
+    interval_minutes: int = Field(default=60)
+    active: bool = Field(default=True)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=200)
+    last_fetched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    last_status: FeedStatus | None = Field(
+        default=None, sa_column=enum_column(FeedStatus, nullable=True)
+    )
+    last_error: str = Field(default="")
+    error_count: int = Field(default=0)
+    next_fetch_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # A poller claims a due feed by writing its name and a lease; a lease that
+    # expires (the poller died) makes the feed claimable again.
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    fetch_count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class FeedItem(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("feed_id", "dedup_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    dedup_key: str = Field(max_length=300)
+    guid: str | None = Field(default=None, max_length=2000)
+    link: str = Field(default="", max_length=2000)
+    title: str = Field(default="", max_length=1000)
+    summary_html: str = Field(default="")  # sanitised with nh3 before storing
+    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    published_raw: str = Field(default="", max_length=200)
+    date_flag: str = Field(default="", max_length=40)  # e.g. "future_clamped", "undated"
+    first_seen_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Suggestion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("feed_item_id", "pledge_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_item_id: int = Field(foreign_key="feeditem.id", index=True)
+    pledge_id: int = Field(foreign_key="pledge.id", index=True)
+    matched_terms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: SuggestionState = Field(
+        default=SuggestionState.NEW, sa_column=enum_column(SuggestionState, index=True)
+    )
+    reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))

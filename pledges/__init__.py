@@ -1,0 +1,7 @@
+"""Domain logic of the tracker: status rules, evidence, feeds, matching, import, read models.
+
+The rule of this package: no Flask. Every function takes the SQLModel
+`session` first and receives `actor` and `now` as parameters, so it can be
+tested with a bare Session and reused by the web views and the CLI alike.
+Write functions flush and never commit: the caller owns the transaction.
+"""

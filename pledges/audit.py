@@ -1,0 +1,57 @@
+"""The append-only audit log: every write function calls `log_change` in its own flush."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session
+
+from models import AuditEntry, User
+from models.db import utc_now
+
+Actor = User | str | None  # a user, or a label such as "cli", "import", "feeds"
+
+
+def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    """JSON-ready copy of the named attributes, for before/after records."""
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def log_change(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    pledge_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Append one audit entry (who, when, what, before/after) to the session."""
+    entry = AuditEntry(
+        at=now or utc_now(),
+        actor_id=actor.id if isinstance(actor, User) else None,
+        actor_label=actor.email if isinstance(actor, User) else (actor or "system"),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        pledge_id=pledge_id,
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,25 @@
+"""Accent- and case-folding, so that "video" finds "vidéo" on every database."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, turn ligatures and odd spaces into plain letters."""
+    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def search_text_for(title: str, body: str) -> str:
+    """The folded text stored on Pledge.search_text."""
+    return fold(f"{title}\n{body}")
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern for a folded query, with LIKE's wildcards escaped (escape char '\\')."""
+    folded = fold(query)
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

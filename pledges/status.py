@@ -1,0 +1,101 @@
+"""Status rules: a pledge's status is its last StatusChange, and verdicts cite evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from models import Evidence, Pledge, StatusChange, User
+from models.db import utc_now
+from models.enums import EvidenceState, PledgeStatus
+from pledges.audit import Actor, log_change
+from pledges.errors import ConflictError, DomainError, EvidenceRequired
+
+VERDICTS = frozenset({PledgeStatus.KEPT, PledgeStatus.BROKEN})
+
+
+def record_status_change(
+    session: Session,
+    pledge: Pledge,
+    *,
+    to: PledgeStatus,
+    effective_on: date,
+    rationale: str,
+    cites: Sequence[Evidence] = (),
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> StatusChange:
+    """Rule on a pledge. Kept or broken must cite at least one published evidence item of this pledge.
+
+    The pledge's current status then follows from its history (the change with
+    the latest effective date wins; ties go to the one recorded last).
+    `expected_version`, when given, refuses the change if someone saved first.
+    """
+    to = PledgeStatus(to)
+    if expected_version is not None and pledge.version != expected_version:
+        raise ConflictError("This pledge was changed by someone else in the meantime.")
+    foreign = [e for e in cites if e.pledge_id != pledge.id]
+    if foreign:
+        raise DomainError("Cited evidence must belong to the pledge being ruled on.")
+    published = [e for e in cites if e.state == EvidenceState.PUBLISHED]
+    if len(published) != len(cites):
+        raise EvidenceRequired("Only published evidence can be cited in a ruling.")
+    if to in VERDICTS and not published:
+        raise EvidenceRequired("A kept or broken verdict must cite at least one published evidence item.")
+    if effective_on > (now or utc_now()).date():
+        raise DomainError("A ruling cannot take effect in the future.")
+
+    change = StatusChange(
+        pledge_id=pledge.id,
+        from_status=pledge.status,
+        to_status=to,
+        effective_on=effective_on,
+        rationale=rationale.strip(),
+        author_id=actor.id if isinstance(actor, User) else None,
+        created_at=now or utc_now(),
+    )
+    change.cites = list(cites)
+    session.add(change)
+    session.flush()
+    before = {"status": pledge.status.value, "status_since": _iso(pledge.status_since)}
+    refresh_current_status(session, pledge, now=now)
+    log_change(
+        session,
+        actor=actor,
+        action="status.change",
+        object_type="pledge",
+        object_id=pledge.id,
+        pledge_id=pledge.id,
+        before=before,
+        after={
+            "status": pledge.status.value,
+            "status_since": _iso(pledge.status_since),
+            "status_change_id": change.id,
+            "cites": [e.id for e in cites],
+        },
+        now=now,
+    )
+    session.flush()
+    return change
+
+
+def refresh_current_status(session: Session, pledge: Pledge, *, now: datetime | None = None) -> None:
+    """Set pledge.status/status_since from its last StatusChange (pending when none)."""
+    last = session.exec(
+        select(StatusChange)
+        .where(StatusChange.pledge_id == pledge.id)
+        .order_by(StatusChange.effective_on.desc(), StatusChange.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+    pledge.status = last.to_status if last else PledgeStatus.PENDING
+    pledge.status_since = last.effective_on if last else None
+    pledge.version += 1
+    pledge.updated_at = now or utc_now()
+    session.add(pledge)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,11 @@
+"""Flask CLI commands: thin wrappers over pledges/ that own the transaction."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from views.cli import data
+
+    data.register(app)
