@@ -19,7 +19,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed ## create .venv and install the dependencies
 
 translations: install ## compile the translation catalogues
-	$(BIN)/pybabel compile -q -d views/translations
+	$(BIN)/pybabel compile --statistics -d views/translations
 
 migrate: install ## apply the database migrations (DATABASE_URL, default instance/pledges.db)
 	$(BIN)/alembic upgrade head

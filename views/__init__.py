@@ -7,8 +7,12 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """The audiences and their URL prefixes, in one place."""
-    from views import api, errors, public
+    from views import admin, api, auth, embed, errors, public, volunteer
 
     app.register_blueprint(public.bp, url_prefix="/")
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(volunteer.bp, url_prefix="/volunteer")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(embed.bp, url_prefix="/embed")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     errors.register(app)

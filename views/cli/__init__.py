@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from views.cli import data
+    from views.cli import data, feeds, users
 
     data.register(app)
+    feeds.register(app)
+    users.register(app)
