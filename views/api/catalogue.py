@@ -1,0 +1,3 @@
+"""API routes: catalogue."""
+
+from views.api import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""API routes: dump."""
+
+from views.api import bp  # noqa: F401

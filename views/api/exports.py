@@ -1,0 +1,3 @@
+"""API routes: exports."""
+
+from views.api import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""API routes: feeds."""
+
+from views.api import bp  # noqa: F401

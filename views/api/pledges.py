@@ -1,0 +1,3 @@
+"""API routes: pledges."""
+
+from views.api import bp  # noqa: F401
