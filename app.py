@@ -44,6 +44,7 @@ ENV_SETTINGS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "SESSION_COOKIE_SECURE": False,
     "PUBLIC_EDITOR_NAMES": True,
+    "PAGE_CACHE_SIZE": 2000,  # rendered anonymous pages kept per worker; 0 disables
 }
 
 
@@ -71,7 +72,6 @@ def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         PAGE_SIZE=20,
-        PAGE_CACHE_SIZE=2000,
         PROJECT_URL="https://example.org/pledge-tracker",
     )
     for name, default in ENV_SETTINGS.items():
