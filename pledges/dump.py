@@ -1,0 +1,131 @@
+"""The full dump of published data, in the import format: the open-data release and the backup.
+
+Importing `dump_published(session)` into an empty database reproduces every
+election, candidate, pledge, published evidence item and ruling (status
+history, its citations given as evidence URLs). Submitted and rejected
+evidence, accounts, feeds and the audit log are not public and stay out.
+
+The order is stable and independent of database ids (slugs, dates, URLs), so
+two databases holding the same data give the same dump, and the same dump
+twice gives the same bytes. Six queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models.enums import EvidenceState
+
+FORMAT = "pledge-tracker-import/1"
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def dump_published(session: Session) -> dict[str, Any]:
+    """Every election with its candidates, pledges, published evidence and rulings."""
+    elections = session.exec(select(Election).order_by(Election.date, Election.slug)).all()
+    candidates = session.exec(select(Candidate).order_by(Candidate.slug)).all()
+    pledges = session.exec(select(Pledge).order_by(Pledge.slug)).all()
+    evidence = session.exec(
+        select(Evidence)
+        .where(Evidence.state == EvidenceState.PUBLISHED)
+        .order_by(Evidence.published_on, Evidence.url)
+    ).all()
+    changes = session.exec(
+        select(StatusChange)
+        .options(selectinload(StatusChange.cites))  # type: ignore[arg-type]
+        .order_by(StatusChange.effective_on, col(StatusChange.id))
+    ).all()
+
+    evidence_by_pledge: dict[int | None, list[Evidence]] = {}
+    for item in evidence:
+        evidence_by_pledge.setdefault(item.pledge_id, []).append(item)
+    changes_by_pledge: dict[int | None, list[StatusChange]] = {}
+    for change in changes:
+        changes_by_pledge.setdefault(change.pledge_id, []).append(change)
+    pledges_by_candidate: dict[int | None, list[Pledge]] = {}
+    for pledge in pledges:
+        pledges_by_candidate.setdefault(pledge.candidate_id, []).append(pledge)
+    candidates_by_election: dict[int | None, list[Candidate]] = {}
+    for candidate in candidates:
+        candidates_by_election.setdefault(candidate.election_id, []).append(candidate)
+
+    def pledge_dict(pledge: Pledge) -> dict[str, Any]:
+        items = evidence_by_pledge.get(pledge.id, [])
+        return {
+            "slug": pledge.slug,
+            "title": pledge.title,
+            "body": pledge.body,
+            "theme": pledge.theme,
+            "made_on": _iso(pledge.made_on),
+            "source_url": pledge.source_url,
+            "quote": pledge.quote,
+            "deadline": _iso(pledge.deadline),
+            "keywords": {
+                "include": list(pledge.keywords_include),
+                "exclude": list(pledge.keywords_exclude),
+            },
+            "status": pledge.status.value,  # informative: it follows from the history
+            "status_since": _iso(pledge.status_since),
+            "evidence": [evidence_dict(item) for item in items],
+            "history": [history_dict(c) for c in changes_by_pledge.get(pledge.id, [])],
+        }
+
+    def candidate_dict(candidate: Candidate) -> dict[str, Any]:
+        return {
+            "slug": candidate.slug,
+            "name": candidate.name,
+            "list_name": candidate.list_name,
+            "elected": candidate.elected,
+            "office": candidate.office,
+            "pledges": [pledge_dict(p) for p in pledges_by_candidate.get(candidate.id, [])],
+        }
+
+    return {
+        "format": FORMAT,
+        "demo": any(e.is_demo for e in elections),
+        "elections": [
+            {
+                "slug": election.slug,
+                "name": election.name,
+                "territory": election.territory,
+                "date": election.date.isoformat(),
+                "is_demo": election.is_demo,
+                "candidates": [
+                    candidate_dict(c) for c in candidates_by_election.get(election.id, [])
+                ],
+            }
+            for election in elections
+        ],
+    }
+
+
+def evidence_dict(item: Evidence) -> dict[str, Any]:
+    return {
+        "url": item.url,
+        "outlet": item.outlet,
+        "published_on": item.published_on.isoformat(),
+        "kind": item.kind.value,
+        "title": item.title,
+        "quote": item.quote,
+        "note": item.note,
+        "stance": item.stance.value,
+    }
+
+
+def history_dict(change: StatusChange) -> dict[str, Any]:
+    # Only published evidence is in the dump, so only it can be cited there.
+    cites = sorted(e.url for e in change.cites if e.state == EvidenceState.PUBLISHED)
+    return {
+        "to": change.to_status.value,
+        "effective_on": change.effective_on.isoformat(),
+        "rationale": change.rationale,
+        "cites": cites,
+    }

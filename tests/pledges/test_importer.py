@@ -1,0 +1,374 @@
+"""The importer: validate all first, then create or update by slug; idempotent; all or nothing."""
+
+import copy
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models import (
+    AuditEntry,
+    Candidate,
+    Election,
+    Evidence,
+    Pledge,
+    StatusChange,
+    StatusChangeCitation,
+)
+from models.db import get_data_version
+from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
+from pledges.errors import InvalidImport
+from pledges.importer import import_csv, import_data
+from pledges.search import search_text_for
+from tests.factories import make_candidate, make_election, make_evidence, make_pledge
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "import"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ELECTION = {"slug": "e", "name": "n", "territory": "t", "date": "2020-01-01"}
+TABLES = [Election, Candidate, Pledge, Evidence, StatusChange, StatusChangeCitation, AuditEntry]
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    return {t.__name__: session.exec(select(func.count()).select_from(t)).one() for t in TABLES}
+
+
+def pledge_by_slug(session: Session, slug: str) -> Pledge:
+    return session.exec(select(Pledge).where(Pledge.slug == slug)).one()
+
+
+def problems_of(error: pytest.ExceptionInfo[InvalidImport]) -> set[tuple[str, str]]:
+    return {(p.record, p.field) for p in error.value.problems}
+
+
+def test_valid_file_creates_everything(session):
+    summary = import_data(session, load("valid.json"), now=NOW)
+    session.commit()
+
+    assert row_counts(session) == {
+        "Election": 1, "Candidate": 2, "Pledge": 3, "Evidence": 3, "StatusChange": 3,
+        "StatusChangeCitation": 2,
+        # one per created object (1 + 2 + 3 + 3) and one per ruling (3)
+        "AuditEntry": 12,
+    }  # fmt: skip
+    assert summary.counts["pledges"]["created"] == 3
+    assert summary.counts["status_changes"]["created"] == 3
+
+    election = session.exec(select(Election)).one()
+    assert (election.slug, election.date, election.is_demo) == (
+        "ville-fictive-2020", date(2020, 6, 28), False,
+    )  # fmt: skip
+    liste_a = session.exec(select(Candidate).where(Candidate.slug == "liste-a")).one()
+    assert liste_a.elected is True
+    assert liste_a.office == "Maire (fiction)"
+
+    cameras = pledge_by_slug(session, "moins-de-cameras")
+    assert cameras.candidate_id == liste_a.id
+    assert cameras.status == PledgeStatus.BROKEN
+    assert cameras.status_since == date(2021, 3, 2)
+    assert cameras.deadline == date(2022, 12, 31)
+    assert cameras.keywords_include == ["caméras", '"vidéo-surveillance"']
+    assert cameras.keywords_exclude == ["caméraman"]
+    assert cameras.search_text == search_text_for(cameras.title, cameras.body)
+    # Tracking parameters are stripped from every stored URL.
+    assert cameras.source_url == "https://liste-a.example/programme#cameras"
+
+    evidence = {e.url: e for e in session.exec(select(Evidence))}
+    first = evidence["https://journal.example/a1?id=7"]
+    assert first.state == EvidenceState.PUBLISHED
+    assert first.origin == Origin.IMPORT
+    assert first.kind == EvidenceKind.COUNCIL_DELIBERATION
+    assert first.stance == Stance.BROKEN
+    assert first.quote == ""  # null becomes empty
+    second = evidence["https://journal.example/a2"]
+    assert second.kind == EvidenceKind.PRESS_ARTICLE  # the default kind
+    assert second.note == ""
+
+    ruling = session.exec(select(StatusChange).where(StatusChange.pledge_id == cameras.id)).one()
+    assert [e.url for e in ruling.cites] == ["https://journal.example/a1?id=7"]
+
+    committee = pledge_by_slug(session, "comite-citoyen")
+    assert committee.status == PledgeStatus.PENDING
+    assert committee.status_since == date(2021, 9, 1)
+    assert [c.to_status for c in committee.status_changes] == [
+        PledgeStatus.KEPT, PledgeStatus.PENDING,
+    ]  # fmt: skip
+    assert pledge_by_slug(session, "ecoles").status_since is None
+
+    labels = set(session.exec(select(AuditEntry.actor_label)).all())
+    assert labels == {"import"}
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert actions.count("pledge.create") == 3
+    assert actions.count("status.change") == 3
+
+
+def test_importing_the_same_file_twice_changes_nothing(session):
+    data = load("valid.json")
+    import_data(session, data, now=NOW)
+    session.commit()
+    before = row_counts(session)
+    version = get_data_version(session)
+    pledge_versions = {p.slug: p.version for p in session.exec(select(Pledge))}
+
+    summary = import_data(session, copy.deepcopy(data), now=NOW)
+    session.commit()
+
+    assert not summary.changed
+    assert summary.counts["pledges"] == {"unchanged": 3}
+    assert summary.counts["status_changes"] == {"unchanged": 3}
+    assert row_counts(session) == before  # no new rows, rulings or audit entries
+    assert get_data_version(session) == version  # nothing written at all
+    assert {p.slug: p.version for p in session.exec(select(Pledge))} == pledge_versions
+
+
+def test_a_changed_field_updates_the_row_and_is_audited(session):
+    data = load("valid.json")
+    import_data(session, data, now=NOW)
+    session.commit()
+    cameras = pledge_by_slug(session, "moins-de-cameras")
+    version = cameras.version
+
+    pledge_data = data["elections"][0]["candidates"][0]["pledges"][0]
+    pledge_data["title"] = "Réduire de moitié le nombre de caméras"
+    pledge_data["evidence"][1]["note"] = "Note corrigée."
+    pledge_data["history"][0]["rationale"] = "Motif précisé."
+    summary = import_data(session, data, now=NOW)
+    session.commit()
+
+    assert summary.counts["pledges"] == {"updated": 1, "unchanged": 2}
+    assert summary.counts["evidence"] == {"updated": 1, "unchanged": 2}
+    assert summary.counts["status_changes"] == {"updated": 1, "unchanged": 2}
+    session.refresh(cameras)
+    assert cameras.title == "Réduire de moitié le nombre de caméras"
+    assert cameras.search_text == search_text_for(cameras.title, cameras.body)
+    assert cameras.version == version + 1
+    assert session.exec(select(func.count()).select_from(Pledge)).one() == 3
+    update = session.exec(select(AuditEntry).where(AuditEntry.action == "pledge.update")).one()
+    assert update.before == {"title": "Réduire le nombre de caméras de vidéosurveillance"}
+    assert update.after == {"title": "Réduire de moitié le nombre de caméras"}
+    assert update.actor_label == "import"
+    assert update.pledge_id == cameras.id
+    ruling = session.exec(select(StatusChange).where(StatusChange.pledge_id == cameras.id)).one()
+    assert ruling.rationale == "Motif précisé."
+
+
+def test_invalid_file_names_each_record_and_field_and_imports_nothing(session):
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, load("invalid.json"), now=NOW)
+    pledge = "elections[0].candidates[0].pledges[0]"
+    assert problems_of(error) == {
+        ("elections[0]", "date"),
+        ("elections[0].candidates[0]", "elected"),
+        (pledge, "made_on"),
+        (pledge, "keywords.include"),
+        (f"{pledge}.evidence[0]", "url"),
+        (f"{pledge}.evidence[0]", "kind"),
+        (f"{pledge}.evidence[0]", "stance"),
+        (f"{pledge}.evidence[1]", "outlet"),
+        (f"{pledge}.history[0]", "cites"),  # a verdict citing nothing
+        (f"{pledge}.history[1]", "cites[0]"),  # a URL that is not evidence of this pledge
+        (f"{pledge}.history[2]", "to"),
+        (f"{pledge}.history[2]", "effective_on"),  # in the future
+        ("elections[0].candidates[0].pledges[1]", "slug"),  # duplicate pledge slug
+        ("elections[0].candidates[0].pledges[1]", "title"),  # empty
+        ("elections[0].candidates[1]", "slug"),  # duplicate candidate slug
+    }
+    messages = {str(p) for p in error.value.problems}
+    assert "elections[0]: date: not an ISO date (YYYY-MM-DD)" in messages
+    assert any("unknown value 'tweet'" in m for m in messages)
+    assert not session.new
+    session.commit()
+    assert set(row_counts(session).values()) == {0}
+
+
+@pytest.mark.parametrize(
+    ("data", "record", "name"),
+    [
+        ([], "file", ""),
+        ({}, "file", "elections"),
+        ({"elections": {}}, "file", "elections"),
+        ({"elections": ["x"]}, "elections[0]", ""),
+        ({"elections": [dict(ELECTION, slug="Pas un slug")]}, "elections[0]", "slug"),
+        ({"elections": [dict(ELECTION, name=3)]}, "elections[0]", "name"),
+        ({"elections": [dict(ELECTION, date="20200101")]}, "elections[0]", "date"),
+        ({"elections": [dict(ELECTION, candidates=[{"slug": "c"}])]},
+         "elections[0].candidates[0]", "name"),
+    ],
+)  # fmt: skip
+def test_type_and_shape_problems(session, data, record, name):
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert (record, name) in problems_of(error)
+
+
+def test_one_bad_record_keeps_the_good_ones_out_too(session):
+    data = load("valid.json")
+    bad = copy.deepcopy(data["elections"][0])
+    bad["slug"] = "autre-election"
+    bad["candidates"][1]["pledges"][0]["evidence"][0]["published_on"] = "hier"
+    data["elections"].append(bad)
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert problems_of(error) == {
+        ("elections[1].candidates[1].pledges[0].evidence[0]", "published_on")
+    }
+    session.commit()
+    assert set(row_counts(session).values()) == {0}
+
+
+def test_duplicate_evidence_urls_after_cleaning_are_refused(session):
+    data = load("valid.json")
+    items = data["elections"][0]["candidates"][0]["pledges"][0]["evidence"]
+    items[1]["url"] = "https://journal.example/a1?id=7&fbclid=xyz"
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert problems_of(error) == {("elections[0].candidates[0].pledges[0].evidence[1]", "url")}
+
+
+def test_rejected_evidence_in_the_database_is_reported_and_nothing_written(session):
+    import_data(session, load("valid.json"), now=NOW)
+    session.commit()
+    cameras = pledge_by_slug(session, "moins-de-cameras")
+    rejected = session.exec(
+        select(Evidence).where(Evidence.url == "https://journal.example/a2")
+    ).one()
+    rejected.state = EvidenceState.REJECTED
+    session.add(rejected)
+    session.commit()
+    before = row_counts(session)
+
+    data = load("valid.json")
+    data["elections"][0]["name"] = "Nom changé"
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert problems_of(error) == {("elections[0].candidates[0].pledges[0].evidence[1]", "url")}
+    session.rollback()
+    assert row_counts(session) == before
+    assert session.exec(select(Election.name)).one() == "Municipales 2020 à Ville-Fictive"
+    assert cameras.id is not None
+
+
+def test_submitted_evidence_with_the_same_url_is_published_by_the_import(session):
+    election = make_election(session, slug="ville-fictive-2020")
+    candidate = make_candidate(session, election, slug="liste-b")
+    pledge = make_pledge(session, candidate, slug="comite-citoyen")
+    submitted = make_evidence(
+        session, pledge, url="https://journal.example/b1", state=EvidenceState.SUBMITTED
+    )
+    session.commit()
+    import_data(session, load("valid.json"), now=NOW)
+    session.commit()
+    session.refresh(submitted)
+    assert submitted.state == EvidenceState.PUBLISHED
+    assert session.exec(select(func.count()).select_from(Evidence)).one() == 3
+    session.refresh(pledge)
+    assert pledge.status == PledgeStatus.PENDING
+    assert len(pledge.status_changes) == 2
+
+
+def test_existing_rulings_are_matched_not_repeated(session):
+    """A ruling made on the site, then the same ruling in a file: one StatusChange."""
+    import_data(session, load("valid.json"), now=NOW)
+    session.commit()
+    data = load("valid.json")
+    history = data["elections"][0]["candidates"][0]["pledges"][0]["history"]
+    history.append(
+        {
+            "to": "pending", "effective_on": "2022-01-01", "rationale": "Réexamen.",
+            "cites": ["https://journal.example/a2"],
+        }
+    )  # fmt: skip
+    summary = import_data(session, data, now=NOW)
+    session.commit()
+    assert summary.counts["status_changes"] == {"created": 1, "unchanged": 3}
+    cameras = pledge_by_slug(session, "moins-de-cameras")
+    assert cameras.status == PledgeStatus.PENDING
+    assert cameras.status_since == date(2022, 1, 1)
+    assert len(cameras.status_changes) == 2
+
+
+def test_top_level_demo_flag_marks_elections(session):
+    data = load("valid.json")
+    data["demo"] = True
+    import_data(session, data, now=NOW)
+    assert session.exec(select(Election.is_demo)).one() is True
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _csv_candidate(session: Session) -> Candidate:
+    election = make_election(session, slug="ville-fictive-2020")
+    return make_candidate(session, election, slug="liste-a")
+
+
+def test_csv_creates_the_candidates_pledges_and_is_idempotent(session):
+    candidate = _csv_candidate(session)
+    session.commit()
+    text = (DATA / "valid.csv").read_text(encoding="utf-8")
+    summary = import_csv(
+        session, text, election_slug="ville-fictive-2020", candidate_slug="liste-a", now=NOW
+    )
+    session.commit()
+    assert summary.counts["pledges"] == {"created": 2}
+    bikes = pledge_by_slug(session, "pistes-cyclables")
+    assert bikes.candidate_id == candidate.id
+    assert bikes.keywords_include == ["vélo", '"pistes cyclables"', "mobilité"]
+    assert bikes.keywords_exclude == ["vélo d'appartement"]
+    assert bikes.source_url == "https://liste-a.example/velo"
+    assert bikes.deadline == date(2023, 6, 30)
+    assert bikes.made_on == date(2020, 5, 3)
+    canteens = pledge_by_slug(session, "cantines-bio")
+    assert canteens.title == "Des cantines bio, locales"
+    assert canteens.quote == "Du bio, tous les jours."
+    assert canteens.keywords_exclude == []
+    assert canteens.made_on is None
+    audit = session.exec(select(func.count()).select_from(AuditEntry)).one()
+
+    again = import_csv(
+        session, text, election_slug="ville-fictive-2020", candidate_slug="liste-a", now=NOW
+    )
+    session.commit()
+    assert not again.changed
+    assert session.exec(select(func.count()).select_from(AuditEntry)).one() == audit
+
+
+def test_csv_problems_are_named_by_line_and_column(session):
+    _csv_candidate(session)
+    text = (DATA / "invalid.csv").read_text(encoding="utf-8")
+    with pytest.raises(InvalidImport) as error:
+        import_csv(
+            session, text, election_slug="ville-fictive-2020", candidate_slug="liste-a", now=NOW
+        )
+    assert problems_of(error) == {
+        ("line 3", "slug"),
+        ("line 3", "title"),
+        ("line 3", "made_on"),
+        ("line 3", "deadline"),
+        ("line 4", "slug"),  # duplicate
+        ("line 4", "theme"),
+    }
+    assert session.exec(select(func.count()).select_from(Pledge)).one() == 0
+
+
+def test_csv_header_and_target_problems(session):
+    with pytest.raises(InvalidImport) as error:
+        import_csv(session, "slug,titre\nx,y\n", election_slug="nope", candidate_slug="x", now=NOW)
+    assert problems_of(error) == {
+        ("header", "title"),
+        ("header", "titre"),
+        ("options", "--election"),
+    }
+    _csv_candidate(session)
+    with pytest.raises(InvalidImport) as error:
+        import_csv(
+            session, "slug,title\nx,y\n", election_slug="ville-fictive-2020",
+            candidate_slug="inconnu", now=NOW,
+        )  # fmt: skip
+    assert problems_of(error) == {("options", "--candidate")}

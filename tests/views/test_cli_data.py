@@ -1,0 +1,169 @@
+"""`flask import`, `flask export`, `flask demo load|generate` through the CLI runner."""
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from models import AuditEntry, Candidate, Election, Evidence, Pledge
+from tests.factories import make_candidate, make_election
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "import"
+
+
+def count(session, table) -> int:
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(table)).one()
+
+
+def test_import_prints_a_summary_and_a_second_run_changes_nothing(runner, app_session):
+    result = runner.invoke(args=["import", str(DATA / "valid.json")])
+    assert result.exit_code == 0, result.output
+    assert "pledges: 3 created, 0 updated, 0 unchanged" in result.output
+    assert "evidence: 3 created" in result.output
+    assert count(app_session, Pledge) == 3
+    audit = count(app_session, AuditEntry)
+
+    again = runner.invoke(args=["import", str(DATA / "valid.json")])
+    assert again.exit_code == 0, again.output
+    assert "pledges: 0 created, 0 updated, 3 unchanged" in again.output
+    assert "Nothing changed." in again.output
+    assert count(app_session, AuditEntry) == audit
+
+
+def test_a_bad_file_is_reported_per_record_and_field_and_exits_1(runner, app_session):
+    result = runner.invoke(args=["import", str(DATA / "invalid.json")])
+    assert result.exit_code == 1
+    assert "Nothing was imported: 15 problem(s)." in result.stderr
+    assert "elections[0].date: not an ISO date (YYYY-MM-DD)" in result.stderr
+    assert (
+        "elections[0].candidates[0].pledges[0].made_on: not an ISO date (YYYY-MM-DD)"
+        in result.stderr
+    )
+    assert (
+        "elections[0].candidates[0].pledges[0].history[0].cites: "
+        "a broken verdict must cite published evidence" in result.stderr
+    )
+    assert count(app_session, Election) == 0
+    assert count(app_session, AuditEntry) == 0
+
+
+def test_unreadable_json_is_a_clear_error(runner, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"elections": [', encoding="utf-8")
+    result = runner.invoke(args=["import", str(broken)])
+    assert result.exit_code == 1
+    assert "not valid JSON (line 1" in result.output
+
+
+def test_csv_needs_election_and_candidate(runner):
+    result = runner.invoke(args=["import", str(DATA / "valid.csv")])
+    assert result.exit_code == 2
+    assert "--election SLUG and --candidate SLUG" in result.output
+
+
+def test_csv_import_into_an_existing_candidate(runner, app_session):
+    election = make_election(app_session, slug="ville-fictive-2020")
+    make_candidate(app_session, election, slug="liste-a")
+    app_session.commit()
+    args = ["import", str(DATA / "valid.csv"), "--election", "ville-fictive-2020"]
+    result = runner.invoke(args=[*args, "--candidate", "liste-a"])
+    assert result.exit_code == 0, result.output
+    assert "pledges: 2 created" in result.output
+    assert count(app_session, Pledge) == 2
+
+    bad = runner.invoke(args=[*args, "--candidate", "inconnue"])
+    assert bad.exit_code == 1
+    assert "options.--candidate: no candidate 'inconnue' in this election" in bad.stderr
+
+
+def test_csv_problems_name_lines(runner, app_session):
+    election = make_election(app_session, slug="ville-fictive-2020")
+    make_candidate(app_session, election, slug="liste-a")
+    app_session.commit()
+    result = runner.invoke(
+        args=[
+            "import", str(DATA / "invalid.csv"), "--election", "ville-fictive-2020",
+            "--candidate", "liste-a",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "line 3.made_on: not an ISO date (YYYY-MM-DD)" in result.stderr
+    assert "line 4.slug: duplicate pledge slug 'ok-slug' in the file" in result.stderr
+    assert count(app_session, Pledge) == 0
+
+
+def test_import_help_documents_the_csv_columns():
+    from click.testing import CliRunner
+
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    result = CliRunner().invoke(app.cli, ["import", "--help"])
+    assert result.exit_code == 0
+    assert "keywords_include, keywords_exclude" in result.output
+    assert 'separated by "|"' in result.output
+
+
+def test_demo_load_and_if_empty(runner, app_session):
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "elections: 1 created" in result.output
+    assert app_session.exec(select(Election.is_demo)).one() is True
+    pledges = count(app_session, Pledge)
+    assert pledges >= 12
+
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0
+    assert "already has data: demo not loaded" in again.output
+    assert count(app_session, Pledge) == pledges
+
+
+def test_demo_generate(runner, app_session):
+    result = runner.invoke(
+        args=["demo", "generate", "--candidates", "3", "--pledges", "4", "--evidence", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 candidates, 12 pledges, 24 evidence items" in result.output
+    assert count(app_session, Candidate) == 3
+    assert count(app_session, Evidence) == 24
+
+    duplicate = runner.invoke(
+        args=["demo", "generate", "--candidates", "1", "--pledges", "1", "--evidence", "1"]
+    )
+    assert duplicate.exit_code == 1
+    assert "already exists" in duplicate.output
+    assert count(app_session, Candidate) == 3
+
+
+def test_export_then_import_into_an_empty_site(runner, app, tmp_path):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    target = tmp_path / "dump.json"
+    result = runner.invoke(args=["export", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "1 election(s), 14 pledge(s) written" in result.output
+    dumped = json.loads(target.read_text(encoding="utf-8"))
+
+    stdout = runner.invoke(args=["export", "-"])
+    assert stdout.exit_code == 0
+    assert json.loads(stdout.stdout) == dumped
+
+    # A second, empty site (SQLite) rebuilt from the file.
+    from click.testing import CliRunner
+
+    from app import create_app
+
+    other = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    )
+    from sqlmodel import SQLModel
+
+    SQLModel.metadata.create_all(other.extensions["db_engine"])
+    other_runner = other.test_cli_runner()
+    assert isinstance(other_runner, CliRunner)
+    imported = other_runner.invoke(args=["import", str(target)])
+    assert imported.exit_code == 0, imported.output
+    again = other_runner.invoke(args=["export", "-"])
+    assert json.loads(again.stdout) == dumped
+    other.extensions["db_engine"].dispose()
