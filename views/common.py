@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from datetime import date
+
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import get_locale, lazy_gettext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.db import make_engine
+from models.db import make_engine, utc_now
+from models.enums import EvidenceKind, PledgeStatus, Stance
+from pledges.text import render_markdown
 
 
 def init_db(app: Flask) -> None:
@@ -40,8 +45,81 @@ def wants_fragment(target: str) -> bool:
     """
     htmx = request.htmx
     return bool(
-        htmx
-        and htmx.target == target
-        and not htmx.boosted
-        and not htmx.history_restore_request
+        htmx and htmx.target == target and not htmx.boosted and not htmx.history_restore_request
     )
+
+
+# Labels of stored enum values, in French (the source language), translated by
+# the catalogue. Templates call them through the globals registered below.
+STATUS_LABELS = {
+    PledgeStatus.KEPT: lazy_gettext("Tenu"),
+    PledgeStatus.BROKEN: lazy_gettext("Rompu"),
+    PledgeStatus.PENDING: lazy_gettext("En attente"),
+}
+KIND_LABELS = {
+    EvidenceKind.COUNCIL_DELIBERATION: lazy_gettext("délibération du conseil municipal"),
+    EvidenceKind.MUNICIPAL_ORDER: lazy_gettext("arrêté municipal"),
+    EvidenceKind.BUDGET_LINE: lazy_gettext("ligne budgétaire"),
+    EvidenceKind.PUBLIC_CONTRACT: lazy_gettext("marché public"),
+    EvidenceKind.COUNCIL_VOTE: lazy_gettext("vote du conseil"),
+    EvidenceKind.OFFICIAL_STATEMENT: lazy_gettext("déclaration officielle"),
+    EvidenceKind.PRESS_ARTICLE: lazy_gettext("article de presse"),
+    EvidenceKind.FIELD_OBSERVATION: lazy_gettext("observation de terrain"),
+}
+STANCE_LABELS = {
+    Stance.KEPT: lazy_gettext("va dans le sens d'un engagement tenu"),
+    Stance.BROKEN: lazy_gettext("va dans le sens d'un engagement rompu"),
+    Stance.CONTEXT: lazy_gettext("contexte"),
+}
+
+
+def status_label(status: PledgeStatus | str) -> str:
+    return str(STATUS_LABELS[PledgeStatus(status)])
+
+
+def kind_label(kind: EvidenceKind | str) -> str:
+    return str(KIND_LABELS[EvidenceKind(kind)])
+
+
+def stance_label(stance: Stance | str) -> str:
+    return str(STANCE_LABELS[Stance(stance)])
+
+
+def today() -> date:
+    """The date that decides "overdue" (UTC, like every stored time)."""
+    return utc_now().date()
+
+
+def is_anonymous_request() -> bool:
+    """No session (or remember-me) cookie: the request comes from an anonymous visitor.
+
+    Anonymous visitors never get a cookie, so a request without one cannot be
+    logged in, and its response may be shared (page cache, public HTTP caching).
+    """
+    names = {
+        current_app.config["SESSION_COOKIE_NAME"],
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    }
+    return not any(name in request.cookies for name in names)
+
+
+def lang_url(code: str) -> str:
+    """The current page in another language (the choice travels in the URL, never a cookie)."""
+    args = {k: v for k, v in request.args.items(multi=False) if k != "lang"}
+    if request.url_rule is not None and request.endpoint and request.method == "GET":
+        values = dict(request.view_args or {})
+        values.update(args)
+        values["lang"] = code
+        return url_for(request.endpoint, **values)
+    return url_for("public.scoreboard", lang=code)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Labels and URL helpers shared by every template (public pages, widget, admin)."""
+    app.add_template_global(status_label)
+    app.add_template_global(kind_label)
+    app.add_template_global(stance_label)
+    app.add_template_global(lang_url)
+    app.add_template_global(today)
+    app.add_template_global(get_locale)
+    app.add_template_filter(render_markdown, "markdown")

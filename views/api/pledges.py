@@ -1,3 +1,98 @@
-"""API routes: pledges."""
+"""API routes: pledges (`/api/v1/pledges`, `/api/v1/pledges/<id>`), read-only JSON.
 
-from views.api import bp  # noqa: F401
+Field names come from pledges.export (a contract). Lists are paginated in a
+stable order (by id). Bad filter values get a 400 JSON answer, unknown ids a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, url_for
+from flask import request as flask_request
+
+from pledges import export
+from pledges import scoreboard as reads
+from pledges.scoreboard import MAX_PER_PAGE
+from views.api import bp
+from views.common import db_session, today
+from views.page_cache import cached_page
+from views.public import BadFilter, filter_args, read_filters, read_positive_int
+
+DEFAULT_PER_PAGE = 20
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on this site, from SITE_URL (or this request's host)."""
+    site = (current_app.config.get("SITE_URL") or flask_request.host_url).rstrip("/")
+    return site + path
+
+
+def pledge_url(pledge_id: int) -> str:
+    """The pledge's public page (the `url` field)."""
+    return absolute(url_for("public.pledge", pledge_id=pledge_id, lang=None))
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    # Open data: any site may read it from a browser (no cookies are involved).
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def json_error(status: int, error: str, message: str, **details: Any) -> Response:
+    return _json({"error": error, "message": message, **details}, status)
+
+
+@bp.get("/pledges")
+@cached_page
+def pledges() -> Response:
+    args = flask_request.args
+    try:
+        filters = read_filters(args, strict=True)
+        page = read_positive_int(args, "page", 1, strict=True)
+        per_page = read_positive_int(args, "per_page", DEFAULT_PER_PAGE, strict=True)
+        if per_page > MAX_PER_PAGE:
+            raise BadFilter("per_page", f"at most {MAX_PER_PAGE}")
+    except BadFilter as error:
+        return json_error(400, "bad_request", error.message, parameter=error.name)
+    on = today()
+    result = reads.list_pledges(db_session(), filters, page=page, per_page=per_page, today=on)
+    if page > result.pages:
+        return json_error(400, "bad_request", f"there are {result.pages} pages", parameter="page")
+    items = [
+        export.pledge_item(
+            row.pledge, evidence_count=row.evidence_count, url=pledge_url(row.pledge.id), today=on
+        )
+        for row in result.items
+    ]
+    next_url = None
+    if result.has_next:
+        next_url = absolute(
+            url_for(
+                "api.pledges",
+                **filter_args(filters),
+                page=result.page + 1,
+                per_page=per_page,
+                lang=None,
+            )
+        )
+    return _json(
+        {
+            "items": items,
+            "page": result.page,
+            "per_page": per_page,
+            "total": result.total,
+            "next": next_url,
+        }
+    )
+
+
+@bp.get("/pledges/<int:pledge_id>")
+@cached_page
+def pledge(pledge_id: int) -> Response:
+    found = reads.get_pledge(db_session(), pledge_id)
+    if found is None:
+        return json_error(404, "not_found", f"no pledge {pledge_id}")
+    return _json(export.pledge_detail(found, url=pledge_url(found.id), today=today()))
