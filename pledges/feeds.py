@@ -1,0 +1,360 @@
+"""Fetching feeds over HTTP with limits and an SSRF guard; no parsing and no database here.
+
+`fetch()` returns the body bytes, the response headers, the final URL and whether
+the redirects were permanent. Every address we connect to is public (unless
+`allow_private`, for development and tests): checked on every redirect hop before
+the request, and again on the very address the socket connects to, so a DNS
+answer that changes between the check and the connection cannot smuggle us into
+the private network (issue 3).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from pledges.errors import DomainError, UnsafeFeedURL
+
+Resolver = Callable[[str, int], list[str]]
+
+MAX_REDIRECTS = 5
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+PERMANENT_CODES = {301, 308}
+# Only the codings we decode ourselves, with a bound on the output (gzip bombs).
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class FeedFetchError(DomainError):
+    """The feed could not be fetched (network, limits, redirects); the text is recorded."""
+
+
+class FeedTooLarge(FeedFetchError):
+    """The body went past the configured maximum, raw or decompressed."""
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the host name resolves to (IPv4 and IPv6)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FeedFetchError(f"cannot resolve host {host!r}: {exc}") from exc
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def is_public_address(address: str) -> bool:
+    """True only for a globally routable unicast address.
+
+    Loopback, private, link-local, multicast, reserved, unspecified and shared
+    (CGNAT) addresses are refused, and so are IPv6 forms that embed one of them
+    (IPv4-mapped ::ffff:a.b.c.d, 6to4 2002::/16, NAT64 64:ff9b::/96, Teredo).
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour]
+        if ip.teredo:
+            embedded.append(ip.teredo[1])
+        if ip in ipaddress.ip_network("64:ff9b::/96"):
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if any(v4 is not None and not is_public_address(str(v4)) for v4 in embedded):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True  # its embedded IPv4 address was just judged public
+    bad = (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"))
+    )
+    return ip.is_global and not bad
+
+
+@dataclass(frozen=True)
+class AddressGuard:
+    """The address policy shared by the URL checks and the connecting transport."""
+
+    allow_private: bool = False
+    resolver: Resolver | None = None  # None: system_resolver, looked up at call time
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]  # a literal needs no lookup
+        except ValueError:
+            pass
+        resolver = self.resolver or system_resolver
+        addresses = resolver(host, port)
+        if not addresses:
+            raise FeedFetchError(f"host {host!r} has no address")
+        return addresses
+
+    def checked_addresses(self, host: str, port: int) -> list[str]:
+        """The host's addresses, refusing the lot if any of them is not public."""
+        addresses = self.resolve(host, port)
+        if not self.allow_private:
+            for address in addresses:
+                if not is_public_address(address):
+                    raise UnsafeFeedURL(
+                        f"refused: {host} resolves to a non-public address ({address})"
+                    )
+        return addresses
+
+    def check_url(self, url: str) -> str:
+        """The URL if it is http(s) with a host whose addresses are all allowed."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise UnsafeFeedURL(f"refused: not a valid URL ({exc})") from exc
+        if parts.scheme not in {"http", "https"}:
+            raise UnsafeFeedURL(
+                "refused: only http and https feed URLs are allowed, "
+                f"not {parts.scheme or 'none'!r}"
+            )
+        if not parts.hostname:
+            raise UnsafeFeedURL("refused: the URL has no host")
+        if parts.username or parts.password:
+            raise UnsafeFeedURL("refused: credentials in feed URLs are not allowed")
+        self.checked_addresses(parts.hostname, port)
+        return url
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """Resolves once, checks, and connects to that very address (no second DNS lookup)."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self.guard = guard
+        self.inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self.guard.checked_addresses(host, port)
+        last_error: Exception | None = None
+        for address in addresses:
+            try:
+                # The literal IP is passed on, so the inner backend does no lookup;
+                # TLS still verifies the certificate against the original host name.
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+        assert last_error is not None
+        raise last_error
+
+    def connect_unix_socket(self, *args: object, **kwargs: object) -> httpcore.NetworkStream:
+        raise UnsafeFeedURL("refused: unix sockets are not feed addresses")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport, with its connection pool built on GuardedBackend."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        super().__init__(
+            trust_env=False
+        )  # no proxy from the environment: it would bypass the guard
+        # httpx does not expose network_backend; rebuilding its pool is the documented
+        # httpcore way to choose one (httpcore.ConnectionPool(network_backend=...)).
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            network_backend=GuardedBackend(guard),
+        )
+
+
+def make_client(
+    guard: AddressGuard,
+    *,
+    user_agent: str,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 20.0,
+) -> httpx.Client:
+    """An httpx client whose every connection goes through the guard; redirects are ours."""
+    return httpx.Client(
+        transport=GuardedTransport(guard),
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=10.0, pool=5.0),
+        headers={
+            "User-Agent": user_agent,
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+            "text/xml;q=0.9, */*;q=0.5",
+        },
+    )
+
+
+def user_agent_for(project_url: str) -> str:
+    """The User-Agent naming the project and where to read about it."""
+    return f"PledgeTracker-FeedPoller/1.0 (+{project_url})"
+
+
+@dataclass
+class FetchResult:
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    content: bytes = b""  # decompressed body (empty unless 200)
+    permanent_url: str | None = None  # set when every redirect on the way was permanent
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status_code == 304
+
+
+def fetch(
+    url: str,
+    client: httpx.Client,
+    *,
+    guard: AddressGuard,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    max_bytes: int = 5 * 1024 * 1024,
+    deadline_seconds: float = 60.0,
+    max_redirects: int = MAX_REDIRECTS,
+) -> FetchResult:
+    """GET a feed: conditional, redirects followed by hand (each hop checked), body bounded.
+
+    Raises UnsafeFeedURL for a refused address or scheme, FeedFetchError for
+    timeouts, too many redirects and bodies past `max_bytes`. Any HTTP status is
+    returned; only a 200 carries a body.
+    """
+    started = time.monotonic()
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = url
+    all_permanent = True
+    seen: set[str] = set()
+    for _hop in range(max_redirects + 1):
+        guard.check_url(current)
+        seen.add(current)
+        remaining = deadline_seconds - (time.monotonic() - started)
+        if remaining <= 0:
+            raise FeedFetchError(f"deadline of {deadline_seconds:g}s exceeded")
+        result = _get_once(current, client, headers, max_bytes, started, deadline_seconds)
+        if result.status_code in REDIRECT_CODES and "location" in result.headers:
+            all_permanent = all_permanent and result.status_code in PERMANENT_CODES
+            target = urljoin(current, result.headers["location"].strip())
+            if target in seen:
+                raise FeedFetchError(f"redirect loop at {target}")
+            current = target
+            continue
+        result.url = url
+        if current != url and all_permanent:
+            result.permanent_url = current
+        return result
+    raise FeedFetchError(f"more than {max_redirects} redirects")
+
+
+def _get_once(
+    url: str,
+    client: httpx.Client,
+    headers: Mapping[str, str],
+    max_bytes: int,
+    started: float,
+    deadline_seconds: float,
+) -> FetchResult:
+    remaining = max(0.1, deadline_seconds - (time.monotonic() - started))
+    timeout = client.timeout
+    # No single wait may outlast the feed's total deadline.
+    per_request = httpx.Timeout(
+        connect=min(timeout.connect or remaining, remaining),
+        read=min(timeout.read or remaining, remaining),
+        write=min(timeout.write or remaining, remaining),
+        pool=min(timeout.pool or remaining, remaining),
+    )
+    try:
+        with client.stream("GET", url, headers=dict(headers), timeout=per_request) as response:
+            result = FetchResult(
+                url=url,
+                final_url=url,
+                status_code=response.status_code,
+                headers={k.lower(): v for k, v in response.headers.items()},
+            )
+            if response.status_code == 200:
+                result.content = _read_bounded(response, max_bytes, started, deadline_seconds)
+            return result
+    except httpx.TimeoutException as exc:
+        raise FeedFetchError(f"timed out ({type(exc).__name__}) fetching {url}") from exc
+    except httpx.HTTPError as exc:
+        raise FeedFetchError(f"HTTP error fetching {url}: {exc or type(exc).__name__}") from exc
+
+
+def _read_bounded(
+    response: httpx.Response, max_bytes: int, started: float, deadline_seconds: float
+) -> bytes:
+    """The body, decompressed, refusing more than max_bytes raw or decompressed.
+
+    We decode gzip/deflate ourselves with zlib's max_length, so a small
+    compressed bomb never expands past the limit in memory, even inside one chunk.
+    """
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FeedTooLarge(f"body too large: {declared} bytes declared, limit {max_bytes}")
+    decoder = _decoder(response.headers.get("content-encoding", ""))
+    raw_total = 0
+    out = bytearray()
+    for chunk in response.iter_raw():  # as received: no waiting to fill a buffer
+        raw_total += len(chunk)
+        if raw_total > max_bytes:
+            raise FeedTooLarge(f"body too large: more than {max_bytes} bytes received")
+        if time.monotonic() - started > deadline_seconds:
+            raise FeedFetchError(f"deadline of {deadline_seconds:g}s exceeded while reading")
+        out += decoder(chunk, max_bytes - len(out))
+        if len(out) > max_bytes:
+            raise FeedTooLarge(f"body too large: more than {max_bytes} bytes once decompressed")
+    out += decoder(b"", max_bytes - len(out))
+    if len(out) > max_bytes:
+        raise FeedTooLarge(f"body too large: more than {max_bytes} bytes once decompressed")
+    return bytes(out)
+
+
+def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes]:
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return lambda data, _room: data
+    if len(codings) > 1 or codings[0] not in {"gzip", "x-gzip", "deflate"}:
+        raise FeedFetchError(f"unsupported Content-Encoding {content_encoding!r}")
+    # gzip: header expected; deflate: zlib-wrapped or raw (servers send both).
+    wbits = zlib.MAX_WBITS | 16 if codings[0] in {"gzip", "x-gzip"} else zlib.MAX_WBITS | 32
+    state = {"z": zlib.decompressobj(wbits), "raw_tried": codings[0] == "gzip"}
+
+    def decode(data: bytes, room: int) -> bytes:
+        z = state["z"]
+        try:
+            # room + 1 bytes at most: one byte past the limit is enough to refuse.
+            result = z.decompress(z.unconsumed_tail + data, max(room, 0) + 1)
+            if not data and not z.unconsumed_tail:
+                result += z.flush()
+        except zlib.error as exc:
+            if not state["raw_tried"] and codings[0] == "deflate":
+                state["raw_tried"] = True
+                state["z"] = zlib.decompressobj(-zlib.MAX_WBITS)
+                return decode(data, room)
+            raise FeedFetchError(f"corrupt {codings[0]} body: {exc}") from exc
+        return result
+
+    return decode

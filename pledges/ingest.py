@@ -1,0 +1,255 @@
+"""Storing parsed feed entries: dedup, dates policy, sanitised summaries, clean links, suggestions.
+
+`ingest()` writes one feed's new items and their suggestions into the session
+and flushes; the caller commits (one transaction per feed). Nothing here fetches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import nh3
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models import Feed, FeedItem, Pledge, Suggestion
+from models.enums import SuggestionState
+from pledges.audit import Actor, log_change
+from pledges.feed_dates import parse_feed_date
+from pledges.feed_parsing import ParsedFeed, RawEntry
+from pledges.links import clean_url, is_http_url
+from pledges.matching import KeywordIndex
+from pledges.search import fold
+from pledges.text import sanitise_html
+
+# A small subset for news summaries: text structure and links, no images (they
+# would make every reader's browser call the news site), no tables, no media.
+SUMMARY_TAGS = {
+    "p", "br", "em", "strong", "b", "i", "a", "ul", "ol", "li", "blockquote", "q", "abbr",
+}  # fmt: skip
+MAX_SUMMARY_CHARS = 20_000  # of source HTML; news summaries are a few paragraphs
+FUTURE_TOLERANCE = timedelta(days=1)
+IN_CHUNK = 500  # bound parameters per IN (...) query
+
+# FeedItem.date_flag values
+UNDATED = "undated"  # no date in the feed: first-seen time
+UNPARSED = "unparsed"  # a date we could not read for sure: first-seen time
+FUTURE_CLAMPED = "future_clamped"  # more than a day ahead: first-seen time
+
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+@dataclass
+class IngestReport:
+    new_items: int = 0
+    duplicates: int = 0
+    skipped: int = 0  # entries with nothing to identify them (no guid, link or title)
+    suggestions: int = 0
+    new_item_ids: list[int] = field(default_factory=list)
+
+
+def build_keyword_index(session: Session) -> KeywordIndex:
+    """The combined keyword index of every pledge that has include terms."""
+    rows = session.exec(select(Pledge.id, Pledge.keywords_include, Pledge.keywords_exclude)).all()
+    return KeywordIndex.build((pid, inc or [], exc or []) for pid, inc, exc in rows if inc)
+
+
+def ingest(
+    session: Session,
+    feed: Feed,
+    parsed: ParsedFeed,
+    *,
+    index: KeywordIndex,
+    now: datetime,
+    actor: Actor = "feeds",
+) -> IngestReport:
+    """Store the entries not seen before for this feed, and their suggestions; flush.
+
+    Identity: the guid, unless several entries of this document share it with
+    different links (a home page used as guid); then the tracking-free link;
+    else the title with the raw date. The same entry is stored once across fetches.
+    """
+    report = IngestReport()
+    prepared = [_prepare(entry) for entry in parsed.entries]
+    links_by_guid: dict[str, set[str]] = defaultdict(set)
+    for entry in prepared:
+        if entry.guid:
+            links_by_guid[entry.guid].add(entry.link)
+    unreliable = {guid for guid, links in links_by_guid.items() if len(links) > 1}
+
+    keyed: dict[str, _Entry] = {}
+    for entry in prepared:
+        key = _dedup_key(entry, unreliable)
+        if key is None:
+            report.skipped += 1
+        elif key in keyed:
+            report.duplicates += 1
+        else:
+            keyed[key] = entry
+    existing = _existing_keys(session, feed.id, keyed)
+    report.duplicates += len(existing)
+
+    rows: list[dict] = []
+    for key, entry in keyed.items():
+        if key in existing:
+            continue
+        published_at, raw, flag = _dates(entry.raw, now)
+        rows.append(
+            {
+                "feed_id": feed.id,
+                "dedup_key": key,
+                "guid": entry.guid[:2000] or None,
+                "link": entry.link,
+                "title": entry.title,
+                "summary_html": _clean_summary(entry.raw.summary),
+                "published_at": published_at,
+                "published_raw": raw[:200],
+                "date_flag": flag,
+                "first_seen_at": now,
+            }
+        )
+    if not rows:
+        return report
+    # Bulk INSERT ... RETURNING (ORM-enabled, batched): building thousands of
+    # model instances would cost more than parsing the feed (bench/feeds.py).
+    ids = session.scalars(
+        insert(FeedItem).returning(FeedItem.id, sort_by_parameter_order=True), rows
+    ).all()
+    report.new_items = len(ids)
+    report.new_item_ids = list(ids)
+
+    suggestions = [
+        {
+            "feed_item_id": item_id,
+            "pledge_id": pledge_id,
+            "matched_terms": terms,
+            "state": SuggestionState.NEW,
+            "created_at": now,
+        }
+        for item_id, row in zip(ids, rows, strict=True)
+        for pledge_id, terms in index.match(row["title"], row["summary_html"]).items()
+    ]
+    if suggestions:
+        session.execute(insert(Suggestion), suggestions)
+    report.suggestions = len(suggestions)
+    log_change(
+        session,
+        actor=actor,
+        action="feed.items_stored",
+        object_type="feed",
+        object_id=feed.id,
+        after={"new_items": report.new_items, "suggestions": report.suggestions},
+        now=now,
+    )
+    session.flush()
+    return report
+
+
+@dataclass
+class _Entry:
+    raw: RawEntry
+    guid: str
+    link: str
+    title: str
+
+
+def _prepare(raw: RawEntry) -> _Entry:
+    link = clean_url(raw.link) if raw.link and is_http_url(raw.link) else ""
+    return _Entry(raw=raw, guid=raw.guid.strip(), link=link[:2000], title=plain_text(raw.title))
+
+
+def plain_text(markup: str) -> str:
+    """Titles are text: tags stripped, entities decoded, whitespace collapsed, bounded."""
+    text = (
+        html.unescape(nh3.clean(markup, tags=set())) if "<" in markup or "&" in markup else markup
+    )
+    return " ".join(text.split())[:1000]
+
+
+def _dedup_key(entry: _Entry, unreliable_guids: set[str]) -> str | None:
+    if entry.guid and entry.guid not in unreliable_guids:
+        return "g:" + _digest(entry.guid)
+    if entry.link:
+        return "l:" + _digest(entry.link)
+    if entry.title:
+        raw_date = entry.raw.published_raw or entry.raw.updated_raw
+        return "t:" + _digest(f"{fold(entry.title)}|{raw_date}")
+    return None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _existing_keys(session: Session, feed_id: int | None, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = keys[start : start + IN_CHUNK]
+        found.update(
+            session.exec(
+                select(FeedItem.dedup_key).where(
+                    FeedItem.feed_id == feed_id, col(FeedItem.dedup_key).in_(chunk)
+                )
+            ).all()
+        )
+    return found
+
+
+def _dates(raw: RawEntry, now: datetime) -> tuple[datetime, str, str]:
+    """(published_at, raw string kept, flag): published, else updated, else first seen."""
+    for candidate in (raw.published_raw, raw.updated_raw):
+        parsed = parse_feed_date(candidate)
+        if parsed is not None:
+            if parsed > now + FUTURE_TOLERANCE:
+                return now, candidate, FUTURE_CLAMPED
+            return parsed, candidate, ""
+    given = raw.published_raw or raw.updated_raw
+    return now, given, UNPARSED if given else UNDATED
+
+
+def _clean_summary(summary: str) -> str:
+    if not summary:
+        return ""
+    cleaned = sanitise_html(summary[:MAX_SUMMARY_CHARS], tags=SUMMARY_TAGS)
+    # Links inside summaries lose their tracking parameters too.
+    return _HREF.sub(_clean_href, cleaned).strip()
+
+
+def _clean_href(match: re.Match[str]) -> str:
+    url = clean_url(html.unescape(match.group(1)))
+    return f'href="{html.escape(url, quote=True)}"'
+
+
+def list_feed_items(session: Session, feed_id: int, *, limit: int | None = None) -> list[FeedItem]:
+    """A feed's stored items, newest first (one query)."""
+    query = (
+        select(FeedItem)
+        .where(FeedItem.feed_id == feed_id)
+        .order_by(col(FeedItem.published_at).desc(), col(FeedItem.id).desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def list_suggestions(
+    session: Session, *, pledge_id: int | None = None, limit: int | None = None
+) -> list[tuple[Suggestion, FeedItem]]:
+    """Suggestions with their item, newest item first (one query, joined)."""
+    query = (
+        select(Suggestion, FeedItem)
+        .join(FeedItem, col(FeedItem.id) == Suggestion.feed_item_id)
+        .order_by(col(FeedItem.published_at).desc(), col(Suggestion.id).desc())
+    )
+    if pledge_id is not None:
+        query = query.where(Suggestion.pledge_id == pledge_id)
+    if limit:
+        query = query.limit(limit)
+    return [(s, i) for s, i in session.exec(query).all()]
