@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from models import AuditEntry, User
 from models.db import utc_now
@@ -55,3 +55,32 @@ def log_change(
     )
     session.add(entry)
     return entry
+
+
+# --- Reads (issue 4: the log is visible to editors, per pledge and site-wide) --------
+
+
+def list_entries(
+    session: Session,
+    *,
+    pledge_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> list[AuditEntry]:
+    """Audit entries, newest first; only those about one pledge when `pledge_id` is given."""
+    query = select(AuditEntry)
+    if pledge_id is not None:
+        query = query.where(AuditEntry.pledge_id == pledge_id)
+    query = (
+        query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(session.exec(query))
+
+
+def count_entries(session: Session, *, pledge_id: int | None = None) -> int:
+    query = select(func.count()).select_from(AuditEntry)
+    if pledge_id is not None:
+        query = query.where(AuditEntry.pledge_id == pledge_id)
+    return int(session.exec(query).one())

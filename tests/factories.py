@@ -95,3 +95,47 @@ def make_user(session: Session, role: Role = Role.VOLUNTEER, **kw) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def make_feed(session: Session, **kw):
+    from models import Feed
+
+    n = next(_seq)
+    feed = Feed(
+        url=kw.pop("url", f"https://journal-fictif.example/rss-{n}.xml"),
+        name=kw.pop("name", "Le Journal Fictif"),
+        **kw,
+    )
+    session.add(feed)
+    session.flush()
+    return feed
+
+
+def make_suggestion(session: Session, pledge: Pledge | None = None, **kw):
+    """A feed item (on its own feed unless `feed` is given) suggested for `pledge`."""
+    from datetime import UTC, datetime
+
+    from models import FeedItem, Suggestion
+
+    pledge = pledge or make_pledge(session)
+    feed = kw.pop("feed", None) or make_feed(session)
+    n = next(_seq)
+    item = FeedItem(
+        feed_id=feed.id,
+        dedup_key=f"key-{n}",
+        link=kw.pop("link", f"https://journal-fictif.example/actu-{n}"),
+        title=kw.pop("title", f"Actualité {n}"),
+        summary_html=kw.pop("summary_html", "<p>Résumé de l'article.</p>"),
+        published_at=kw.pop("published_at", datetime(2021, 10, 5, 8, 0, tzinfo=UTC)),
+    )
+    session.add(item)
+    session.flush()
+    suggestion = Suggestion(
+        feed_item_id=item.id,
+        pledge_id=pledge.id,
+        matched_terms=kw.pop("matched_terms", ["caméras"]),
+        **kw,
+    )
+    session.add(suggestion)
+    session.flush()
+    return suggestion

@@ -1,5 +1,369 @@
-"""Blueprint "auth" (/auth): login, logout, invitations (issue 4)."""
+"""Blueprint "auth" (/auth): login, logout, password change, invitations; and the access rules.
 
-from flask import Blueprint
+Sessions begin here: the login form's CSRF token is the first thing that
+writes a session cookie. Public pages never do (issue 4).
+
+Access is checked on the server for every route: each protected blueprint
+calls `protect_blueprint(bp, minimum_role)`, and single routes that need more
+use `@requires(role)`. `required_role(endpoint)` tells tests what each route
+demands, so a test generated from the URL map covers every new route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin, current_user, login_user, logout_user
+from limits import parse_many
+from markupsafe import Markup
+
+from models import User
+from models.enums import Role
+from pledges import accounts
+from pledges.links import is_http_url
+from pledges.text import sanitise_html
+from views.common import db_session
+from views.extensions import get_limiter
+from views.forms import InvitationForm, LoginForm, LogoutForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
+
+# Attempts counted before any password is hashed (argon2 costs ~100 ms): per
+# account and per address. Counters live in the limiter's storage and expire.
+DEFAULT_LOGIN_LIMITS = {
+    "LOGIN_LIMIT_ACCOUNT": "5 per minute;30 per hour",
+    "LOGIN_LIMIT_ADDRESS": "20 per minute;200 per hour",
+}
+# The minimum role of each protected blueprint (filled by protect_blueprint).
+BLUEPRINT_ROLES: dict[str, Role] = {}
+# Auth routes open to anonymous visitors (they *start* a session).
+ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.invitation"})
+
+ACCOUNT_MESSAGES = {
+    "invalid_email": _l("Adresse e-mail invalide."),
+    "email_taken": _l("Un compte existe déjà avec cette adresse."),
+    "weak_password": _l(
+        "Le mot de passe doit compter au moins %(num)d caractères.",
+        num=accounts.MIN_PASSWORD_LENGTH,
+    ),
+    "wrong_password": _l("Le mot de passe actuel est incorrect."),
+    "invalid_invitation": _l("Ce lien d'invitation est inconnu, expiré ou déjà utilisé."),
+    "account": _l("Cette opération est impossible."),
+}
+
+
+@bp.record_once
+def _defaults(state: Any) -> None:
+    for key, value in DEFAULT_LOGIN_LIMITS.items():
+        state.app.config.setdefault(key, value)
+    state.app.add_template_filter(http_href, "http_href")
+    state.app.add_template_filter(sanitised, "sanitise")
+
+
+def http_href(url: str | None) -> str:
+    """A stored link fit for href: http(s) only (autoescaping does not stop javascript:)."""
+    return url if url and is_http_url(url) else "#"
+
+
+def sanitised(html: str | None) -> Markup:
+    """Stored HTML (feed summaries) through the nh3 allowlist before it reaches a page."""
+    return Markup(sanitise_html(html or ""))  # noqa: S704  (sanitised by nh3)
+
+
+# --- The logged-in user -------------------------------------------------------------
+
+
+class SessionUser(UserMixin):
+    """The User row behind current_user; its id embeds the password fingerprint."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{accounts.session_token(self.user)}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.user.active)
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name or self.user.email
+
+    def at_least(self, role: Role) -> bool:
+        return self.role.at_least(role)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.at_least(Role.EDITOR)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.at_least(Role.ADMIN)
+
+
+def load_user(user_id: str) -> SessionUser | None:
+    """Flask-Login's loader: a disabled account or a changed password ends the session."""
+    raw_id, _, token = (user_id or "").partition(":")
+    if not raw_id.isdigit():
+        return None
+    user = accounts.get_user(db_session(), int(raw_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(token, accounts.session_token(user)):
+        return None
+    return SessionUser(user)
+
+
+def current_actor() -> User:
+    """The User row of the logged-in person (the `actor` of pledges/ writes)."""
+    return current_user.user
+
+
+# --- Access rules ----------------------------------------------------------------------
+
+
+def _refusal(needed: Role | None) -> Response | None:
+    if not current_user.is_authenticated:
+        login_url = url_for("auth.login", next=_safe_next(request.full_path))
+        if request.headers.get("HX-Request"):
+            # htmx would swap the login page into a row: ask it to navigate instead.
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = login_url
+            return response
+        return redirect(login_url)
+    if needed is not None and not current_user.at_least(needed):
+        abort(403)
+    return None
+
+
+def requires(role: Role) -> Callable:
+    """A route's minimum role, above its blueprint's (e.g. account management: admin)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            refused = _refusal(role)
+            if refused is not None:
+                return refused
+            return view(*args, **kwargs)
+
+        wrapper.required_role = role  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def protect_blueprint(blueprint: Blueprint, minimum: Role) -> None:
+    """Every route of `blueprint` needs a logged-in user of at least `minimum`."""
+    BLUEPRINT_ROLES[blueprint.name] = minimum
+
+    @blueprint.before_request
+    def _check() -> Response | None:
+        return _refusal(required_role(request.endpoint or "") or minimum)
+
+    @blueprint.after_request
+    def _private(response: Response) -> Response:
+        _no_store(response)
+        return response
+
+
+def required_role(endpoint: str) -> Role | None:
+    """The minimum role of an endpoint, or None when it needs none (public, or anonymous auth)."""
+    view = current_app.view_functions.get(endpoint)
+    blueprint = endpoint.rpartition(".")[0]
+    base = BLUEPRINT_ROLES.get(blueprint)
+    if blueprint == "auth" and endpoint not in ANONYMOUS_ENDPOINTS:
+        base = Role.VOLUNTEER
+    own = getattr(view, "required_role", None)
+    if own is None:
+        return base
+    if base is None:
+        return own
+    return own if own.at_least(base) else base
+
+
+def _no_store(response: Response) -> None:
+    # Pages of logged-in people hold their names, tokens and queues: never cached.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+
+
+@bp.after_request
+def _auth_private(response: Response) -> Response:
+    _no_store(response)
+    return response
+
+
+@bp.before_request
+def _auth_login_required() -> Response | None:
+    if request.endpoint in ANONYMOUS_ENDPOINTS:
+        return None
+    return _refusal(Role.VOLUNTEER)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a local path (never another host, never //host) may follow the login."""
+    if not target:
+        return None
+    target = target.rstrip("?")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+def home_for(user: SessionUser) -> str:
+    if user.at_least(Role.EDITOR):
+        return url_for("admin.index")
+    return url_for("volunteer.queue")
+
+
+# --- Login, logout, password ----------------------------------------------------------
+
+
+def _limit_key(kind: str, value: str) -> str:
+    # An HMAC, so the limiter's storage (Redis in production) holds no raw
+    # addresses or emails; the counters expire with their window anyway.
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _within_login_limits(email: str) -> bool:
+    """Count this attempt per account and per address; False when either is exhausted."""
+    limiter = get_limiter().limiter
+    checks = [
+        ("LOGIN_LIMIT_ACCOUNT", _limit_key("account", accounts.normalise_email(email))),
+        ("LOGIN_LIMIT_ADDRESS", _limit_key("address", request.remote_addr or "")),
+    ]
+    allowed = True
+    for setting, key in checks:
+        for item in parse_many(current_app.config[setting]):
+            if not limiter.hit(item, "login", key):
+                allowed = False
+    return allowed
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Email and password; one generic error whatever went wrong (no account enumeration)."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        if not _within_login_limits(form.email.data):
+            form.form_errors.append(
+                _l("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
+            )
+            status = 429
+        else:
+            dbs = db_session()
+            user = accounts.authenticate(dbs, form.email.data, form.password.data)
+            if user is None:
+                dbs.rollback()
+                form.form_errors.append(_l("Adresse e-mail ou mot de passe incorrect."))
+                status = 401
+            else:
+                dbs.commit()
+                return _start_session(user, request.args.get("next"))
+    return render_template("auth/login.html", form=form), status
+
+
+def _start_session(user: User, next_url: str | None) -> Response:
+    # A fresh session at login: nothing from before (e.g. an old CSRF secret) survives.
+    session.clear()
+    session_user = SessionUser(user)
+    login_user(session_user)
+    # Flask-Login also stores a hash of the visitor's IP address and browser;
+    # we keep no address, not even hashed, in the cookie.
+    session.pop("_id", None)
+    return redirect(_safe_next(next_url) or home_for(session_user))
+
+
+@bp.post("/logout")
+def logout():
+    """POST with CSRF only (a link could be triggered by another site)."""
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    # An empty session: Flask deletes the cookie, the visitor is anonymous again.
+    session.clear()
+    return redirect(url_for("public.scoreboard"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        dbs = db_session()
+        user = current_actor()
+        try:
+            accounts.change_password(
+                dbs, user, current=form.current.data, new=form.new.data, actor=user
+            )
+        except accounts.AccountError as error:
+            dbs.rollback()
+            target = form.current if error.code == "wrong_password" else form.new
+            target.errors = [*target.errors, ACCOUNT_MESSAGES[error.code]]
+        else:
+            dbs.commit()
+            # The session id embeds the password fingerprint: renew ours, others end.
+            login_user(SessionUser(user))
+            session.pop("_id", None)
+            return render_template("auth/password.html", form=PasswordForm(), changed=True)
+    return render_template("auth/password.html", form=form, changed=False)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """The invitee chooses a display name and a password; the link then stops working."""
+    dbs = db_session()
+    found = accounts.get_invitation(dbs, token)
+    if found is None:
+        response = make_response(render_template("auth/invitation_invalid.html"), 404)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(
+                dbs, token, display_name=form.display_name.data, password=form.password.data
+            )
+        except accounts.AccountError as error:
+            dbs.rollback()
+            form.form_errors.append(ACCOUNT_MESSAGES.get(error.code, ACCOUNT_MESSAGES["account"]))
+        else:
+            dbs.commit()
+            return _start_session(user, None)
+    response = make_response(
+        render_template("auth/invitation.html", form=form, invitation=found, token=token)
+    )
+    # The token is in the URL: never send it on in a Referer header.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

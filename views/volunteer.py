@@ -1,5 +1,234 @@
-"""Blueprint "volunteer" (/volunteer): review queue and hand-added evidence (issue 4)."""
+"""Blueprint "volunteer" (/volunteer): review queue, hand-added evidence, my contributions.
 
-from flask import Blueprint
+Every route needs a logged-in volunteer (or more). Rows of the queue are
+self-targeting htmx components (volunteer/_suggestion.html); without
+JavaScript the same forms post and redirect back to the queue.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from models.enums import Role, Stance
+from pledges import evidence as evidence_ops
+from pledges import review
+from pledges import scoreboard as reads
+from pledges.errors import DomainError, DuplicateEvidence
+from pledges.scoreboard import PledgeFilters
+from views.auth import current_actor, protect_blueprint
+from views.common import db_session, today, wants_fragment
+from views.forms import EvidenceForm, ReviewForm
 
 bp = Blueprint("volunteer", __name__)
+protect_blueprint(bp, Role.VOLUNTEER)
+
+PER_PAGE = 20
+
+
+def evidence_error_message(error: DomainError) -> str:
+    code = getattr(error, "code", "")
+    messages = {
+        "bad_url": _("Le lien doit commencer par http:// ou https://."),
+        "outlet_required": _("Indiquez le média ou la source."),
+        "future_date": _("La date ne peut pas être dans le futur."),
+        "already_reviewed": _("Quelqu'un a déjà traité cet élément."),
+        "reason_required": _("Un motif est nécessaire."),
+    }
+    return messages.get(code, _("Cette opération est impossible."))
+
+
+def duplicate_message(error: DuplicateEvidence) -> Markup:
+    """The refusal, with a link to the evidence that already cites this URL."""
+    link = url_for("volunteer.evidence", evidence_id=error.existing_id)
+    return Markup('{} <a href="{}">{}</a>').format(
+        _("Ce lien est déjà cité pour cet engagement."),
+        link,
+        _("Voir la preuve existante"),
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def _queue_args() -> dict[str, int]:
+    args = {}
+    pledge_id = _int_arg("pledge")
+    if pledge_id:
+        args["pledge"] = pledge_id
+    page = _int_arg("page")
+    if page and page > 1:
+        args["page"] = page
+    return args
+
+
+@bp.get("/")
+def queue():
+    """New suggestions, newest news first, filterable by pledge; 20 a page."""
+    dbs = db_session()
+    pledge_id = _int_arg("pledge")
+    page = max(_int_arg("page") or 1, 1)
+    rows = review.list_suggestions(dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE)
+    total = review.count_suggestions(dbs, pledge_id=pledge_id)
+    context = {
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "pledge_id": pledge_id,
+        "pledge_choices": review.list_pledges_with_suggestions(dbs),
+        "forms": {row.suggestion.id: ReviewForm(prefix=f"s{row.suggestion.id}") for row in rows},
+        "outcomes": {},
+    }
+    if wants_fragment("suggestion-list"):
+        response = render_template("volunteer/_suggestion_list.html", **context)
+    else:
+        response = render_template("volunteer/queue.html", **context)
+    return response, 200, {"Vary": "HX-Request"}
+
+
+@bp.post("/suggestions/<int:suggestion_id>")
+def review_suggestion(suggestion_id: int):
+    """Kept / broken / context (→ submitted evidence) or not relevant; the row re-renders itself."""
+    dbs = db_session()
+    row = review.get_suggestion(dbs, suggestion_id)
+    if row is None:
+        abort(404)
+    form = ReviewForm(prefix=f"s{suggestion_id}")
+    outcome = None
+    error: str | Markup | None = None
+    if form.validate_on_submit():
+        actor = current_actor()
+        try:
+            if form.decision.data == "dismiss":
+                review.dismiss_suggestion(dbs, row, actor=actor)
+                outcome = {"kind": "dismissed"}
+            else:
+                created = review.accept_suggestion(
+                    dbs,
+                    row,
+                    stance=Stance(form.decision.data),
+                    quote=form.quote.data or "",
+                    note=form.note.data or "",
+                    actor=actor,
+                )
+                outcome = {"kind": "accepted", "evidence_id": created.id}
+        except DuplicateEvidence as dup:
+            dbs.rollback()
+            error = duplicate_message(dup)
+        except DomainError as exc:
+            dbs.rollback()
+            error = evidence_error_message(exc)
+        else:
+            dbs.commit()
+    elif not form.errors:
+        error = _("Cette opération est impossible.")
+    if request.headers.get("HX-Request"):
+        # Errors come back with 200: htmx swaps only 2xx answers into the row.
+        return render_template(
+            "volunteer/_suggestion.html", row=row, form=form, outcome=outcome, error=error
+        )
+    if outcome is not None:
+        flash(
+            _("Preuve proposée : elle attend la relecture d'un éditeur.")
+            if outcome["kind"] == "accepted"
+            else _("Suggestion écartée."),
+            "success",
+        )
+        return redirect(url_for("volunteer.queue", **_queue_args()))
+    # Without JavaScript: the queue again, this row showing its errors.
+    rows = review.list_suggestions(dbs, pledge_id=_int_arg("pledge"), per_page=PER_PAGE)
+    if all(r.suggestion.id != row.suggestion.id for r in rows):
+        rows = [row, *rows]
+    forms = {r.suggestion.id: ReviewForm(prefix=f"s{r.suggestion.id}") for r in rows}
+    forms[row.suggestion.id] = form
+    total = review.count_suggestions(dbs, pledge_id=_int_arg("pledge"))
+    return (
+        render_template(
+            "volunteer/queue.html",
+            rows=rows,
+            total=total,
+            page=1,
+            pages=max(1, -(-total // PER_PAGE)),
+            pledge_id=_int_arg("pledge"),
+            pledge_choices=review.list_pledges_with_suggestions(dbs),
+            forms=forms,
+            outcomes={},
+            errors={row.suggestion.id: error} if error else {},
+        ),
+        422,
+    )
+
+
+@bp.get("/pledges")
+def pledges():
+    """Find the pledge to add evidence to (search over titles and bodies)."""
+    q = (request.args.get("q") or "").strip()[:200]
+    page = max(_int_arg("page") or 1, 1)
+    result = reads.list_pledges(
+        db_session(), PledgeFilters(q=q), page=page, per_page=PER_PAGE, today=today()
+    )
+    return render_template("volunteer/pledges.html", result=result, q=q)
+
+
+@bp.route("/pledges/<int:pledge_id>/evidence", methods=["GET", "POST"])
+def add_evidence(pledge_id: int):
+    """Hand-added evidence: per-field errors, tracking parameters removed, duplicates refused."""
+    dbs = db_session()
+    pledge = evidence_ops.get_pledge_for_work(dbs, pledge_id)
+    if pledge is None:
+        abort(404)
+    form = EvidenceForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            evidence_ops.submit_evidence(
+                dbs,
+                pledge,
+                url=form.url.data,
+                outlet=form.outlet.data,
+                published_on=form.published_on.data,
+                kind=form.kind.data,
+                stance=form.stance.data,
+                title=form.title.data or "",
+                quote=form.quote.data or "",
+                note=form.note.data or "",
+                actor=current_actor(),
+            )
+        except DuplicateEvidence as dup:
+            dbs.rollback()
+            form.url.errors = [*form.url.errors, duplicate_message(dup)]
+            status = 422
+        except DomainError as exc:
+            dbs.rollback()
+            field = {"bad_url": form.url, "outlet_required": form.outlet}.get(
+                getattr(exc, "code", ""), form.published_on
+            )
+            field.errors = [*field.errors, evidence_error_message(exc)]
+            status = 422
+        else:
+            dbs.commit()
+            flash(_("Preuve proposée : elle attend la relecture d'un éditeur."), "success")
+            return redirect(url_for("volunteer.contributions"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("volunteer/add_evidence.html", form=form, pledge=pledge), status
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def evidence(evidence_id: int):
+    """One piece of evidence, whatever its state (for duplicate links and contributions)."""
+    found = evidence_ops.get_evidence(db_session(), evidence_id)
+    if found is None:
+        abort(404)
+    return render_template("volunteer/evidence.html", row=found)
+
+
+@bp.get("/contributions")
+def contributions():
+    """What I submitted and where it stands (a rejection shows its reason)."""
+    rows = evidence_ops.list_contributions(db_session(), current_actor())
+    return render_template("volunteer/contributions.html", rows=rows)

@@ -1,0 +1,483 @@
+"""Accounts: users, argon2 passwords, one-time invitations, roles and the public-names setting.
+
+No Flask here: views and the CLI pass the session, the actor and the time in,
+and own the transaction. Secrets never reach the audit log (no hash, no token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from models import Invitation, SiteSetting, StatusChange, User
+from models.db import utc_now
+from models.enums import Role
+from pledges.audit import Actor, log_change
+from pledges.errors import DomainError
+
+# argon2id with the library's defaults (about 100 ms a hash here). Tests swap in a
+# cheaper hasher through `use_hasher`; production never does.
+HASHER = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # argon2 accepts any length; bound the work per request
+INVITATION_TTL = timedelta(days=7)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PUBLIC_EDITOR_NAMES = "public_editor_names"
+USER_FIELDS = ["email", "display_name", "role", "active"]
+
+
+class AccountError(DomainError):
+    """An account rule refused the operation; `code` lets views show a translated message."""
+
+    code = "account"
+
+
+class InvalidEmail(AccountError):
+    code = "invalid_email"
+
+
+class EmailTaken(AccountError):
+    code = "email_taken"
+
+
+class WeakPassword(AccountError):
+    code = "weak_password"
+
+
+class WrongPassword(AccountError):
+    code = "wrong_password"
+
+
+class InvalidInvitation(AccountError):
+    """Unknown, expired or already used: one message for all three (no oracle)."""
+
+    code = "invalid_invitation"
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Swap the password hasher (tests use cheap parameters); returns the previous one."""
+    global HASHER
+    previous, HASHER = HASHER, hasher
+    return previous
+
+
+def normalise_email(email: str) -> str:
+    """Emails are stored and compared trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > 320 or not EMAIL_RE.match(email):
+        raise InvalidEmail("Not a valid email address.")
+    return email
+
+
+def check_password(password: str) -> None:
+    """The password rule: at least MIN_PASSWORD_LENGTH characters, at most MAX_PASSWORD_LENGTH."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(f"A password has at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when `password` matches; a malformed or empty hash never matches."""
+    if not password_hash:
+        return False
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH: dict[int, str] = {}
+
+
+def _burn_time(password: str) -> None:
+    """Spend one verification on an unknown account, so timing does not reveal it."""
+    key = id(HASHER)
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = HASHER.hash(secrets.token_hex(16))
+    verify_password(_DUMMY_HASH[key], password)
+
+
+def session_token(user: User) -> str:
+    """A short fingerprint of the password hash, stored in the login session.
+
+    Changing the password (or disabling the account) changes or voids it, which
+    logs out every other session of that user.
+    """
+    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:20]
+
+
+# --- Reads ---------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.email))))
+
+
+def list_open_invitations(session: Session, *, now: datetime | None = None) -> list[Invitation]:
+    now = now or utc_now()
+    return list(
+        session.exec(
+            select(Invitation)
+            .where(col(Invitation.used_at).is_(None), col(Invitation.expires_at) > now)
+            .order_by(col(Invitation.created_at).desc())
+        )
+    )
+
+
+# --- Writes --------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: Role | str,
+    password: str,
+    display_name: str = "",
+    actor: Actor,
+    now: datetime | None = None,
+) -> User:
+    """Create an active account; the email must be new and the password long enough."""
+    email = check_email(email)
+    check_password(password)
+    if get_user_by_email(session, email) is not None:
+        raise EmailTaken("An account with this email already exists.")
+    user = User(
+        email=email,
+        display_name=display_name.strip()[:120],
+        password_hash=hash_password(password),
+        role=Role(role),
+        active=True,
+        created_at=now or utc_now(),
+    )
+    session.add(user)
+    session.flush()
+    log_change(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        after=_user_snapshot(user),
+        now=now,
+    )
+    session.flush()
+    return user
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime | None = None
+) -> User | None:
+    """The active user with this email and password, or None (whatever the reason).
+
+    An unknown email costs the same argon2 verification as a known one. A hash
+    made with older parameters is upgraded on success.
+    """
+    user = get_user_by_email(session, email)
+    if user is None or not user.active or not user.password_hash:
+        _burn_time(password or "")
+        return None
+    if not verify_password(user.password_hash, password or ""):
+        return None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now or utc_now()
+    session.add(user)
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> None:
+    """Replace the password after checking the current one (other sessions end)."""
+    if not verify_password(user.password_hash, current or ""):
+        raise WrongPassword("The current password is wrong.")
+    check_password(new)
+    user.password_hash = hash_password(new)
+    session.add(user)
+    log_change(
+        session,
+        actor=actor,
+        action="user.change_password",
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+    session.flush()
+
+
+def set_user_active(
+    session: Session, user: User, *, active: bool, actor: Actor, now: datetime | None = None
+) -> None:
+    """Disable (or re-enable) an account; a disabled account cannot log in or stay logged in."""
+    if user.active == active:
+        return
+    before = _user_snapshot(user)
+    user.active = active
+    session.add(user)
+    log_change(
+        session,
+        actor=actor,
+        action="user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=_user_snapshot(user),
+        now=now,
+    )
+    session.flush()
+
+
+def disable_user(
+    session: Session, user: User, *, actor: Actor, now: datetime | None = None
+) -> None:
+    set_user_active(session, user, active=False, actor=actor, now=now)
+
+
+def set_user_role(
+    session: Session, user: User, *, role: Role | str, actor: Actor, now: datetime | None = None
+) -> None:
+    role = Role(role)
+    if user.role == role:
+        return
+    before = _user_snapshot(user)
+    user.role = role
+    session.add(user)
+    log_change(
+        session,
+        actor=actor,
+        action="user.role",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=_user_snapshot(user),
+        now=now,
+    )
+    session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    token: str  # goes in the link only; the database keeps its sha256
+
+
+def create_invitation(
+    session: Session,
+    *,
+    email: str,
+    role: Role | str,
+    actor: Actor,
+    now: datetime | None = None,
+    ttl: timedelta = INVITATION_TTL,
+) -> NewInvitation:
+    """A one-time invitation that expires after `ttl`; only the token's sha256 is stored."""
+    now = now or utc_now()
+    email = check_email(email)
+    if get_user_by_email(session, email) is not None:
+        raise EmailTaken("An account with this email already exists.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        token_hash=_token_hash(token),
+        email=email,
+        role=Role(role),
+        invited_by_id=actor.id if isinstance(actor, User) else None,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invitation)
+    session.flush()
+    log_change(
+        session,
+        actor=actor,
+        action="invitation.create",
+        object_type="invitation",
+        object_id=invitation.id,
+        after={
+            "email": email,
+            "role": invitation.role.value,
+            "expires_at": (now + ttl).isoformat(),
+        },
+        now=now,
+    )
+    session.flush()
+    return NewInvitation(invitation, token)
+
+
+def get_invitation(
+    session: Session, token: str, *, now: datetime | None = None
+) -> Invitation | None:
+    """The invitation behind `token` if it is unused and not expired, else None."""
+    now = now or utc_now()
+    if not token or len(token) > 200:
+        return None
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    ).first()
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        return None
+    return invitation
+
+
+def accept_invitation(
+    session: Session,
+    token: str,
+    *,
+    display_name: str,
+    password: str,
+    now: datetime | None = None,
+) -> User:
+    """Use the invitation once: create the account with the invited email and role."""
+    now = now or utc_now()
+    invitation = get_invitation(session, token, now=now)
+    if invitation is None:
+        raise InvalidInvitation("This invitation link is unknown, expired or already used.")
+    check_password(password)
+    if not display_name.strip():
+        raise AccountError("A display name is required.")
+    # Claim it in one conditional UPDATE: of two simultaneous acceptances, one wins.
+    claimed = session.execute(
+        update(Invitation)
+        .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise InvalidInvitation("This invitation link is unknown, expired or already used.")
+    invitation.used_at = now
+    if get_user_by_email(session, invitation.email) is not None:
+        raise EmailTaken("An account with this email already exists.")
+    user = User(
+        email=invitation.email,
+        display_name=display_name.strip()[:120],
+        password_hash=hash_password(password),
+        role=invitation.role,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    log_change(
+        session,
+        actor=user,
+        action="invitation.accept",
+        object_type="user",
+        object_id=user.id,
+        after={**_user_snapshot(user), "invitation_id": invitation.id},
+        now=now,
+    )
+    session.flush()
+    return user
+
+
+def update_display_name(
+    session: Session, user: User, *, display_name: str, actor: Actor, now: datetime | None = None
+) -> None:
+    name = display_name.strip()[:120]
+    if not name:
+        raise AccountError("A display name is required.")
+    if name == user.display_name:
+        return
+    before = _user_snapshot(user)
+    user.display_name = name
+    session.add(user)
+    log_change(
+        session,
+        actor=actor,
+        action="user.update",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=_user_snapshot(user),
+        now=now,
+    )
+    session.flush()
+
+
+def _user_snapshot(user: User) -> dict:
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": Role(user.role).value,
+        "active": user.active,
+    }
+
+
+# --- Site setting: editors' names on public pages ------------------------------------
+
+
+def show_editor_names(session: Session, *, default: bool = True) -> bool:
+    """Whether public pages name the editor behind a ruling (SiteSetting, else `default`)."""
+    setting = session.get(SiteSetting, PUBLIC_EDITOR_NAMES)
+    if setting is None:
+        return default
+    return setting.value == "1"
+
+
+def set_show_editor_names(
+    session: Session, value: bool, *, actor: Actor, now: datetime | None = None
+) -> None:
+    setting = session.get(SiteSetting, PUBLIC_EDITOR_NAMES)
+    before = {"value": setting.value} if setting else None
+    if setting is None:
+        setting = SiteSetting(key=PUBLIC_EDITOR_NAMES)
+    setting.value = "1" if value else "0"
+    session.add(setting)
+    log_change(
+        session,
+        actor=actor,
+        action="setting.update",
+        object_type="sitesetting",
+        object_id=None,
+        before=before,
+        after={"key": PUBLIC_EDITOR_NAMES, "value": setting.value},
+        now=now,
+    )
+    session.flush()
+
+
+def public_author_name(change: StatusChange, *, show: bool) -> str | None:
+    """The name to print beside a public ruling, or None (setting off, no author, no name).
+
+    `show` comes from show_editor_names(session, default=...), read once per page;
+    `change.author` should be eagerly loaded (pledges.scoreboard.get_pledge does).
+    """
+    if not show or change.author is None:
+        return None
+    return change.author.display_name or None

@@ -1,0 +1,393 @@
+"""Editors' writes: elections, candidates, pledges (keywords included), feeds and rulings.
+
+Every write is version-checked (optimistic locking): the edit form carries the
+version it was read at, and the write claims it with one conditional UPDATE,
+so of two editors saving the same object, the second gets ConflictError and
+nothing of the first is lost. Candidates and pledges have a `version` column;
+elections and feeds have none, so their forms carry a fingerprint of the
+edited fields instead. Every change is logged with its before/after values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from models import Candidate, Election, Evidence, Feed, Pledge, StatusChange
+from models.db import utc_now
+from models.enums import PledgeStatus
+from pledges.audit import Actor, log_change, snapshot
+from pledges.errors import ConflictError, DomainError
+from pledges.feeds import AddressGuard
+from pledges.links import clean_url, is_http_url
+from pledges.search import search_text_for
+from pledges.status import record_status_change
+
+ELECTION_FIELDS = ["name", "territory", "date"]
+CANDIDATE_FIELDS = ["name", "list_name", "elected", "office"]
+PLEDGE_FIELDS = [
+    "title", "body", "theme", "made_on", "source_url", "quote", "deadline",
+    "keywords_include", "keywords_exclude",
+]  # fmt: skip
+FEED_FIELDS = ["url", "name", "interval_minutes", "active"]
+MAX_KEYWORDS = 100
+MAX_KEYWORD_LENGTH = 120
+
+
+class EditError(DomainError):
+    """A field value the rules refuse; `field` names the form field, `code` the reason."""
+
+    def __init__(self, message: str, *, field: str, code: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+
+
+def fingerprint(obj: Any, fields: Sequence[str]) -> str:
+    """A short digest of the edited fields: the version of rows without a version column."""
+    data = json.dumps(snapshot(obj, list(fields)), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:24]
+
+
+def claim_version(session: Session, model: type, obj_id: int, expected: int) -> None:
+    """Lock the row if it is still at `expected`, else raise ConflictError.
+
+    A no-op conditional UPDATE takes the row's write lock (PostgreSQL) or the
+    database's (SQLite) until commit, so a concurrent save waits, then finds the
+    version changed and is refused: the check and the write cannot interleave.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    claimed = session.execute(
+        update(table)
+        .where(table.c.id == obj_id, table.c.version == expected)
+        .values(version=table.c.version)
+    ).rowcount
+    if claimed != 1:
+        raise ConflictError("Someone else saved this in the meantime.")
+
+
+def _claim_fingerprint(
+    session: Session, model: type, obj: Any, fields: Sequence[str], expected: str
+) -> None:
+    """The same guarantee for rows without a version column: lock, re-read, compare."""
+    table = model.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == obj.id).values(id=table.c.id))
+    session.refresh(obj)
+    if fingerprint(obj, fields) != expected:
+        raise ConflictError("Someone else saved this in the meantime.")
+
+
+def _apply(obj: Any, changes: dict[str, Any], fields: Sequence[str]) -> tuple[dict, dict]:
+    """Set the changed attributes; returns (before, after) of those that differ."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name in fields:
+        if name not in changes:
+            continue
+        old, new = getattr(obj, name), changes[name]
+        if old != new:
+            before.update(snapshot(obj, [name]))
+            setattr(obj, name, new)
+            after.update(snapshot(obj, [name]))
+    return before, after
+
+
+def _text(value: str | None, *, field: str, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise EditError("This field is required.", field=field, code="required")
+    if len(value) > limit:
+        raise EditError(f"At most {limit} characters.", field=field, code="too_long")
+    return value
+
+
+def _url(value: str | None, *, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    cleaned = clean_url(value)
+    if not is_http_url(cleaned):
+        raise EditError("The link must be an http(s) URL.", field=field, code="bad_url")
+    return cleaned
+
+
+def normalise_keywords(values: Iterable[str], *, field: str) -> list[str]:
+    """Trimmed, without blanks and repeats (case-insensitive), bounded in number and length."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for raw in values:
+        term = " ".join((raw or "").split())
+        if not term or term.casefold() in seen:
+            continue
+        if len(term) > MAX_KEYWORD_LENGTH:
+            raise EditError(
+                f"A keyword has at most {MAX_KEYWORD_LENGTH} characters.",
+                field=field,
+                code="too_long",
+            )
+        seen.add(term.casefold())
+        result.append(term)
+    if len(result) > MAX_KEYWORDS:
+        raise EditError(f"At most {MAX_KEYWORDS} keywords.", field=field, code="too_many")
+    return result
+
+
+def update_election(
+    session: Session,
+    election: Election,
+    *,
+    expected_fingerprint: str,
+    name: str,
+    territory: str,
+    date: date,
+    actor: Actor,
+    now: datetime | None = None,
+) -> bool:
+    """Edit an election's name, territory and date; False when nothing changed."""
+    changes = {
+        "name": _text(name, field="name", limit=300, required=True),
+        "territory": _text(territory, field="territory", limit=300, required=True),
+        "date": date,
+    }
+    _claim_fingerprint(session, Election, election, ELECTION_FIELDS, expected_fingerprint)
+    before, after = _apply(election, changes, ELECTION_FIELDS)
+    if not after:
+        return False
+    session.add(election)
+    log_change(
+        session,
+        actor=actor,
+        action="election.update",
+        object_type="election",
+        object_id=election.id,
+        before=before,
+        after=after,
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+def update_candidate(
+    session: Session,
+    candidate: Candidate,
+    *,
+    expected_version: int,
+    name: str,
+    list_name: str,
+    elected: bool,
+    office: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> bool:
+    """Edit a candidate (version-checked); False when nothing changed."""
+    changes = {
+        "name": _text(name, field="name", limit=300, required=True),
+        "list_name": _text(list_name, field="list_name", limit=300),
+        "elected": bool(elected),
+        "office": _text(office, field="office", limit=300),
+    }
+    claim_version(session, Candidate, candidate.id, expected_version)
+    session.refresh(candidate)
+    before, after = _apply(candidate, changes, CANDIDATE_FIELDS)
+    if not after:
+        return False
+    candidate.version = expected_version + 1
+    session.add(candidate)
+    log_change(
+        session,
+        actor=actor,
+        action="candidate.update",
+        object_type="candidate",
+        object_id=candidate.id,
+        before=before,
+        after=after,
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+def update_pledge(
+    session: Session,
+    pledge: Pledge,
+    *,
+    expected_version: int,
+    title: str,
+    body: str,
+    theme: str,
+    made_on: date | None,
+    source_url: str,
+    quote: str,
+    deadline: date | None,
+    keywords_include: Iterable[str],
+    keywords_exclude: Iterable[str],
+    actor: Actor,
+    now: datetime | None = None,
+) -> bool:
+    """Edit a pledge and its matching keywords (version-checked); False when nothing changed."""
+    now = now or utc_now()
+    changes = {
+        "title": _text(title, field="title", limit=500, required=True),
+        "body": _text(body, field="body", limit=50_000),
+        "theme": _text(theme, field="theme", limit=80),
+        "made_on": made_on,
+        "source_url": _url(source_url, field="source_url"),
+        "quote": _text(quote, field="quote", limit=10_000),
+        "deadline": deadline,
+        "keywords_include": normalise_keywords(keywords_include, field="keywords_include"),
+        "keywords_exclude": normalise_keywords(keywords_exclude, field="keywords_exclude"),
+    }
+    claim_version(session, Pledge, pledge.id, expected_version)
+    session.refresh(pledge)
+    before, after = _apply(pledge, changes, PLEDGE_FIELDS)
+    if not after:
+        return False
+    pledge.search_text = search_text_for(pledge.title, pledge.body)
+    pledge.version = expected_version + 1
+    pledge.updated_at = now
+    session.add(pledge)
+    log_change(
+        session,
+        actor=actor,
+        action="pledge.update",
+        object_type="pledge",
+        object_id=pledge.id,
+        pledge_id=pledge.id,
+        before=before,
+        after=after,
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+def rule_on_pledge(
+    session: Session,
+    pledge: Pledge,
+    *,
+    expected_version: int,
+    to: PledgeStatus | str,
+    effective_on: date,
+    rationale: str,
+    cite_ids: Iterable[int],
+    actor: Actor,
+    now: datetime | None = None,
+) -> StatusChange:
+    """A ruling from the editors' form: claim the version, then pledges.status rules.
+
+    The "kept/broken cites published evidence" rule stays in
+    record_status_change; this adds the version lock and the id lookup.
+    """
+    ids = {int(i) for i in cite_ids}
+    cites = (
+        list(
+            session.exec(
+                select(Evidence).where(col(Evidence.id).in_(ids), Evidence.pledge_id == pledge.id)
+            )
+        )
+        if ids
+        else []
+    )
+    if len(cites) != len(ids):
+        raise DomainError("Cited evidence must belong to the pledge being ruled on.")
+    claim_version(session, Pledge, pledge.id, expected_version)
+    session.refresh(pledge)
+    return record_status_change(
+        session,
+        pledge,
+        to=PledgeStatus(to),
+        effective_on=effective_on,
+        rationale=rationale,
+        cites=sorted(cites, key=lambda e: e.id or 0),
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def update_feed(
+    session: Session,
+    feed: Feed,
+    *,
+    expected_fingerprint: str,
+    url: str,
+    name: str,
+    interval_minutes: int,
+    active: bool,
+    guard: AddressGuard,
+    actor: Actor,
+    now: datetime | None = None,
+) -> bool:
+    """Edit a feed; a new URL passes the poller's SSRF checks (pledges.feeds.AddressGuard)."""
+    now = now or utc_now()
+    url = (url or "").strip()
+    if url != feed.url:
+        guard.check_url(url)  # raises UnsafeFeedURL
+        taken = session.exec(select(Feed.id).where(Feed.url == url, Feed.id != feed.id)).first()
+        if taken is not None:
+            raise EditError("This feed is already registered.", field="url", code="taken")
+    if interval_minutes < 1:
+        raise EditError("At least one minute.", field="interval_minutes", code="too_small")
+    changes = {
+        "url": url,
+        "name": _text(name, field="name", limit=200),
+        "interval_minutes": int(interval_minutes),
+        "active": bool(active),
+    }
+    _claim_fingerprint(session, Feed, feed, FEED_FIELDS, expected_fingerprint)
+    before, after = _apply(feed, changes, FEED_FIELDS)
+    if not after:
+        return False
+    if "url" in after:
+        # A new address starts afresh: old validators and errors belong to the old one.
+        feed.etag = None
+        feed.last_modified = None
+        feed.error_count = 0
+        feed.last_error = ""
+    if "active" in after and feed.active:
+        feed.next_fetch_at = now
+    session.add(feed)
+    log_change(
+        session,
+        actor=actor,
+        action="feed.update",
+        object_type="feed",
+        object_id=feed.id,
+        before=before,
+        after=after,
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+# --- Reads for the editors' pages -----------------------------------------------------
+
+
+def list_elections(session: Session) -> list[Election]:
+    return list(session.exec(select(Election).order_by(col(Election.date).desc(), Election.id)))
+
+
+def list_candidates(session: Session, election_id: int) -> list[Candidate]:
+    return list(
+        session.exec(
+            select(Candidate)
+            .where(Candidate.election_id == election_id)
+            .order_by(col(Candidate.name))
+        )
+    )
+
+
+def list_candidate_pledges(session: Session, candidate_id: int) -> list[Pledge]:
+    return list(
+        session.exec(
+            select(Pledge).where(Pledge.candidate_id == candidate_id).order_by(col(Pledge.title))
+        )
+    )

@@ -1,0 +1,92 @@
+"""Feed suggestions: newest first, accepted as evidence or dismissed; one reviewer wins."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from models import AuditEntry, Evidence
+from models.enums import EvidenceState, Origin, Role, Stance, SuggestionState
+from pledges import review
+from pledges.errors import DuplicateEvidence
+from tests.factories import make_evidence, make_pledge, make_suggestion, make_user
+
+
+def test_queue_is_newest_first_and_filters_by_pledge(session):
+    p1, p2 = make_pledge(session), make_pledge(session)
+    old = make_suggestion(session, p1, published_at=datetime(2021, 1, 1, tzinfo=UTC))
+    new = make_suggestion(session, p2, published_at=datetime(2022, 1, 1, tzinfo=UTC))
+    mid = make_suggestion(session, p1, published_at=datetime(2021, 6, 1, tzinfo=UTC))
+    rows = review.list_suggestions(session)
+    assert [r.suggestion.id for r in rows] == [new.id, mid.id, old.id]
+    rows = review.list_suggestions(session, pledge_id=p1.id)
+    assert [r.suggestion.id for r in rows] == [mid.id, old.id]
+    assert review.count_suggestions(session, pledge_id=p1.id) == 2
+    choices = review.list_pledges_with_suggestions(session)
+    assert {(p.id, n) for p, _c, n in choices} == {(p1.id, 2), (p2.id, 1)}
+
+
+def test_accept_creates_submitted_evidence_from_the_item(session):
+    pledge = make_pledge(session)
+    volunteer = make_user(session)
+    suggestion = make_suggestion(
+        session, pledge, link="https://journal.example/a?utm_campaign=z", title="Caméras"
+    )
+    row = review.get_suggestion(session, suggestion.id)
+    evidence = review.accept_suggestion(
+        session, row, stance=Stance.BROKEN, quote="« maintenu »", note="*vu*", actor=volunteer
+    )
+    assert evidence.url == "https://journal.example/a"
+    assert evidence.origin == Origin.FEED_ITEM
+    assert evidence.feed_item_id == suggestion.feed_item_id
+    assert evidence.state == EvidenceState.SUBMITTED
+    assert (evidence.quote, evidence.note, evidence.title) == ("« maintenu »", "*vu*", "Caméras")
+    assert evidence.published_on.isoformat() == "2021-10-05"
+    assert suggestion.state == SuggestionState.ACCEPTED
+    assert review.list_suggestions(session) == []
+    with pytest.raises(review.ReviewError):
+        review.dismiss_suggestion(session, row, actor=volunteer)
+
+
+def test_dismiss(session):
+    suggestion = make_suggestion(session)
+    volunteer = make_user(session)
+    review.dismiss_suggestion(
+        session, review.get_suggestion(session, suggestion.id), actor=volunteer
+    )
+    assert suggestion.state == SuggestionState.DISMISSED
+    assert session.exec(select(Evidence)).all() == []
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "suggestion.dismiss")).one()
+    assert entry.actor_id == volunteer.id
+
+
+def test_accepting_a_link_already_cited_is_refused_and_leaves_the_suggestion_new(session):
+    pledge = make_pledge(session)
+    existing = make_evidence(session, pledge, url="https://journal.example/b")
+    suggestion = make_suggestion(session, pledge, link="https://journal.example/b?fbclid=1")
+    row = review.get_suggestion(session, suggestion.id)
+    with session.begin_nested(), pytest.raises(DuplicateEvidence) as caught:
+        review.accept_suggestion(
+            session, row, stance=Stance.KEPT, actor=make_user(session, Role.VOLUNTEER)
+        )
+    assert caught.value.existing_id == existing.id
+    session.refresh(suggestion)
+    assert suggestion.state == SuggestionState.NEW
+
+
+def test_second_reviewer_loses(engine, session):
+    from sqlmodel import Session
+
+    suggestion = make_suggestion(session)
+    first = make_user(session)
+    second = make_user(session)
+    session.commit()
+    with Session(engine, expire_on_commit=False) as other:
+        stale = review.get_suggestion(other, suggestion.id)
+        review.dismiss_suggestion(
+            session, review.get_suggestion(session, suggestion.id), actor=first
+        )
+        session.commit()
+        with pytest.raises(review.ReviewError):
+            review.accept_suggestion(other, stale, stance=Stance.KEPT, actor=second)
+        other.rollback()

@@ -1,0 +1,543 @@
+"""Editors' room: moderation, rulings (and conflicts), editing, feeds, import, audit, accounts."""
+
+import io
+import json
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from models import AuditEntry, Candidate, Election, Feed, Pledge, User
+from models.enums import EvidenceState, PledgeStatus, Role, Stance
+from pledges import accounts
+from pledges import evidence as evidence_ops
+from tests.factories import make_candidate, make_evidence, make_pledge, make_user
+from tests.views.conftest import AuthActions
+
+HX = {"HX-Request": "true"}
+
+
+def _soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.fixture
+def submitted(app_session):
+    pledge = make_pledge(app_session, title="Moratoire sur la vidéosurveillance")
+    volunteer = make_user(app_session, Role.VOLUNTEER, display_name="Bénévole Un")
+    evidence = evidence_ops.submit_evidence(
+        app_session,
+        pledge,
+        url="https://journal.example/audit",
+        outlet="Le Journal Fictif",
+        published_on=date(2021, 10, 20),
+        stance=Stance.BROKEN,
+        title="L'audit jamais publié",
+        actor=volunteer,
+    )
+    app_session.commit()
+    return pledge, evidence, volunteer
+
+
+def test_moderation_queue_rows_are_self_targeting(auth, client, submitted):
+    _pledge, evidence, _ = submitted
+    auth.login_as(Role.EDITOR)
+    soup = _soup(client.get("/admin/moderation"))
+    row = soup.find(id=f"submission-{evidence.id}")
+    assert row["hx-target"] == "this"
+    assert row["hx-swap"] == "outerHTML"
+    assert "L'audit jamais publié" in row.text
+    assert "Bénévole Un" in row.text
+
+
+def test_publish_with_htmx(auth, client, app_session, submitted):
+    _pledge, evidence, _ = submitted
+    editor = auth.login_as(Role.EDITOR)
+    response = client.post(
+        f"/admin/evidence/{evidence.id}/publish", data={"csrf_token": auth.csrf_token()}, headers=HX
+    )
+    assert response.status_code == 200
+    row = _soup(response).find("article")
+    assert row["id"] == f"submission-{evidence.id}"
+    assert "Publiée." in row.text
+    app_session.refresh(evidence)
+    assert evidence.state == EvidenceState.PUBLISHED
+    assert evidence.reviewed_by_id == editor.id
+
+
+def test_reject_needs_a_reason_which_the_submitter_sees(auth, client, app, app_session, submitted):
+    _pledge, evidence, volunteer = submitted
+    auth.login_as(Role.EDITOR)
+    token = auth.csrf_token()
+    url = f"/admin/evidence/{evidence.id}/reject"
+    htmx = client.post(url, data={"csrf_token": token, f"r{evidence.id}-reason": "  "}, headers=HX)
+    assert htmx.status_code == 200
+    assert "obligatoire" in _soup(htmx).find("article").text
+    plain = client.post(url, data={"csrf_token": token})
+    assert plain.status_code == 422
+    app_session.refresh(evidence)
+    assert evidence.state == EvidenceState.SUBMITTED
+    done = client.post(
+        url, data={"csrf_token": token, f"r{evidence.id}-reason": "Source non vérifiable"}
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/admin/moderation"
+    app_session.refresh(evidence)
+    assert evidence.state == EvidenceState.REJECTED
+
+    # The submitter sees the reason.
+    volunteer = app_session.merge(volunteer)
+    volunteer.password_hash = accounts.hash_password("volunteer password")
+    app_session.commit()
+    other = AuthActions(app.test_client(), app, app_session)
+    assert other.login(volunteer.email, "volunteer password").status_code == 302
+    html = other.client.get("/volunteer/contributions").get_data(as_text=True)
+    assert "Refusée" in html
+    assert "Source non vérifiable" in html
+
+
+def _ruling_form(client, pledge_id):
+    response = client.get(f"/admin/pledges/{pledge_id}/ruling")
+    soup = _soup(response)
+    return soup, soup.find("input", {"name": "version"})["value"]
+
+
+def test_ruling_offers_only_published_evidence_and_enforces_citations(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    published = make_evidence(app_session, pledge, title="Publiée")
+    make_evidence(app_session, pledge, title="Pas encore", state=EvidenceState.SUBMITTED)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    soup, version = _ruling_form(client, pledge.id)
+    boxes = soup.select('input[name="cites"]')
+    assert [int(b["value"]) for b in boxes] == [published.id]
+    response = client.post(
+        f"/admin/pledges/{pledge.id}/ruling",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "version": version,
+            "status": "kept",
+            "effective_on": "2021-11-01",
+            "rationale": "Sans preuve",
+        },
+    )
+    assert response.status_code == 422
+    assert "au moins une preuve publiée" in _soup(response).find(id="cites-errors").text
+    app_session.refresh(pledge)
+    assert pledge.status == PledgeStatus.PENDING
+
+
+def test_ruling_shows_at_once_on_the_public_page_and_the_api(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    evidence = make_evidence(app_session, pledge, title="Audit")
+    app_session.commit()
+    client.get(f"/pledges/{pledge.id}")  # warm the anonymous page cache
+    auth.login_as(Role.EDITOR)
+    _soup_, version = _ruling_form(client, pledge.id)
+    response = client.post(
+        f"/admin/pledges/{pledge.id}/ruling",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "version": version,
+            "status": "broken",
+            "effective_on": "2021-11-01",
+            "rationale": "L'audit n'a **jamais** été publié.",
+            "cites": [str(evidence.id)],
+        },
+    )
+    assert response.status_code == 302
+    auth.logout()
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "Rompu" in page
+    assert "<strong>jamais</strong>" in page
+    api = client.get(f"/api/v1/pledges/{pledge.id}").get_json()
+    assert api["status"] == "broken"
+    assert api["history"][-1]["to"] == "broken"
+
+
+def test_two_editors_saving_the_same_pledge(auth, client, app, app_session):
+    """One wins, the other gets the conflict message and the current version; one audit entry."""
+    pledge = make_pledge(app_session, title="Titre initial")
+    app_session.commit()
+    first = auth
+    first.login_as(Role.EDITOR)
+    second = AuthActions(app.test_client(), app, app_session)
+    second.login_as(Role.EDITOR)
+
+    def form_data(actions):
+        soup = _soup(actions.client.get(f"/admin/pledges/{pledge.id}/edit"))
+        data = {
+            i["name"]: i.get("value", "")
+            for i in soup.select("form.work-form input")
+            if i.get("name")
+        }
+        data.update(
+            {t["name"]: t.text.lstrip("\n") for t in soup.select("form.work-form textarea")}
+        )
+        return data
+
+    data_a, data_b = form_data(first), form_data(second)
+    assert data_a["version"] == data_b["version"] == "1"
+    data_a["title"] = "Titre de A"
+    data_b["title"] = "Titre de B"
+    saved = first.client.post(f"/admin/pledges/{pledge.id}/edit", data=data_a)
+    assert saved.status_code == 302
+    refused = second.client.post(f"/admin/pledges/{pledge.id}/edit", data=data_b)
+    assert refused.status_code == 409
+    soup = _soup(refused)
+    conflict = soup.find(id="conflict")
+    assert "Quelqu'un d'autre a enregistré" in conflict.text
+    assert "Version actuelle : 2." in conflict.text
+    assert "Titre de A" in conflict.text  # the current values
+    assert soup.find("input", {"name": "title"})["value"] == "Titre de B"  # typing kept
+    assert soup.find("input", {"name": "version"})["value"] == "2"
+    app_session.expire_all()
+    assert app_session.get(Pledge, pledge.id).title == "Titre de A"
+    entries = app_session.exec(
+        select(AuditEntry).where(
+            AuditEntry.pledge_id == pledge.id, AuditEntry.action == "pledge.update"
+        )
+    ).all()
+    assert len(entries) == 1
+    log = first.client.get(f"/admin/pledges/{pledge.id}/audit").get_data(as_text=True)
+    assert log.count("pledge.update") == 1
+    assert "Titre de A" in log
+    assert "Titre de B" not in log
+
+
+def test_stale_ruling_is_refused_with_the_current_state(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    evidence = make_evidence(app_session, pledge)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    _s, version = _ruling_form(client, pledge.id)
+    data = {
+        "csrf_token": auth.csrf_token(),
+        "version": version,
+        "status": "broken",
+        "effective_on": "2021-11-01",
+        "rationale": "r",
+        "cites": [str(evidence.id)],
+    }
+    assert client.post(f"/admin/pledges/{pledge.id}/ruling", data=data).status_code == 302
+    again = client.post(f"/admin/pledges/{pledge.id}/ruling", data={**data, "status": "kept"})
+    assert again.status_code == 409
+    text = _soup(again).find(id="conflict").text
+    assert "Version actuelle : 2." in text
+    assert "Rompu" in text
+
+
+def test_edit_pledge_keywords(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    response = client.post(
+        f"/admin/pledges/{pledge.id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "version": "1",
+            "title": "Caméras",
+            "keywords_include": 'vidéosurveillance\n"vidéo protection"\n\ncaméras',
+            "keywords_exclude": "caméraman",
+            "source_url": "https://x.example/?utm_source=a",
+        },
+    )
+    assert response.status_code == 302
+    app_session.refresh(pledge)
+    assert pledge.keywords_include == ["vidéosurveillance", '"vidéo protection"', "caméras"]
+    assert pledge.keywords_exclude == ["caméraman"]
+    assert pledge.source_url == "https://x.example/"
+    bad = client.post(
+        f"/admin/pledges/{pledge.id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "version": "2",
+            "title": "",
+            "source_url": "javascript:alert(1)",
+        },
+    )
+    assert bad.status_code == 422
+    soup = _soup(bad)
+    assert soup.find(id="title-errors")
+    assert soup.find(id="source_url-errors")
+
+
+def test_edit_election_and_candidate(auth, client, app_session):
+    candidate = make_candidate(app_session)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    assert candidate.name in client.get("/admin/elections").get_data(as_text=True)
+    soup = _soup(client.get(f"/admin/elections/{candidate.election_id}/edit"))
+    fingerprint = soup.find("input", {"name": "fingerprint"})["value"]
+    response = client.post(
+        f"/admin/elections/{candidate.election_id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "fingerprint": fingerprint,
+            "name": "Municipales",
+            "territory": "Marseille",
+            "date": "2020-06-28",
+        },
+    )
+    assert response.status_code == 302
+    stale = client.post(
+        f"/admin/elections/{candidate.election_id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "fingerprint": fingerprint,
+            "name": "Autre",
+            "territory": "Marseille",
+            "date": "2020-06-28",
+        },
+    )
+    assert stale.status_code == 409
+    response = client.post(
+        f"/admin/candidates/{candidate.id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "version": "1",
+            "name": "Liste Nouvelle",
+            "elected": "y",
+            "office": "Maire",
+        },
+    )
+    assert response.status_code == 302
+    app_session.expire_all()
+    assert app_session.get(Election, candidate.election_id).name == "Municipales"
+    fresh = app_session.get(Candidate, candidate.id)
+    assert (fresh.name, fresh.elected, fresh.version) == ("Liste Nouvelle", True, 2)
+
+
+def test_feeds_add_refuses_private_addresses(auth, client, app_session):
+    auth.login_as(Role.EDITOR)
+    for url in [
+        "http://127.0.0.1:9/rss",
+        "file:///etc/passwd",
+        "http://[::1]/rss",
+        "http://10.1.2.3/rss",
+    ]:
+        response = client.post(
+            "/admin/feeds",
+            data={"csrf_token": auth.csrf_token(), "url": url, "interval_minutes": "60"},
+        )
+        assert response.status_code == 422, url
+        assert "Adresse refusée" in _soup(response).find(id="url-errors").text
+    assert app_session.exec(select(Feed)).all() == []
+
+
+@pytest.mark.parametrize("app_overrides", [{"FEEDS_ALLOW_PRIVATE": True}])
+def test_feeds_add_and_edit(auth, client, app_session):
+    auth.login_as(Role.EDITOR)
+    response = client.post(
+        "/admin/feeds",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "url": "http://127.0.0.1:9/rss.xml",
+            "name": "Journal local",
+            "interval_minutes": "30",
+        },
+    )
+    assert response.status_code == 302
+    feed = app_session.exec(select(Feed)).one()
+    assert (feed.name, feed.interval_minutes) == ("Journal local", 30)
+    soup = _soup(client.get(f"/admin/feeds/{feed.id}/edit"))
+    fingerprint = soup.find("input", {"name": "fingerprint"})["value"]
+    response = client.post(
+        f"/admin/feeds/{feed.id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "fingerprint": fingerprint,
+            "url": feed.url,
+            "name": "Renommé",
+            "interval_minutes": "15",
+        },
+    )
+    assert response.status_code == 302
+    app_session.refresh(feed)
+    assert (feed.name, feed.interval_minutes, feed.active) == ("Renommé", 15, False)
+    assert "Renommé" in client.get("/admin/feeds").get_data(as_text=True)
+
+
+def _import_file(data, name="data.json"):
+    return (io.BytesIO(json.dumps(data).encode()), name)
+
+
+GOOD = {
+    "elections": [
+        {
+            "slug": "m2020",
+            "name": "Municipales 2020",
+            "territory": "Ville",
+            "date": "2020-06-28",
+            "candidates": [
+                {
+                    "slug": "liste-a",
+                    "name": "Liste A",
+                    "list_name": "A",
+                    "elected": False,
+                    "pledges": [
+                        {
+                            "slug": "p1",
+                            "title": "Engagement importé",
+                            "body": "",
+                            "theme": "t",
+                            "keywords": {"include": ["x"], "exclude": []},
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+}
+
+
+def test_import_upload_all_or_nothing(auth, client, app_session):
+    auth.login_as(Role.EDITOR)
+    bad = json.loads(json.dumps(GOOD))
+    bad["elections"][0]["date"] = "pas une date"
+    bad["elections"][0]["candidates"][0]["pledges"].append({"slug": "p2"})
+    response = client.post(
+        "/admin/import",
+        data={"csrf_token": auth.csrf_token(), "file": _import_file(bad)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    report = _soup(response).find(class_="import-report")
+    assert "Rien n'a été importé" in report.text
+    cells = [tuple(td.text for td in tr.find_all("td")) for tr in report.select("tbody tr")]
+    assert any(c[1] == "date" for c in cells)
+    assert any(c[1] == "title" for c in cells)
+    assert app_session.exec(select(Election)).all() == []
+
+    response = client.post(
+        "/admin/import",
+        data={"csrf_token": auth.csrf_token(), "file": _import_file(GOOD)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "Import terminé" in response.get_data(as_text=True)
+    assert app_session.exec(select(Pledge)).one().title == "Engagement importé"
+
+    junk = client.post(
+        "/admin/import",
+        data={"csrf_token": auth.csrf_token(), "file": (io.BytesIO(b"{oops"), "x.json")},
+        content_type="multipart/form-data",
+    )
+    assert junk.status_code == 422
+    assert "JSON invalide" in junk.get_data(as_text=True)
+
+
+def test_audit_log_site_wide_and_per_pledge(auth, client, app_session, submitted):
+    pledge, evidence, _ = submitted
+    other = make_pledge(app_session)
+    make_evidence(app_session, other)
+    from pledges.audit import log_change
+
+    log_change(
+        app_session,
+        actor="test",
+        action="evidence.submit",
+        object_type="evidence",
+        object_id=999,
+        pledge_id=other.id,
+        after={"title": "<script>alert(1)</script>"},
+    )
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    site = client.get("/admin/audit")
+    assert site.status_code == 200
+    soup = _soup(site)
+    assert soup.find("script", string="alert(1)") is None
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in site.get_data(as_text=True)
+    per_pledge = _soup(client.get(f"/admin/pledges/{pledge.id}/audit"))
+    rows = per_pledge.select("table.audit tbody tr")
+    assert len(rows) == 1
+    assert "evidence.submit" in rows[0].text
+    assert "999" not in per_pledge.text
+
+
+def test_admin_manages_accounts_but_not_their_own(auth, client, app_session):
+    admin = auth.login_as(Role.ADMIN)
+    editor = make_user(app_session, Role.EDITOR)
+    app_session.commit()
+    response = client.post(
+        f"/admin/users/{editor.id}",
+        data={"csrf_token": auth.csrf_token(), f"u{editor.id}-role": "volunteer"},
+    )
+    assert response.status_code == 302
+    app_session.expire_all()
+    changed = app_session.get(User, editor.id)
+    assert changed.role == Role.VOLUNTEER
+    assert changed.active is False
+    client.post(
+        f"/admin/users/{admin.id}",
+        data={"csrf_token": auth.csrf_token(), f"u{admin.id}-role": "volunteer"},
+    )
+    app_session.expire_all()
+    assert app_session.get(User, admin.id).role == Role.ADMIN
+
+
+def test_settings_public_editor_names(auth, client, app_session):
+    auth.login_as(Role.ADMIN)
+    soup = _soup(client.get("/admin/settings"))
+    assert soup.find("input", {"name": "public_editor_names"}).has_attr("checked")
+    response = client.post("/admin/settings", data={"csrf_token": auth.csrf_token()})
+    assert response.status_code == 302
+    assert accounts.show_editor_names(app_session, default=True) is False
+
+
+def test_evidence_of_a_submitted_item_is_visible_to_volunteers(auth, client, submitted):
+    _p, evidence, _ = submitted
+    auth.login_as(Role.VOLUNTEER)
+    html = client.get(f"/volunteer/evidence/{evidence.id}").get_data(as_text=True)
+    assert "En attente de relecture" in html
+
+
+def test_users_cli(runner, app_session):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Ed@Example.org",
+            "--role",
+            "editor",
+            "--password",
+            "a long password",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=["users", "create", "vol@example.org", "--role", "volunteer"],
+        input="password from stdin\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert accounts.authenticate(app_session, "vol@example.org", "password from stdin")
+    app_session.rollback()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ed@example.org",
+            "--role",
+            "admin",
+            "--password",
+            "a long password",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "boss", "--password", "a long password"]
+    )
+    assert result.exit_code == 2
+    result = runner.invoke(args=["users", "disable", "ed@example.org"])
+    assert result.exit_code == 0
+    listed = json.loads(runner.invoke(args=["users", "list", "--json"]).output)
+    assert [(u["email"], u["role"], u["active"]) for u in listed] == [
+        ("ed@example.org", "editor", False),
+        ("vol@example.org", "volunteer", True),
+    ]
+    assert all("password" not in key for u in listed for key in u)
+    result = runner.invoke(args=["users", "disable", "nobody@example.org"])
+    assert result.exit_code == 1

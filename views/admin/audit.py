@@ -1,0 +1,42 @@
+"""The audit log, read-only: site-wide and per pledge. No route edits or deletes an entry."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from pledges import audit
+from pledges import evidence as evidence_ops
+from views.admin import bp
+from views.common import db_session
+
+PER_PAGE = 50
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(int(raw), 1) if raw.isdigit() and len(raw) < 8 else 1
+
+
+def _context(pledge_id: int | None) -> dict:
+    dbs = db_session()
+    page = _page()
+    total = audit.count_entries(dbs, pledge_id=pledge_id)
+    return {
+        "entries": audit.list_entries(dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE),
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "total": total,
+    }
+
+
+@bp.get("/audit")
+def audit_log():
+    return render_template("admin/audit.html", pledge=None, **_context(None))
+
+
+@bp.get("/pledges/<int:pledge_id>/audit")
+def pledge_audit(pledge_id: int):
+    pledge = evidence_ops.get_pledge_for_work(db_session(), pledge_id)
+    if pledge is None:
+        abort(404)
+    return render_template("admin/audit.html", pledge=pledge, **_context(pledge_id))

@@ -1,0 +1,91 @@
+"""Moderation: publish or reject submitted evidence (a rejection needs a reason, shown to
+the submitter)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from pledges import evidence as evidence_ops
+from pledges.errors import DomainError
+from views.admin import bp
+from views.auth import current_actor
+from views.common import db_session
+from views.forms import PublishForm, RejectForm
+from views.volunteer import evidence_error_message
+
+
+def _forms(rows, *, override=None):
+    forms = {
+        row.evidence.id: {
+            "publish": PublishForm(prefix=f"p{row.evidence.id}"),
+            "reject": RejectForm(prefix=f"r{row.evidence.id}"),
+        }
+        for row in rows
+    }
+    if override:
+        forms.update(override)
+    return forms
+
+
+@bp.get("/moderation")
+def moderation():
+    """Submitted evidence, oldest first: each row publishes or rejects itself."""
+    rows = evidence_ops.list_submitted(db_session())
+    return render_template("admin/moderation.html", rows=rows, forms=_forms(rows), errors={})
+
+
+def _decide(evidence_id: int, action: str):
+    dbs = db_session()
+    row = evidence_ops.get_evidence(dbs, evidence_id)
+    if row is None:
+        abort(404)
+    publish_form = PublishForm(prefix=f"p{evidence_id}")
+    reject_form = RejectForm(prefix=f"r{evidence_id}")
+    form = publish_form if action == "publish" else reject_form
+    error = None
+    done = False
+    if form.validate_on_submit():
+        try:
+            if action == "publish":
+                evidence_ops.publish_evidence(dbs, row.evidence, actor=current_actor())
+            else:
+                evidence_ops.reject_evidence(
+                    dbs, row.evidence, reason=reject_form.reason.data, actor=current_actor()
+                )
+        except DomainError as exc:
+            dbs.rollback()
+            error = evidence_error_message(exc)
+        else:
+            dbs.commit()
+            done = True
+    forms = {"publish": publish_form, "reject": reject_form}
+    if request.headers.get("HX-Request"):
+        return render_template(
+            "admin/_submission.html", row=row, forms=forms, error=error, done=done
+        )
+    if done:
+        flash(_("Preuve publiée.") if action == "publish" else _("Preuve refusée."), "success")
+        return redirect(url_for("admin.moderation"))
+    rows = evidence_ops.list_submitted(dbs)
+    if all(r.evidence.id != evidence_id for r in rows):
+        rows = [row, *rows]
+    return (
+        render_template(
+            "admin/moderation.html",
+            rows=rows,
+            forms=_forms(rows, override={evidence_id: forms}),
+            errors={evidence_id: error} if error else {},
+        ),
+        422,
+    )
+
+
+@bp.post("/evidence/<int:evidence_id>/publish")
+def publish_evidence(evidence_id: int):
+    return _decide(evidence_id, "publish")
+
+
+@bp.post("/evidence/<int:evidence_id>/reject")
+def reject_evidence(evidence_id: int):
+    return _decide(evidence_id, "reject")

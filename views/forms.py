@@ -1,0 +1,300 @@
+"""Flask-WTF forms of the logged-in pages (auth, volunteer, admin); French source strings.
+
+Every form carries the CSRF token; validators give a message next to each field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models.enums import EvidenceKind, PledgeStatus, Role, Stance
+from pledges.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from pledges.links import clean_url, is_http_url
+
+REQUIRED = _l("Ce champ est obligatoire.")
+
+
+def required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def password_length() -> Length:
+    return Length(
+        min=MIN_PASSWORD_LENGTH,
+        max=MAX_PASSWORD_LENGTH,
+        message=_l(
+            "Le mot de passe doit compter au moins %(num)d caractères.", num=MIN_PASSWORD_LENGTH
+        ),
+    )
+
+
+def http_url(form, field) -> None:
+    """An http(s) link; stored without its tracking parameters."""
+    value = (field.data or "").strip()
+    if value and not is_http_url(clean_url(value)):
+        raise ValidationError(_l("Le lien doit commencer par http:// ou https://."))
+
+
+def not_in_future(form, field) -> None:
+    from views.common import today
+
+    if field.data and field.data > today():
+        raise ValidationError(_l("La date ne peut pas être dans le futur."))
+
+
+def role_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(Role.VOLUNTEER.value, str(_l("Bénévole"))),
+        SelectChoice(Role.EDITOR.value, str(_l("Éditeur ou éditrice"))),
+        SelectChoice(Role.ADMIN.value, str(_l("Administrateur ou administratrice"))),
+    ]
+
+
+def stance_choices() -> list[SelectChoice]:
+    from views.common import stance_label
+
+    return [SelectChoice(s.value, stance_label(s)) for s in Stance]
+
+
+def kind_choices() -> list[SelectChoice]:
+    from views.common import kind_label
+
+    return [SelectChoice(k.value, kind_label(k)) for k in EvidenceKind]
+
+
+def status_choices() -> list[SelectChoice]:
+    from views.common import status_label
+
+    return [SelectChoice(s.value, status_label(s)) for s in PledgeStatus]
+
+
+def review_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("kept", str(_l("Preuve : engagement tenu"))),
+        SelectChoice("broken", str(_l("Preuve : engagement rompu"))),
+        SelectChoice("context", str(_l("Contexte"))),
+        SelectChoice("dismiss", str(_l("Sans rapport"))),
+    ]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --- Accounts ----------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[required(), Length(max=320)])
+    password = PasswordField(
+        _l("Mot de passe"), validators=[required(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Mot de passe actuel"), validators=[required()])
+    new = PasswordField(_l("Nouveau mot de passe"), validators=[required(), password_length()])
+    confirm = PasswordField(
+        _l("Confirmer le nouveau mot de passe"),
+        validators=[required(), EqualTo("new", message=_l("Les deux mots de passe diffèrent."))],
+    )
+
+
+class InvitationForm(FlaskForm):
+    display_name = StringField(
+        _l("Nom affiché"),
+        validators=[required(), Length(max=120)],
+        description=_l("Visible par l'équipe ; sur le site public si vous rendez des décisions."),
+    )
+    password = PasswordField(_l("Mot de passe"), validators=[required(), password_length()])
+    confirm = PasswordField(
+        _l("Confirmer le mot de passe"),
+        validators=[
+            required(),
+            EqualTo("password", message=_l("Les deux mots de passe diffèrent.")),
+        ],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[required(), Length(max=320)])
+    role = SelectField(_l("Rôle"), choices=role_choices, default=Role.VOLUNTEER.value)
+
+
+class UserForm(FlaskForm):
+    role = SelectField(_l("Rôle"), choices=role_choices)
+    active = BooleanField(_l("Compte actif"))
+
+
+class SettingsForm(FlaskForm):
+    public_editor_names = BooleanField(
+        _l("Afficher publiquement le nom de l'éditeur ou de l'éditrice de chaque décision")
+    )
+
+
+# --- Volunteer work ------------------------------------------------------------------
+
+
+class EvidenceForm(FlaskForm):
+    url = URLField(_l("Lien (URL)"), validators=[required(), Length(max=2000), http_url])
+    outlet = StringField(
+        _l("Média ou source"),
+        validators=[required(), Length(max=300)],
+    )
+    published_on = DateField(
+        _l("Date de publication"),
+        validators=[
+            InputRequired(message=_l("Indiquez une date valide (AAAA-MM-JJ).")),
+            not_in_future,
+        ],
+    )
+    kind = SelectField(_l("Nature"), choices=kind_choices, default=EvidenceKind.PRESS_ARTICLE.value)
+    stance = RadioField(
+        _l("Ce document va dans le sens"),
+        choices=stance_choices,
+        validators=[InputRequired(message=_l("Choisissez une option."))],
+    )
+    title = StringField(_l("Titre"), validators=[Optional(), Length(max=500)])
+    quote = TextAreaField(_l("Citation"), validators=[Optional(), Length(max=5000)])
+    note = TextAreaField(_l("Note (Markdown)"), validators=[Optional(), Length(max=10000)])
+
+    def validate_published_on(self, field) -> None:
+        if field.data and field.data < date(1900, 1, 1):
+            raise ValidationError(_l("Indiquez une date valide (AAAA-MM-JJ)."))
+
+
+class ReviewForm(FlaskForm):
+    """One suggestion: kept / broken / context (with optional quote and note), or not relevant."""
+
+    decision = RadioField(
+        _l("Décision"),
+        choices=review_choices,
+        validators=[InputRequired(message=_l("Choisissez une option."))],
+    )
+    quote = TextAreaField(_l("Citation (facultatif)"), validators=[Optional(), Length(max=5000)])
+    note = TextAreaField(
+        _l("Note (facultatif, Markdown)"), validators=[Optional(), Length(max=10000)]
+    )
+
+
+# --- Editor work ---------------------------------------------------------------------
+
+
+class PublishForm(FlaskForm):
+    pass
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motif du refus (montré à la personne qui l'a proposé)"),
+        validators=[required(), Length(max=2000)],
+    )
+
+
+class RulingForm(FlaskForm):
+    version = HiddenField(validators=[required()])
+    status = RadioField(
+        _l("Nouveau statut"),
+        choices=status_choices,
+        validators=[InputRequired(message=_l("Choisissez un statut."))],
+    )
+    effective_on = DateField(
+        _l("Date d'effet"),
+        validators=[
+            InputRequired(message=_l("Indiquez une date valide (AAAA-MM-JJ).")),
+            not_in_future,
+        ],
+    )
+    rationale = TextAreaField(
+        _l("Justification (Markdown)"), validators=[required(), Length(max=20000)]
+    )
+    cites = MultiCheckboxField(_l("Preuves publiées citées"), coerce=int, validate_choice=True)
+
+
+class ElectionForm(FlaskForm):
+    fingerprint = HiddenField(validators=[required()])
+    name = StringField(_l("Nom"), validators=[required(), Length(max=300)])
+    territory = StringField(_l("Territoire"), validators=[required(), Length(max=300)])
+    date = DateField(
+        _l("Date"), validators=[InputRequired(message=_l("Indiquez une date valide (AAAA-MM-JJ)."))]
+    )
+
+
+class CandidateForm(FlaskForm):
+    version = HiddenField(validators=[required()])
+    name = StringField(_l("Nom"), validators=[required(), Length(max=300)])
+    list_name = StringField(_l("Liste ou parti"), validators=[Optional(), Length(max=300)])
+    elected = BooleanField(_l("Élu·e"))
+    office = StringField(_l("Mandat exercé"), validators=[Optional(), Length(max=300)])
+
+
+class PledgeForm(FlaskForm):
+    version = HiddenField(validators=[required()])
+    title = StringField(_l("Titre"), validators=[required(), Length(max=500)])
+    body = TextAreaField(_l("Texte (Markdown)"), validators=[Optional(), Length(max=50000)])
+    theme = StringField(_l("Thème"), validators=[Optional(), Length(max=80)])
+    made_on = DateField(_l("Date de l'engagement"), validators=[Optional()])
+    source_url = URLField(
+        _l("Source de l'engagement (URL)"), validators=[Optional(), Length(max=2000), http_url]
+    )
+    quote = TextAreaField(_l("Citation"), validators=[Optional(), Length(max=10000)])
+    deadline = DateField(_l("Échéance"), validators=[Optional()])
+    keywords_include = TextAreaField(
+        _l("Mots-clés à rechercher (un terme ou une expression par ligne)"),
+        validators=[Optional(), Length(max=20000)],
+    )
+    keywords_exclude = TextAreaField(
+        _l("Mots-clés à exclure (un par ligne)"), validators=[Optional(), Length(max=20000)]
+    )
+
+
+class FeedForm(FlaskForm):
+    fingerprint = HiddenField()
+    url = URLField(_l("Adresse du flux (URL)"), validators=[required(), Length(max=2000)])
+    name = StringField(_l("Nom"), validators=[Optional(), Length(max=200)])
+    interval_minutes = IntegerField(
+        _l("Intervalle entre deux lectures (minutes)"),
+        default=60,
+        validators=[
+            InputRequired(message=_l("Indiquez un nombre de minutes.")),
+            NumberRange(min=1, max=10080, message=_l("Entre 1 et 10080 minutes.")),
+        ],
+    )
+    active = BooleanField(_l("Actif"), default=True)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Fichier JSON ou CSV"), validators=[FileRequired(message=REQUIRED)])
+    election = StringField(
+        _l("Élection (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
+    )
+    candidate = StringField(
+        _l("Candidat·e (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
+    )
