@@ -7,12 +7,13 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """The audiences and their URL prefixes, in one place."""
-    from views import admin, api, auth, embed, errors, public, volunteer
+    from views import admin, api, auth, badges, embed, errors, public, volunteer
 
     app.register_blueprint(public.bp, url_prefix="/")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(volunteer.bp, url_prefix="/volunteer")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(embed.bp, url_prefix="/embed")
+    app.register_blueprint(badges.bp, url_prefix="/")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     errors.register(app)

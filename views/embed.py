@@ -1,5 +1,259 @@
-"""Blueprint "embed" (/embed): widget pages and badges; no session, no cookies, framable (issue 5)."""
+"""Blueprint "embed" (/embed): the partner widget, framable by other sites (issue 5).
 
-from flask import Blueprint
+Never touches the session: no cookie, no `Vary: Cookie`, no CSRF token, its own
+layout (embed/base.html, not the site's). views.security lets these routes be
+framed (frame-ancestors from EMBED_ALLOWED_ORIGINS). Responses are public and
+cached by a strong ETag computed from one primary-key read, so a revalidation
+costs one query and renders nothing. Every link opens our full page in a new tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask.globals import request_ctx
+from flask_babel import force_locale, gettext
+from markupsafe import Markup
+
+from models.db import get_data_version
+from pledges.widgets import get_candidate_widget, get_pledge_widget, make_etag
+from views.common import db_session, today
+from views.page_cache import CachedResponse, init_page_cache
 
 bp = Blueprint("embed", __name__)
+
+
+@bp.before_request
+def use_null_session() -> None:
+    """Give the request a null session: nothing can read a visitor's session or set a cookie.
+
+    Extensions peek at the session on every response (Flask-Login's remember-me
+    check), which would add `Vary: Cookie` and split every shared cache by
+    cookie. A null session is never saved, so neither header can appear.
+    """
+    # Flask 3.1 keeps the opened session in `_session` (`session` is a read-only
+    # property that marks it accessed); tests/views/test_embed.py checks the effect.
+    request_ctx._session = current_app.session_interface.make_null_session(current_app)
+
+
+THEMES = ("light", "dark")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+# Partners' pages and CDNs may keep the widget five minutes, and serve a stale
+# copy for an hour while they revalidate in the background.
+CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
+# Default iframe sizes (the script snippet then follows the content's height).
+FRAME_WIDTH = 400
+FRAME_HEIGHTS = {"candidate": 520, "pledge": 300}
+
+
+@dataclass(frozen=True)
+class WidgetOptions:
+    lang: str
+    theme: str
+    compact: bool
+
+    def as_args(self) -> dict[str, str]:
+        """The non-default options as query arguments (for links and snippets)."""
+        args = {}
+        if self.lang != current_app.config["BABEL_DEFAULT_LOCALE"]:
+            args["lang"] = self.lang
+        if self.theme != THEMES[0]:
+            args["theme"] = self.theme
+        if self.compact:
+            args["compact"] = "1"
+        return args
+
+
+def read_options() -> WidgetOptions:
+    """Options from the query string; unknown values fall back to the defaults.
+
+    The language comes from `?lang=` only, never Accept-Language: one URL gives
+    one answer, so shared caches need no `Vary` and the partner chooses.
+    """
+    lang = request.args.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+    theme = request.args.get("theme", THEMES[0])
+    if theme not in THEMES:
+        theme = THEMES[0]
+    compact = request.args.get("compact", "").strip().lower() in TRUE_WORDS
+    return WidgetOptions(lang=lang, theme=theme, compact=compact)
+
+
+def site_url(endpoint: str, **values: object) -> str:
+    """An absolute URL on our site (SITE_URL): widget links leave the partner's page."""
+    values.setdefault("lang", None)
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def cached_public(key: tuple, render: Callable[[], str], mimetype: str) -> Response:
+    """Answer from the ETag (304), the rendered-output cache, or by rendering.
+
+    The ETag comes from the data version (one primary-key read) and `key`
+    (resource, options, date, site URL), so If-None-Match is answered before
+    anything is loaded or rendered.
+    """
+    etag = make_etag(get_data_version(db_session()), *key)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        cache = init_page_cache(current_app)
+        entry = cache.get(("embed", etag))
+        if entry is None:
+            entry = CachedResponse(render().encode(), 200, ())
+            cache.put(("embed", etag), entry)
+        response = Response(entry.body, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _key(kind: str, ident: tuple, options: WidgetOptions) -> tuple:
+    site = current_app.config["SITE_URL"]
+    return (kind, *ident, options.lang, options.theme, options.compact, today(), site)
+
+
+@bp.get("/candidates/<election>/<candidate>")
+def candidate(election: str, candidate: str) -> Response:
+    """A candidate's counts and (unless compact) pledge list with statuses."""
+    options = read_options()
+
+    def render() -> str:
+        widget = get_candidate_widget(
+            db_session(), election, candidate, today=today(), with_pledges=not options.compact
+        )
+        if widget is None:
+            abort(404)
+        with force_locale(options.lang):
+            return render_template(
+                "embed/candidate.html",
+                widget=widget,
+                options=options,
+                today=today(),
+                page_url=site_url(
+                    "public.candidate",
+                    election=election,
+                    candidate=candidate,
+                    lang=_page_lang(options),
+                ),
+                pledge_url=lambda pledge_id: site_url(
+                    "public.pledge", pledge_id=pledge_id, lang=_page_lang(options)
+                ),
+            )
+
+    return cached_public(_key("candidate", (election, candidate), options), render, "text/html")
+
+
+@bp.get("/pledges/<int:pledge_id>")
+def pledge(pledge_id: int) -> Response:
+    """One pledge: its status with date, deadline, and the latest published evidence."""
+    options = read_options()
+
+    def render() -> str:
+        widget = get_pledge_widget(db_session(), pledge_id)
+        if widget is None:
+            abort(404)
+        with force_locale(options.lang):
+            return render_template(
+                "embed/pledge.html",
+                widget=widget,
+                options=options,
+                today=today(),
+                page_url=site_url("public.pledge", pledge_id=pledge_id, lang=_page_lang(options)),
+            )
+
+    return cached_public(_key("pledge", (pledge_id,), options), render, "text/html")
+
+
+def _page_lang(options: WidgetOptions) -> str | None:
+    """Our full pages in the widget's language (French, the default, needs no parameter)."""
+    return options.lang if options.lang != current_app.config["BABEL_DEFAULT_LOCALE"] else None
+
+
+@bp.errorhandler(404)
+def not_found(_error: Exception) -> tuple[str, int]:
+    """A bare page: the site's 404 would bring its layout (and its session) into the frame."""
+    return render_template("embed/404.html"), 404
+
+
+# ---------------------------------------------------------------- snippets (pages, oEmbed)
+
+
+@dataclass(frozen=True)
+class Snippets:
+    src: str  # the iframe's URL
+    title: str
+    iframe: str
+    script: str
+    kind: str
+
+
+def embed_snippets(
+    *,
+    candidate: object = None,
+    election: object = None,
+    pledge: object = None,
+    lang: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> Snippets:
+    """The two ways to embed a candidate or a pledge: a plain iframe, and our script's div.
+
+    Takes ORM objects or anything with `.slug` / `.id` (templates pass theirs).
+    """
+    args = {"lang": lang} if lang and lang != current_app.config["BABEL_DEFAULT_LOCALE"] else {}
+    if pledge is not None:
+        kind, path = "pledge", f"pledges/{pledge.id}"
+        src = site_url("embed.pledge", pledge_id=pledge.id, **args)
+        title = gettext("Engagement : %(title)s", title=pledge.title)
+    else:
+        kind, path = "candidate", f"candidates/{election.slug}/{candidate.slug}"
+        src = site_url("embed.candidate", election=election.slug, candidate=candidate.slug, **args)
+        title = gettext("Engagements de %(name)s", name=candidate.name)
+    width = width or FRAME_WIDTH
+    height = height or FRAME_HEIGHTS[kind]
+    frame_title = gettext("Suivi des engagements — %(title)s", title=title)
+    # Attributes only (no style): the partner's CSP may forbid inline styles.
+    iframe = Markup(
+        '<iframe src="{src}" title="{title}" width="{width}" height="{height}" '
+        'loading="lazy" frameborder="0"></iframe>'
+    ).format(src=src, title=frame_title, width=width, height=height)
+    script_src = current_app.config["SITE_URL"].rstrip("/") + url_for("static", filename="embed.js")
+    data_lang = Markup(' data-lang="{}"').format(args["lang"]) if args else ""
+    script = Markup(
+        '<div data-pledge-tracker="{path}" data-title="{title}"{data_lang}></div>\n'
+        '<script async src="{script_src}"></script>'
+    ).format(path=path, title=frame_title, data_lang=data_lang, script_src=script_src)
+    return Snippets(src=src, title=frame_title, iframe=str(iframe), script=str(script), kind=kind)
+
+
+def oembed_href(page_url: str) -> str:
+    """Our oEmbed endpoint for one of our pages (for the discovery <link>)."""
+    query = urlencode({"url": page_url, "format": "json"})
+    return (
+        current_app.config["SITE_URL"].rstrip("/")
+        + url_for("badges.oembed", lang=None)
+        + "?"
+        + query
+    )
+
+
+def canonical_page_url() -> str:
+    """This page's URL on SITE_URL, keeping only the language (what oEmbed consumers get)."""
+    url = current_app.config["SITE_URL"].rstrip("/") + request.path
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        url += "?" + urlencode({"lang": lang})
+    return url
+
+
+def _register_template_globals(state) -> None:
+    state.app.add_template_global(embed_snippets)
+    state.app.add_template_global(oembed_href)
+    state.app.add_template_global(canonical_page_url)
+
+
+bp.record_once(_register_template_globals)
