@@ -17,12 +17,13 @@ from views import register_blueprints
 from views.cli import register_commands
 from views.common import init_db
 from views.extensions import init_extensions
-from views.security import install_security_headers
+from views.security import install_request_guards, install_security_headers
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="views/templates", instance_relative_config=True)
     _load_config(app, overrides)
+    install_request_guards(app)
     init_db(app)
     init_extensions(app)
     register_blueprints(app)

@@ -48,13 +48,30 @@ def build_database(candidates: int, pledges: int, evidence: int) -> tuple[str, P
     folder = Path(tempfile.mkdtemp(prefix="pledge-bench-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     env = bench_env(url)
-    subprocess.run([BIN / "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [BIN / "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     started = time.perf_counter()
     subprocess.run(
-        [BIN / "flask", "demo", "generate", "--candidates", str(candidates),
-         "--pledges", str(pledges), "--evidence", str(evidence)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        [
+            BIN / "flask",
+            "demo",
+            "generate",
+            "--candidates",
+            str(candidates),
+            "--pledges",
+            str(pledges),
+            "--evidence",
+            str(evidence),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     print(f"generated {candidates}×{pledges}×{evidence} in {time.perf_counter() - started:.1f}s")
     return url, folder
@@ -66,9 +83,18 @@ def gunicorn(database_url: str, workers: int = 2, **extra_env: str) -> Iterator[
     port = free_port()
     env = bench_env(database_url, **extra_env)
     proc = subprocess.Popen(
-        [BIN / "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"],
-        cwd=ROOT, env=env,
+        [
+            BIN / "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -109,8 +135,15 @@ def static_twin(size: int) -> Iterator[str]:
         path.unlink(missing_ok=True)
 
 
-def rate(base: str, path: str, *, seconds: int = 5, connections: int = 8,
-         headers: dict[str, str] | None = None, expect: int = 200) -> float:
+def rate(
+    base: str,
+    path: str,
+    *,
+    seconds: int = 5,
+    connections: int = 8,
+    headers: dict[str, str] | None = None,
+    expect: int = 200,
+) -> float:
     """Requests per second for GET path, after checking it answers `expect`."""
     status, _, _ = get(base, path, headers)
     if status != expect:
@@ -130,8 +163,9 @@ def _wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> f
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def _python_client(base: str, path: str, seconds: int, connections: int,
-                   headers: dict[str, str]) -> float:
+def _python_client(
+    base: str, path: str, seconds: int, connections: int, headers: dict[str, str]
+) -> float:
     """Fallback load: keep-alive connections in threads, bounded by time."""
     host, port = base.removeprefix("http://").split(":")
     deadline = time.monotonic() + seconds
@@ -154,7 +188,9 @@ def _python_client(base: str, path: str, seconds: int, connections: int,
 
 def report(name: str, value: float, static: float, target: float | None = None) -> str:
     ratio = value / static if static else 0.0
-    verdict = "" if target is None else ("  ok" if ratio >= target else f"  BELOW target {target:.0%}")
+    verdict = (
+        "" if target is None else ("  ok" if ratio >= target else f"  BELOW target {target:.0%}")
+    )
     line = f"{name:<38} {value:9.1f} req/s   {ratio:6.1%} of static{verdict}"
     print(line)
     return line

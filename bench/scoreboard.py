@@ -36,8 +36,9 @@ def run(database_url: str, seconds: int, cache: bool) -> None:
             with static_twin(len(body)) as static_path:
                 static = rate(base, static_path, seconds=seconds)
                 value = rate(base, path, seconds=seconds)
-            report(f"{name} ({len(body) // 1024} KiB)", value, static,
-                   TARGETS[name] if cache else None)
+            report(
+                f"{name} ({len(body) // 1024} KiB)", value, static, TARGETS[name] if cache else None
+            )
 
 
 def main() -> None:

@@ -17,8 +17,12 @@ class User(SQLModel, table=True):
     password_hash: str = Field(default="", max_length=200)  # argon2
     role: Role = Field(default=Role.VOLUNTEER, sa_column=enum_column(Role))
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
-    last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    last_login_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
 
 
 class Invitation(SQLModel, table=True):
@@ -27,7 +31,9 @@ class Invitation(SQLModel, table=True):
     email: str = Field(max_length=320)
     role: Role = Field(default=Role.VOLUNTEER, sa_column=enum_column(Role))
     invited_by_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 

@@ -65,16 +65,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # Tables whose rows appear on public pages; any write to them bumps the data
 # version, which keys the rendered-page cache and the HTTP ETags.
+# Site settings and users count too: public pages show whether and how an
+# editor is named on a ruling.
 PUBLIC_TABLES = frozenset(
-    {"election", "candidate", "pledge", "evidence", "statuschange", "statuschangecitation"}
+    {
+        "election",
+        "candidate",
+        "pledge",
+        "evidence",
+        "statuschange",
+        "statuschangecitation",
+        "sitesetting",
+        "user",
+    }
 )
 
 
 def get_data_version(session: Session) -> int:
     """The counter of public-data writes: one cheap primary-key read."""
-    value = session.connection().execute(
-        text("SELECT counter FROM dataversion WHERE id = 1")
-    ).scalar()
+    value = (
+        session.connection().execute(text("SELECT counter FROM dataversion WHERE id = 1")).scalar()
+    )
     return int(value or 0)
 
 

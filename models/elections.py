@@ -19,7 +19,9 @@ class Election(SQLModel, table=True):
     territory: str = Field(max_length=300)
     date: date
     is_demo: bool = Field(default=False)
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
 
     candidates: list["Candidate"] = Relationship(
         back_populates="election", sa_relationship_kwargs={"order_by": "Candidate.name"}

@@ -37,7 +37,9 @@ class Evidence(SQLModel, table=True):
     submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
     reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
     rejection_reason: str = Field(default="")
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
     pledge: "Pledge" = Relationship(back_populates="evidence")

@@ -17,19 +17,27 @@ class Feed(SQLModel, table=True):
     active: bool = Field(default=True)
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=200)
-    last_fetched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    last_fetched_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
     last_status: FeedStatus | None = Field(
         default=None, sa_column=enum_column(FeedStatus, nullable=True)
     )
     last_error: str = Field(default="")
     error_count: int = Field(default=0)
-    next_fetch_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    next_fetch_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
     # A poller claims a due feed by writing its name and a lease; a lease that
     # expires (the poller died) makes the feed claimable again.
     lease_owner: str | None = Field(default=None, max_length=200)
-    lease_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    lease_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
     fetch_count: int = Field(default=0)
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
 
 
 class FeedItem(SQLModel, table=True):
@@ -42,10 +50,14 @@ class FeedItem(SQLModel, table=True):
     link: str = Field(default="", max_length=2000)
     title: str = Field(default="", max_length=1000)
     summary_html: str = Field(default="")  # sanitised with nh3 before storing
-    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
     published_raw: str = Field(default="", max_length=200)
     date_flag: str = Field(default="", max_length=40)  # e.g. "future_clamped", "undated"
-    first_seen_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    first_seen_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
 
 
 class Suggestion(SQLModel, table=True):
@@ -60,4 +72,6 @@ class Suggestion(SQLModel, table=True):
     )
     reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )

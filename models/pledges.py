@@ -35,15 +35,23 @@ class Pledge(SQLModel, table=True):
         default=PledgeStatus.PENDING, sa_column=enum_column(PledgeStatus, index=True)
     )
     status_since: date | None = None
-    keywords_include: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    keywords_exclude: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords_include: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    keywords_exclude: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     # Lower-cased, accent-free title + body, kept in step by pledges.search so
     # that "video" finds "vidéo" with a plain LIKE on SQLite and PostgreSQL.
     search_text: str = Field(default="")
     # Optimistic locking: edit forms carry it, writes check it.
     version: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
-    updated_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
 
     candidate: "Candidate" = Relationship(back_populates="pledges")
     evidence: list["Evidence"] = Relationship(back_populates="pledge")

@@ -29,7 +29,9 @@ class StatusChange(SQLModel, table=True):
     effective_on: date
     rationale: str = Field(default="")  # Markdown, untrusted
     author_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
 
     pledge: "Pledge" = Relationship(back_populates="status_changes")
     author: Optional["User"] = Relationship()

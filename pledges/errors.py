@@ -46,4 +46,6 @@ class InvalidImport(DomainError):
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        super().__init__(f"{len(self.problems)} problem(s) in the import file; nothing was imported")
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the import file; nothing was imported"
+        )

@@ -28,7 +28,7 @@ def record_status_change(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
-    """Rule on a pledge. Kept or broken must cite at least one published evidence item of this pledge.
+    """Rule on a pledge; kept or broken must cite published evidence of this very pledge.
 
     The pledge's current status then follows from its history (the change with
     the latest effective date wins; ties go to the one recorded last).
@@ -44,7 +44,9 @@ def record_status_change(
     if len(published) != len(cites):
         raise EvidenceRequired("Only published evidence can be cited in a ruling.")
     if to in VERDICTS and not published:
-        raise EvidenceRequired("A kept or broken verdict must cite at least one published evidence item.")
+        raise EvidenceRequired(
+            "A kept or broken verdict must cite at least one published evidence item."
+        )
     if effective_on > (now or utc_now()).date():
         raise DomainError("A ruling cannot take effect in the future.")
 
@@ -82,7 +84,9 @@ def record_status_change(
     return change
 
 
-def refresh_current_status(session: Session, pledge: Pledge, *, now: datetime | None = None) -> None:
+def refresh_current_status(
+    session: Session, pledge: Pledge, *, now: datetime | None = None
+) -> None:
     """Set pledge.status/status_since from its last StatusChange (pending when none)."""
     last = session.exec(
         select(StatusChange)

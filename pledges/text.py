@@ -12,8 +12,26 @@ import nh3
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
-    "p", "br", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre",
-    "h3", "h4", "h5", "h6", "hr", "del", "sup", "sub", "abbr",
+    "p",
+    "br",
+    "em",
+    "strong",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "del",
+    "sup",
+    "sub",
+    "abbr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}

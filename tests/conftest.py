@@ -1,4 +1,4 @@
-"""Fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), app, client, runner."""
+"""Fixtures: databases (SQLite; PostgreSQL too with TEST_DATABASE_URL), app, client, runner."""
 
 from __future__ import annotations
 

@@ -5,7 +5,15 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WEB_MODULES = ("flask", "flask_babel", "flask_login", "flask_wtf", "flask_limiter", "htmx_flask", "werkzeug")
+WEB_MODULES = (
+    "flask",
+    "flask_babel",
+    "flask_login",
+    "flask_wtf",
+    "flask_limiter",
+    "htmx_flask",
+    "werkzeug",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -114,6 +114,11 @@ def lang_url(code: str) -> str:
     return url_for("public.scoreboard", lang=code)
 
 
+def colon() -> str:
+    """A label's colon as each language writes it: "Tenu\u00a0: 3" but "Kept: 3"."""
+    return "\u00a0:" if str(get_locale()) == "fr" else ":"
+
+
 def register_template_helpers(app: Flask) -> None:
     """Labels and URL helpers shared by every template (public pages, widget, admin)."""
     app.add_template_global(status_label)
@@ -122,4 +127,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(lang_url)
     app.add_template_global(today)
     app.add_template_global(get_locale)
+    app.add_template_global(colon)
     app.add_template_filter(render_markdown, "markdown")

@@ -7,7 +7,7 @@ rate limiter's storage, and a session cookie that turns Secure over HTTPS.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -59,6 +59,8 @@ def select_locale() -> str:
     `keep_lang_in_urls` adds it to every url_for on the page.
     """
     languages = current_languages()
+    if not has_request_context():  # CLI commands speak the site's first language
+        return languages[0]
     asked = request.args.get("lang")
     if asked in languages:
         return asked

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from models.enums import PledgeStatus
 from pledges import scoreboard as reads
+from pledges.accounts import show_editor_names
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import render_markdown
 from views.common import db_session, register_template_helpers, today, wants_fragment
@@ -201,5 +202,7 @@ def pledge(pledge_id: int):
         evidence_count=len(evidence),
         timeline=reads.get_timeline(found),
         today=today(),
-        show_authors=current_app.config.get("PUBLIC_EDITOR_NAMES", True),
+        show_authors=show_editor_names(
+            db_session(), default=current_app.config["PUBLIC_EDITOR_NAMES"]
+        ),
     )

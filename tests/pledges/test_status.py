@@ -33,8 +33,13 @@ def test_verdict_citing_unpublished_evidence_is_refused(session):
     submitted = make_evidence(session, pledge, state=EvidenceState.SUBMITTED)
     with pytest.raises(EvidenceRequired):
         record_status_change(
-            session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2022, 1, 1),
-            rationale="x", cites=[submitted], actor="test",
+            session,
+            pledge,
+            to=PledgeStatus.BROKEN,
+            effective_on=date(2022, 1, 1),
+            rationale="x",
+            cites=[submitted],
+            actor="test",
         )
 
 
@@ -43,8 +48,13 @@ def test_evidence_of_another_pledge_cannot_be_cited(session):
     other = make_evidence(session)
     with pytest.raises(DomainError):
         record_status_change(
-            session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2022, 1, 1),
-            rationale="x", cites=[other], actor="test",
+            session,
+            pledge,
+            to=PledgeStatus.BROKEN,
+            effective_on=date(2022, 1, 1),
+            rationale="x",
+            cites=[other],
+            actor="test",
         )
 
 
@@ -53,8 +63,13 @@ def test_broken_with_published_evidence_sets_status_and_logs(session):
     pledge = make_pledge(session)
     evidence = make_evidence(session, pledge)
     change = record_status_change(
-        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2022, 4, 1),
-        rationale="Audit non publié.", cites=[evidence], actor=editor,
+        session,
+        pledge,
+        to=PledgeStatus.BROKEN,
+        effective_on=date(2022, 4, 1),
+        rationale="Audit non publié.",
+        cites=[evidence],
+        actor=editor,
     )
     session.commit()
     assert pledge.status == PledgeStatus.BROKEN
@@ -63,20 +78,30 @@ def test_broken_with_published_evidence_sets_status_and_logs(session):
     assert [e.id for e in change.cites] == [evidence.id]
     entry = session.exec(select(AuditEntry).where(AuditEntry.pledge_id == pledge.id)).one()
     assert entry.actor_id == editor.id
-    assert entry.before["status"] == "pending" and entry.after["status"] == "broken"
+    assert entry.before["status"] == "pending"
+    assert entry.after["status"] == "broken"
 
 
 def test_current_status_is_the_latest_effective_change(session):
     pledge = make_pledge(session)
     evidence = make_evidence(session, pledge)
     record_status_change(
-        session, pledge, to=PledgeStatus.KEPT, effective_on=date(2023, 1, 1),
-        rationale="", cites=[evidence], actor="test",
+        session,
+        pledge,
+        to=PledgeStatus.KEPT,
+        effective_on=date(2023, 1, 1),
+        rationale="",
+        cites=[evidence],
+        actor="test",
     )
     # A ruling recorded later but effective earlier does not override the latest one.
     record_status_change(
-        session, pledge, to=PledgeStatus.PENDING, effective_on=date(2021, 1, 1),
-        rationale="", actor="test",
+        session,
+        pledge,
+        to=PledgeStatus.PENDING,
+        effective_on=date(2021, 1, 1),
+        rationale="",
+        actor="test",
     )
     assert pledge.status == PledgeStatus.KEPT
     assert pledge.status_since == date(2023, 1, 1)
@@ -85,8 +110,12 @@ def test_current_status_is_the_latest_effective_change(session):
 def test_pending_needs_no_evidence(session):
     pledge = make_pledge(session)
     record_status_change(
-        session, pledge, to=PledgeStatus.PENDING, effective_on=date(2021, 1, 1),
-        rationale="En cours.", actor="test",
+        session,
+        pledge,
+        to=PledgeStatus.PENDING,
+        effective_on=date(2021, 1, 1),
+        rationale="En cours.",
+        actor="test",
     )
     assert pledge.status == PledgeStatus.PENDING
     assert pledge.status_since == date(2021, 1, 1)
@@ -96,13 +125,23 @@ def test_stale_version_is_a_conflict(session):
     pledge = make_pledge(session)
     stale = pledge.version
     record_status_change(
-        session, pledge, to=PledgeStatus.PENDING, effective_on=date(2021, 1, 1),
-        rationale="", actor="a", expected_version=stale,
+        session,
+        pledge,
+        to=PledgeStatus.PENDING,
+        effective_on=date(2021, 1, 1),
+        rationale="",
+        actor="a",
+        expected_version=stale,
     )
     with pytest.raises(ConflictError):
         record_status_change(
-            session, pledge, to=PledgeStatus.PENDING, effective_on=date(2021, 2, 1),
-            rationale="", actor="b", expected_version=stale,
+            session,
+            pledge,
+            to=PledgeStatus.PENDING,
+            effective_on=date(2021, 2, 1),
+            rationale="",
+            actor="b",
+            expected_version=stale,
         )
 
 
@@ -110,6 +149,10 @@ def test_future_ruling_is_refused(session):
     pledge = make_pledge(session)
     with pytest.raises(DomainError):
         record_status_change(
-            session, pledge, to=PledgeStatus.PENDING, effective_on=date(2999, 1, 1),
-            rationale="", actor="test",
+            session,
+            pledge,
+            to=PledgeStatus.PENDING,
+            effective_on=date(2999, 1, 1),
+            rationale="",
+            actor="test",
         )

@@ -6,6 +6,7 @@ unknown (no protect_blueprint, no @requires) fails the first test.
 
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from app import create_app
 from models.enums import Role
@@ -32,7 +33,7 @@ IDS = [f"{r.endpoint}:{sorted(r.methods & STATE_CHANGING)[0]}" for r in RULES]
 
 def _url(rule: Rule) -> str:
     values = {
-        arg: 1 if "int" in type(rule._converters[arg]).__name__.lower() else "x"
+        arg: 1 if isinstance(rule._converters[arg], NumberConverter) else "x"
         for arg in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]

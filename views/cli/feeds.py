@@ -17,13 +17,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import wraps
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -49,18 +47,6 @@ from views.common import get_engine
 feeds = AppGroup("feeds", help="News feeds: register, poll, and read items and suggestions.")
 
 EXIT_REFUSED_URL = 2
-
-
-def in_site_language(command: Callable) -> Callable:
-    """Run a command in the default locale: the site's locale selector reads the request,
-    and a command has none."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return command(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -199,7 +185,6 @@ def _dump(rows: list[dict[str, Any]]) -> None:
     show_default=True,
     help="Minutes between fetches.",
 )
-@in_site_language
 def add_command(url: str, name: str, interval: int) -> None:
     """Register a news feed (http/https, public address only)."""
     settings = PollSettings.from_config(current_app.config)
@@ -223,7 +208,6 @@ def add_command(url: str, name: str, interval: int) -> None:
 
 @feeds.command("fetch")
 @click.option("--all", "fetch_all", is_flag=True, help="Ignore the schedule: fetch every feed.")
-@in_site_language
 def fetch_command(fetch_all: bool) -> None:
     """Fetch every feed that is due, once, then exit (for cron or a systemd timer)."""
     settings = PollSettings.from_config(current_app.config)
@@ -245,7 +229,6 @@ def fetch_command(fetch_all: bool) -> None:
     help="Longest wait between two looks at the schedule, in seconds.",
 )
 @click.option("--cycles", type=int, default=0, hidden=True, help="Stop after N cycles (tests).")
-@in_site_language
 def watch_command(max_sleep: float, cycles: int) -> None:
     """A long-running loop that fetches feeds as they fall due."""
     settings = PollSettings.from_config(current_app.config)
@@ -280,7 +263,6 @@ def _seconds_until_next(engine: Engine, max_sleep: float) -> float:
 
 @feeds.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@in_site_language
 def list_command(as_json: bool) -> None:
     """Feeds with their last status, errors and next fetch."""
     with Session(get_engine()) as session:
@@ -311,7 +293,6 @@ def list_command(as_json: bool) -> None:
 @feeds.command("items")
 @click.argument("feed_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@in_site_language
 def items_command(feed_id: int, as_json: bool) -> None:
     """The items stored for a feed."""
     with Session(get_engine()) as session:
@@ -337,7 +318,6 @@ def items_command(feed_id: int, as_json: bool) -> None:
 @feeds.command("suggestions")
 @click.option("--pledge", "pledge_id", type=int, default=None, help="Only this pledge.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@in_site_language
 def suggestions_command(pledge_id: int | None, as_json: bool) -> None:
     """News items matched to pledges."""
     with Session(get_engine()) as session:
