@@ -137,7 +137,8 @@ def _clauses(filters: PledgeFilters, today: date) -> list:
     return clauses
 
 
-def _evidence_count_column():
+def evidence_count_column():
+    """A correlated count of a pledge's published evidence, to select beside Pledge."""
     return (
         select(func.count(Evidence.id))
         .where(Evidence.pledge_id == Pledge.id, Evidence.state == EvidenceState.PUBLISHED)
@@ -224,7 +225,7 @@ def list_pledges(
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     stmt = (
-        select(Pledge, _evidence_count_column())
+        select(Pledge, evidence_count_column())
         .where(*clauses)
         .order_by(Pledge.id)
         .offset((page - 1) * per_page)

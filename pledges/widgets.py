@@ -17,7 +17,13 @@ from sqlmodel import Session, select
 
 from models import Candidate, Election, Evidence, Pledge
 from models.enums import EvidenceState
-from pledges.scoreboard import CandidateCounts, PledgeRow, count_statuses, get_candidate
+from pledges.scoreboard import (
+    CandidateCounts,
+    PledgeRow,
+    count_statuses,
+    evidence_count_column,
+    get_candidate,
+)
 
 # Bump when the widget's or badge's markup changes, so caches holding the old
 # rendering see a new ETag even though the data did not change.
@@ -67,16 +73,6 @@ class PledgeWidget:
         return self.pledge.candidate.election
 
 
-def _evidence_count_column():
-    return (
-        select(func.count(Evidence.id))
-        .where(Evidence.pledge_id == Pledge.id, Evidence.state == EvidenceState.PUBLISHED)
-        .correlate(Pledge)
-        .scalar_subquery()
-        .label("evidence_count")
-    )
-
-
 def list_candidate_pledges(
     session: Session, candidate: Candidate, *, limit: int = MAX_WIDGET_PLEDGES
 ) -> list[PledgeRow]:
@@ -86,7 +82,7 @@ def list_candidate_pledges(
     so representations that read it cost no extra statement.
     """
     rows = session.execute(
-        select(Pledge, _evidence_count_column())
+        select(Pledge, evidence_count_column())
         .where(Pledge.candidate_id == candidate.id)
         .order_by(Pledge.id)
         .limit(limit)

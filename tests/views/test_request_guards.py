@@ -1,4 +1,4 @@
-"""Values no row can have are refused at routing, and the editor-name setting reaches public pages."""
+"""Values no row can have are refused at routing; the editor-name setting reaches public pages."""
 
 from datetime import date
 
@@ -18,7 +18,9 @@ def test_ids_beyond_the_database_range_are_not_found(client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/elections/%00/x", "/themes/a%00", "/badge/candidates/a/%00.svg"])
+@pytest.mark.parametrize(
+    "path", ["/elections/%00/x", "/themes/a%00", "/badge/candidates/a/%00.svg"]
+)
 def test_nul_bytes_in_paths_are_refused_before_any_query(client, path):
     assert client.get(path).status_code == 400
 
