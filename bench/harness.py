@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -139,22 +140,27 @@ def rate(
     base: str,
     path: str,
     *,
-    seconds: int = 5,
+    seconds: float = 5,
     connections: int = 8,
     headers: dict[str, str] | None = None,
     expect: int = 200,
+    client: str = "auto",
 ) -> float:
-    """Requests per second for GET path, after checking it answers `expect`."""
+    """Requests per second for GET path, after checking it answers `expect`.
+
+    client "auto" uses wrk when installed; "python" always uses the Python client
+    (wrk stalls on gunicorn's body-less 304 + "Connection: close" answers).
+    """
     status, _, _ = get(base, path, headers)
     if status != expect:
         raise RuntimeError(f"{path} answered {status}, expected {expect}")
-    if shutil.which("wrk"):
+    if client == "auto" and shutil.which("wrk"):
         return _wrk(base + path, seconds, connections, headers or {})
     return _python_client(base, path, seconds, connections, headers or {})
 
 
-def _wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> float:
-    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+def _wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> float:
+    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -164,7 +170,7 @@ def _wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> f
 
 
 def _python_client(
-    base: str, path: str, seconds: int, connections: int, headers: dict[str, str]
+    base: str, path: str, seconds: float, connections: int, headers: dict[str, str]
 ) -> float:
     """Fallback load: keep-alive connections in threads, bounded by time."""
     host, port = base.removeprefix("http://").split(":")
@@ -184,6 +190,29 @@ def _python_client(
     with ThreadPoolExecutor(connections) as pool:
         total = sum(pool.map(lambda _: worker(), range(connections)))
     return total / (time.monotonic() - started)
+
+
+def interleaved_rates(
+    base: str,
+    targets: dict[str, tuple[str, dict[str, str], int]],
+    *,
+    seconds: float,
+    rounds: int = 3,
+    client: str = "auto",
+) -> dict[str, float]:
+    """Median rate of each (path, headers, expected status), measured in alternating rounds.
+
+    Alternating the static file and the app within each round, and taking the
+    median, keeps a burst of load from elsewhere on the machine from landing on
+    one side of a ratio only.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, (path, headers, expect) in targets.items():
+            samples[name].append(
+                rate(base, path, seconds=seconds, headers=headers, expect=expect, client=client)
+            )
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def report(name: str, value: float, static: float, target: float | None = None) -> str:

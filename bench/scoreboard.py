@@ -15,7 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import build_database, get, gunicorn, rate, report, static_twin  # noqa: E402
+from harness import (  # noqa: E402
+    build_database,
+    get,
+    gunicorn,
+    interleaved_rates,
+    report,
+    static_twin,
+)
 
 TARGETS = {"scoreboard": 0.25, "pledge page": 0.35, "api pledges": 0.35}
 
@@ -34,8 +41,12 @@ def run(database_url: str, seconds: int, cache: bool) -> None:
         for name, path in pages(base).items():
             _, _, body = get(base, path)
             with static_twin(len(body)) as static_path:
-                static = rate(base, static_path, seconds=seconds)
-                value = rate(base, path, seconds=seconds)
+                rates = interleaved_rates(
+                    base,
+                    {"static": (static_path, {}, 200), "app": (path, {}, 200)},
+                    seconds=seconds / 3,
+                )
+            static, value = rates["static"], rates["app"]
             report(
                 f"{name} ({len(body) // 1024} KiB)", value, static, TARGETS[name] if cache else None
             )

@@ -6,9 +6,10 @@ measures full responses without If-None-Match (served from the rendered-output
 cache, as in production), the same with that cache off (PAGE_CACHE_SIZE=0: every
 request loads and renders), and 304 revalidations (If-None-Match), each against
 the static twin. Targets: full render ≥ 40% of the static rate, 304 ≥ 70%.
-Every rate comes from the same Python client (8 threads, keep-alive when the
-server allows it): wrk stalls on gunicorn's body-less 304 + "Connection: close"
-answers (latencies up to 1.5 s), which would measure wrk rather than the app.
+Each rate is the median of three alternating rounds, all from the same Python
+client (8 threads, keep-alive when the server allows it): wrk stalls on
+gunicorn's body-less 304 + "Connection: close" answers (latencies up to 1.5 s),
+which would measure wrk rather than the app.
 Run: .venv/bin/python bench/widget.py [--seconds 5]
 """
 
@@ -23,17 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # noqa: E402
-    _python_client,
     build_database,
     get,
     gunicorn,
+    interleaved_rates,
     report,
     static_twin,
 )
 
 TARGET_FULL = 0.40
 TARGET_304 = 0.70
-CONNECTIONS = 8
 
 
 def widgets(base: str) -> dict[str, str]:
@@ -65,9 +65,17 @@ def run(database_url: str, seconds: int, cache: bool) -> list[str]:
             if get(base, path, revalidate)[0] != 304:
                 raise RuntimeError(f"{path} does not revalidate")
             with static_twin(len(body)) as static_path:
-                static = _python_client(base, static_path, seconds, CONNECTIONS, {})
-                full = _python_client(base, path, seconds, CONNECTIONS, {})
-                revalidated = _python_client(base, path, seconds, CONNECTIONS, revalidate)
+                rates = interleaved_rates(
+                    base,
+                    {
+                        "static": (static_path, {}, 200),
+                        "full": (path, {}, 200),
+                        "304": (path, revalidate, 304),
+                    },
+                    seconds=seconds / 3,
+                    client="python",
+                )
+            static, full, revalidated = rates["static"], rates["full"], rates["304"]
             size = f"{len(body) / 1024:.1f} KiB"
             print(f"{'static twin (' + size + ')':<38} {static:9.1f} req/s")
             lines.append(report(f"{name}: full ({size})", full, static, TARGET_FULL))
