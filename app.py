@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.helpers import get_debug_flag
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from views import register_blueprints
 from views.cli import register_commands
@@ -29,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     install_security_headers(app)
+    _trust_proxies(app)
     _validate_config(app)
     return app
 
@@ -46,6 +49,7 @@ ENV_SETTINGS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "PUBLIC_EDITOR_NAMES": True,
     "PAGE_CACHE_SIZE": 2000,  # rendered anonymous pages kept per worker; 0 disables
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto we believe
 }
 
 
@@ -99,11 +103,26 @@ def _instance_secret_key(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind N proxies, take the client address and scheme from their headers.
+
+    Without it every visitor has the proxy's address, and the per-address login
+    limit would lock everyone out at once. Off by default: a directly exposed
+    server must not believe headers any client can send.
+    """
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+
+
 def _validate_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment for production "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
         )
-    if app.config["FEEDS_ALLOW_PRIVATE"] and not (app.debug or app.testing or _is_dev_server()):
-        raise RuntimeError("FEEDS_ALLOW_PRIVATE is for development and tests only.")
+    # Not _is_dev_server(): every flask command sets that flag, the poller included.
+    if app.config["FEEDS_ALLOW_PRIVATE"] and not (app.debug or app.testing or get_debug_flag()):
+        raise RuntimeError(
+            "FEEDS_ALLOW_PRIVATE is for development and tests only (set FLASK_DEBUG=1)."
+        )

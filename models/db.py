@@ -11,6 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
+# Ids are PostgreSQL `integer` columns: larger values can name no row.
+MAX_DB_ID = 2**31 - 1
+
 
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC (never a naive local time)."""

@@ -26,7 +26,7 @@ from pledges.audit import Actor, log_change, snapshot
 from pledges.errors import ConflictError, DomainError
 from pledges.feeds import AddressGuard
 from pledges.links import clean_url, is_http_url
-from pledges.search import search_text_for
+from pledges.search import search_text_for, slugify
 from pledges.status import record_status_change
 
 ELECTION_FIELDS = ["name", "territory", "date"]
@@ -236,7 +236,8 @@ def update_pledge(
     changes = {
         "title": _text(title, field="title", limit=500, required=True),
         "body": _text(body, field="body", limit=50_000),
-        "theme": _text(theme, field="theme", limit=80),
+        # Themes are slugs: they name /themes/<theme> and must survive export + import.
+        "theme": slugify(_text(theme, field="theme", limit=80)),
         "made_on": made_on,
         "source_url": _url(source_url, field="source_url"),
         "quote": _text(quote, field="quote", limit=10_000),

@@ -311,7 +311,7 @@ def _read_bounded(
     compressed bomb never expands past the limit in memory, even inside one chunk.
     """
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise FeedTooLarge(f"body too large: {declared} bytes declared, limit {max_bytes}")
     decoder = _decoder(response.headers.get("content-encoding", ""))
     raw_total = 0

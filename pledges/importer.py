@@ -202,6 +202,8 @@ class _Reader:
             return ""
         if max_length is not None and len(value) > max_length:
             self.problem(record, key, f"longer than {max_length} characters")
+        if "\x00" in value:  # PostgreSQL refuses NUL in text: report it, do not crash later
+            self.problem(record, key, "contains a NUL character")
         return value.strip()
 
     def slug(self, data: Mapping[str, Any], record: str, max_length: int) -> str:

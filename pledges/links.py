@@ -39,9 +39,16 @@ def is_tracking_param(name: str) -> bool:
 
 
 def clean_url(url: str) -> str:
-    """The URL without tracking parameters (utm_*, fbclid, ...), scheme and host lower-cased."""
+    """The URL without tracking parameters (utm_*, fbclid, ...), scheme and host lower-cased.
+
+    A URL too broken to parse (e.g. "http://[::1") comes back as given:
+    is_http_url refuses it, and callers validate with that.
+    """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -59,5 +66,10 @@ def clean_url(url: str) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    parts = urlsplit(url.strip())
+    """An absolute http(s) URL that parses; anything else is refused."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (raises on a bad port such as ":99999" or ":x")
+    except ValueError:
+        return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)

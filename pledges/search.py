@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -23,3 +24,8 @@ def like_pattern(query: str) -> str:
     folded = fold(query)
     escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def slugify(text: str) -> str:
+    """A URL- and import-safe slug: "Sécurité publique" → "securite-publique"."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")

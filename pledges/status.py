@@ -49,6 +49,17 @@ def record_status_change(
         )
     if effective_on > (now or utc_now()).date():
         raise DomainError("A ruling cannot take effect in the future.")
+    # One ruling per (status, effective date): the import format and the dump
+    # identify rulings that way, so a second one could not be exported faithfully.
+    same = session.exec(
+        select(StatusChange.id).where(
+            StatusChange.pledge_id == pledge.id,
+            StatusChange.to_status == to,
+            StatusChange.effective_on == effective_on,
+        )
+    ).first()
+    if same is not None:
+        raise DomainError("This pledge already has a ruling with this status on this date.")
 
     change = StatusChange(
         pledge_id=pledge.id,

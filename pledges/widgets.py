@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models import Candidate, Election, Evidence, Pledge
+from models.db import MAX_DB_ID
 from models.enums import EvidenceState
 from pledges.scoreboard import (
     CandidateCounts,
@@ -29,14 +30,13 @@ from pledges.scoreboard import (
 # rendering see a new ETag even though the data did not change.
 FORMAT_VERSION = "1"
 MAX_WIDGET_PLEDGES = 100
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 
 
 def can_exist(*keys: str | int | None) -> bool:
     """False for a key no row can have: a NUL byte (PostgreSQL refuses it in text, so the
     query would fail) or an id beyond 32 bits. Lookups answer "not found" without asking."""
     for key in keys:
-        if isinstance(key, int) and not 0 < key <= MAX_ID:
+        if isinstance(key, int) and not 0 < key <= MAX_DB_ID:
             return False
         if isinstance(key, str) and "\x00" in key:
             return False

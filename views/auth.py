@@ -40,7 +40,7 @@ from models.enums import Role
 from pledges import accounts
 from pledges.links import is_http_url
 from pledges.text import sanitise_html
-from views.common import db_session
+from views.common import db_session, parse_id
 from views.extensions import get_limiter
 from views.forms import InvitationForm, LoginForm, LogoutForm, PasswordForm
 
@@ -127,9 +127,10 @@ class SessionUser(UserMixin):
 def load_user(user_id: str) -> SessionUser | None:
     """Flask-Login's loader: a disabled account or a changed password ends the session."""
     raw_id, _, token = (user_id or "").partition(":")
-    if not raw_id.isdigit():
+    user_id = parse_id(raw_id)
+    if user_id is None:
         return None
-    user = accounts.get_user(db_session(), int(raw_id))
+    user = accounts.get_user(db_session(), user_id)
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(token, accounts.session_token(user)):

@@ -19,7 +19,7 @@ from models import Pledge
 from pledges.badges import counts_badge, status_badge
 from pledges.scoreboard import count_statuses, get_candidate
 from pledges.widgets import can_exist
-from views.common import db_session, status_label, today
+from views.common import db_session, parse_id, status_label, today
 from views.embed import (
     FRAME_HEIGHTS,
     FRAME_WIDTH,
@@ -97,15 +97,19 @@ def _positive(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    value = parse_id(raw)
+    if value is None:
         abort(400, f"{name}: expected a positive integer")
-    return int(raw)
+    return value
 
 
 def resolve_page(url: str) -> tuple[str, dict, str | None]:
     """(kind, route values, lang) of one of our candidate/pledge pages or widgets; 404 otherwise."""
     site = urlsplit(current_app.config["SITE_URL"])
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise NotFound() from None
     if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
         raise NotFound()
     adapter = current_app.url_map.bind(site.netloc, url_scheme=site.scheme)

@@ -9,7 +9,7 @@ from flask_babel import get_locale, lazy_gettext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.db import make_engine, utc_now
+from models.db import MAX_DB_ID, make_engine, utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.text import render_markdown
 
@@ -35,6 +35,18 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A positive database id from text, else None.
+
+    Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+    """
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_DB_ID else None
 
 
 def wants_fragment(target: str) -> bool:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from models.db import get_data_version
 from pledges.widgets import get_candidate_widget, get_pledge_widget, make_etag
 from views.common import db_session, today
-from views.page_cache import CachedResponse, init_page_cache
+from views.page_cache import CachedResponse, init_page_cache, revalidates
 
 bp = Blueprint("embed", __name__)
 
@@ -97,7 +97,7 @@ def cached_public(key: tuple, render: Callable[[], str], mimetype: str) -> Respo
     anything is loaded or rendered.
     """
     etag = make_etag(get_data_version(db_session()), *key)
-    if request.if_none_match.contains_weak(etag):
+    if revalidates(etag):
         response = Response(status=304)
     else:
         cache = init_page_cache(current_app)

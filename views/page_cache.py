@@ -40,7 +40,12 @@ VARY = (
 PUBLIC_MAX_AGE = 60
 # Response headers worth replaying from the cache (security headers are added
 # again on every response by views.security).
-KEPT_HEADERS = ("Content-Type", "Access-Control-Allow-Origin", "Link")
+KEPT_HEADERS = ("Content-Type", "Access-Control-Allow-Origin", "Link", "Content-Disposition")
+# Memory bounds per worker: any query string makes a new key, so entries are
+# bounded in bytes as well as in number, and large bodies (CSV exports) are
+# never stored: their ETag still spares the rendering on revalidation.
+MAX_ENTRY_BYTES = 512 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,10 @@ class CachedResponse:
 class PageCache:
     """A thread-safe LRU of rendered responses, bounded by entry count."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -66,17 +73,22 @@ class PageCache:
             return entry
 
     def put(self, key: tuple, entry: CachedResponse) -> None:
-        if self.size <= 0:
+        if self.size <= 0 or len(entry.body) > MAX_ENTRY_BYTES:
             return
         with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self.bytes -= len(previous.body)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self.bytes += len(entry.body)
+            while len(self._entries) > self.size or self.bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self.bytes -= len(evicted.body)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -106,6 +118,12 @@ def page_key() -> tuple[Any, ...]:
     )
 
 
+def revalidates(etag: str) -> bool:
+    """If-None-Match names this ETag. "*" is not enough: it would answer 304 for
+    pages that do not exist, before the view could say 404."""
+    return not request.if_none_match.star_tag and request.if_none_match.contains_weak(etag)
+
+
 def etag_for(key: tuple[Any, ...]) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
 
@@ -129,7 +147,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
 
         key = page_key()
         etag = etag_for(key)
-        if request.if_none_match.contains_weak(etag):
+        if revalidates(etag):
             response = Response(status=304)
         else:
             cache = init_page_cache(current_app)

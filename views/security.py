@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import Flask, Response, abort, request
 from werkzeug.routing import IntegerConverter
 
+from models.db import MAX_DB_ID
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -45,7 +47,6 @@ def install_security_headers(app: Flask) -> None:
 
 # PostgreSQL integer ids are 32-bit and its text refuses NUL bytes: such values in a
 # URL could only ever fail inside the database, so they are refused at the door.
-MAX_DB_ID = 2**31 - 1
 
 
 class DatabaseIdConverter(IntegerConverter):

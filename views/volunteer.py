@@ -18,7 +18,7 @@ from pledges import scoreboard as reads
 from pledges.errors import DomainError, DuplicateEvidence
 from pledges.scoreboard import PledgeFilters
 from views.auth import current_actor, protect_blueprint
-from views.common import db_session, today, wants_fragment
+from views.common import db_session, parse_id, today, wants_fragment
 from views.forms import EvidenceForm, ReviewForm
 
 bp = Blueprint("volunteer", __name__)
@@ -50,8 +50,7 @@ def duplicate_message(error: DuplicateEvidence) -> Markup:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return parse_id(request.args.get(name))
 
 
 def _queue_args() -> dict[str, int]:
@@ -224,7 +223,11 @@ def evidence(evidence_id: int):
     found = evidence_ops.get_evidence(db_session(), evidence_id)
     if found is None:
         abort(404)
-    return render_template("volunteer/evidence.html", row=found)
+    # Any volunteer may see what is already cited (duplicate links point here), but
+    # who submitted it and why it was rejected stay between the submitter and editors.
+    actor = current_actor()
+    private = Role(actor.role).at_least(Role.EDITOR) or found.evidence.submitted_by_id == actor.id
+    return render_template("volunteer/evidence.html", row=found, private=private)
 
 
 @bp.get("/contributions")

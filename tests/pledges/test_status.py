@@ -156,3 +156,18 @@ def test_future_ruling_is_refused(session):
             rationale="",
             actor="test",
         )
+
+
+def test_a_second_identical_ruling_is_refused(session):
+    pledge = make_pledge(session)
+    evidence = make_evidence(session, pledge)
+    kwargs = {
+        "to": PledgeStatus.BROKEN,
+        "effective_on": date(2022, 4, 1),
+        "cites": [evidence],
+        "actor": "test",
+    }
+    record_status_change(session, pledge, rationale="Première décision.", **kwargs)
+    with pytest.raises(DomainError):
+        record_status_change(session, pledge, rationale="Doublon.", **kwargs)
+    assert len(pledge.status_changes) == 1

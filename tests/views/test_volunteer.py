@@ -283,3 +283,28 @@ def test_my_contributions_show_state_and_rejection_reason(auth, client, app_sess
     assert "Publiée" in html
     assert "Refusée" in html
     assert "Article hors sujet" in html
+
+
+def test_another_volunteer_sees_cited_evidence_but_not_who_or_why_rejected(
+    auth, client, app_session
+):
+    pledge = make_pledge(app_session, title="Moratoire")
+    author = make_user(app_session, Role.VOLUNTEER, email="auteur@example.org", display_name="")
+    editor = make_user(app_session, Role.EDITOR)
+    submitted = evidence_ops.submit_evidence(
+        app_session,
+        pledge,
+        url="https://a.example/hors-sujet",
+        outlet="A",
+        published_on=date(2021, 1, 1),
+        stance=Stance.KEPT,
+        title="Proposition refusée",
+        actor=author,
+    )
+    evidence_ops.reject_evidence(app_session, submitted, reason="Motif confidentiel", actor=editor)
+    app_session.commit()
+    auth.login_as(Role.VOLUNTEER)
+    html = client.get(f"/volunteer/evidence/{submitted.id}").get_data(as_text=True)
+    assert "Proposition refusée" in html
+    assert "Motif confidentiel" not in html
+    assert "auteur@example.org" not in html

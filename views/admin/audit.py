@@ -7,14 +7,13 @@ from flask import abort, render_template, request
 from pledges import audit
 from pledges import evidence as evidence_ops
 from views.admin import bp
-from views.common import db_session
+from views.common import db_session, parse_id
 
 PER_PAGE = 50
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() and len(raw) < 8 else 1
+    return parse_id(request.args.get("page")) or 1
 
 
 def _context(pledge_id: int | None) -> dict:

@@ -18,7 +18,7 @@ from pledges.scoreboard import PledgeFilters
 from views.admin import bp
 from views.admin.rulings import set_hidden, version_of
 from views.auth import current_actor
-from views.common import db_session, today
+from views.common import db_session, parse_id, today
 from views.forms import CandidateForm, ElectionForm, PledgeForm
 
 PER_PAGE = 30
@@ -50,7 +50,7 @@ def pledges():
     """Every pledge, searchable, with links to edit, rule and audit."""
     q = (request.args.get("q") or "").strip()[:200]
     raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 8 else 1
+    page = parse_id(raw_page) or 1
     result = reads.list_pledges(
         db_session(), PledgeFilters(q=q), page=max(page, 1), per_page=PER_PAGE, today=today()
     )

@@ -48,6 +48,8 @@ def import_upload():
             else:
                 try:
                     data = json.loads(text)
+                except RecursionError:  # absurdly deep nesting: no import file looks like this
+                    raise ValueError(_("JSON invalide (imbrication trop profonde).")) from None
                 except json.JSONDecodeError as error:
                     raise ValueError(
                         _(

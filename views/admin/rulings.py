@@ -16,7 +16,7 @@ from pledges.editing import rule_on_pledge
 from pledges.errors import ConflictError, DomainError, EvidenceRequired
 from views.admin import bp
 from views.auth import current_actor
-from views.common import db_session, kind_label, today
+from views.common import db_session, kind_label, parse_id, today
 from views.forms import RulingForm
 
 
@@ -27,8 +27,7 @@ def set_hidden(field, value) -> None:
 
 
 def version_of(form_field) -> int | None:
-    raw = (form_field.data or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return parse_id(form_field.data)
 
 
 @bp.route("/pledges/<int:pledge_id>/ruling", methods=["GET", "POST"])

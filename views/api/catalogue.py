@@ -21,7 +21,7 @@ from pledges.widgets import can_exist
 from views.api import bp
 from views.api.openapi import build_spec
 from views.api.pledges import DEFAULT_PER_PAGE, absolute, json_error
-from views.common import db_session, today
+from views.common import db_session, parse_id, today
 from views.page_cache import cached_page
 from views.public import BadFilter, read_positive_int
 
@@ -66,14 +66,15 @@ def read_scope() -> Scope:
     election = (args.get("election") or "").strip() or None
     candidate = (args.get("candidate") or "").strip() or None
     pledge = (args.get("pledge") or "").strip()
-    if pledge and not (pledge.isdigit() and can_exist(int(pledge))):
+    pledge_id = parse_id(pledge)
+    if pledge and pledge_id is None:
         raise BadFilter("pledge", "expected a pledge id")
     for name, value in (("election", election), ("candidate", candidate)):
         if value and len(value) > 160:
             raise BadFilter(name, "longer than 160 characters")
         if not can_exist(value):
             raise BadFilter(name, "contains a NUL character")
-    return Scope(election=election, candidate=candidate, pledge_id=int(pledge) if pledge else None)
+    return Scope(election=election, candidate=candidate, pledge_id=pledge_id)
 
 
 def envelope(result: Page, items: list[Any], endpoint: str, **args: Any) -> Response:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response
 
 from models.db import get_data_version
 from pledges.dump import dump_published
 from views.api import bp
 from views.common import db_session
+from views.page_cache import revalidates
 
 FILENAME = "pledge-tracker-dump.json"
 
@@ -32,7 +33,7 @@ def _open_data_headers(response: Response, etag: str) -> Response:
 def dump() -> Response:
     session = db_session()
     etag = f"dump-{get_data_version(session)}"
-    if request.if_none_match.contains(etag):
+    if revalidates(etag):
         return _open_data_headers(Response(status=304), etag)
     body = json.dumps(dump_published(session), ensure_ascii=False, indent=1)
     response = Response(body, mimetype="application/json")
