@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help run test lint fmt install migrate demo translations clean
+.PHONY: help run test lint fmt install migrate demo translations messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -20,6 +20,10 @@ install: $(BIN)/.installed ## create .venv and install the dependencies
 
 translations: install ## compile the translation catalogues
 	$(BIN)/pybabel compile --statistics -d views/translations
+
+messages: install ## extract French source strings into the English catalogue (then translate the new ones)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o /tmp/pledge-tracker.pot --ignore-dirs=".venv tests bench instance" .
+	$(BIN)/pybabel update -i /tmp/pledge-tracker.pot -d views/translations -l en --no-fuzzy-matching
 
 migrate: install ## apply the database migrations (DATABASE_URL, default instance/pledges.db)
 	$(BIN)/alembic upgrade head

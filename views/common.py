@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import format_date, get_locale, lazy_gettext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -85,6 +85,34 @@ STANCE_LABELS = {
 }
 
 
+# Names of the themes the demo data and most lists use; any other theme slug is
+# shown as words ("mobilite-douce" → "Mobilite douce").
+THEME_LABELS = {
+    "video-surveillance": lazy_gettext("Vidéosurveillance"),
+    "transparence": lazy_gettext("Transparence"),
+    "police-predictive": lazy_gettext("Police prédictive"),
+    "climat": lazy_gettext("Climat"),
+    "logement": lazy_gettext("Logement"),
+    "ecole": lazy_gettext("École"),
+    "culture": lazy_gettext("Culture"),
+    "sport": lazy_gettext("Sport"),
+    "democratie-locale": lazy_gettext("Démocratie locale"),
+}
+
+
+def long_date(value: date) -> str:
+    """A date in words; French writes the first of the month "1er" ("1er avril 2022")."""
+    text = format_date(value, "long")
+    if value.day == 1 and str(get_locale()) == "fr" and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
+
+
+def theme_label(theme: str) -> str:
+    label = THEME_LABELS.get(theme)
+    return str(label) if label else theme.replace("-", " ").replace("_", " ").capitalize()
+
+
 def status_label(status: PledgeStatus | str) -> str:
     return str(STATUS_LABELS[PledgeStatus(status)])
 
@@ -134,6 +162,8 @@ def colon() -> str:
 def register_template_helpers(app: Flask) -> None:
     """Labels and URL helpers shared by every template (public pages, widget, admin)."""
     app.add_template_global(status_label)
+    app.add_template_global(theme_label)
+    app.add_template_filter(long_date)
     app.add_template_global(kind_label)
     app.add_template_global(stance_label)
     app.add_template_global(lang_url)
