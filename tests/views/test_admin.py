@@ -292,6 +292,8 @@ def test_edit_election_and_candidate(auth, client, app_session):
         },
     )
     assert stale.status_code == 409
+    # The conflict shows what was saved meanwhile, beside the form.
+    assert "Municipales" in _soup(stale).select_one(".current-values").text
     response = client.post(
         f"/admin/candidates/{candidate.id}/edit",
         data={

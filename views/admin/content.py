@@ -15,7 +15,7 @@ from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
 from pledges.errors import ConflictError
 from pledges.scoreboard import PledgeFilters
-from views.admin import bp
+from views.admin import bp, render_edit_form
 from views.admin.rulings import set_hidden, version_of
 from views.auth import current_actor
 from views.common import db_session, parse_id, today
@@ -200,26 +200,18 @@ def edit_election(election_id: int):
             return redirect(url_for("admin.elections"))
     else:
         status = 422
-    current = (
-        [
+    return render_edit_form(
+        form,
+        heading=_("Modifier l'élection"),
+        action=url_for("admin.edit_election", election_id=election_id),
+        hidden=form.fingerprint,
+        status=status,
+        conflict=conflict,
+        current=[
             (_("Nom"), election.name),
             (_("Territoire"), election.territory),
             (_("Date"), election.date.isoformat()),
-        ]
-        if conflict
-        else None
-    )
-    return (
-        render_template(
-            "admin/edit_simple.html",
-            form=form,
-            heading=_("Modifier l'élection"),
-            action=url_for("admin.edit_election", election_id=election_id),
-            hidden=form.fingerprint,
-            conflict=conflict,
-            current_values=current,
-        ),
-        status,
+        ],
     )
 
 
@@ -274,25 +266,17 @@ def edit_candidate(candidate_id: int):
             return redirect(url_for("admin.elections"))
     else:
         status = 422
-    current = (
-        [
+    return render_edit_form(
+        form,
+        heading=_("Modifier la candidature"),
+        action=url_for("admin.edit_candidate", candidate_id=candidate_id),
+        hidden=form.version,
+        status=status,
+        conflict=conflict,
+        current=[
             (_("Nom"), candidate.name),
             (_("Liste ou parti"), candidate.list_name),
             (_("Mandat exercé"), candidate.office),
             (_("Version"), str(candidate.version)),
-        ]
-        if conflict
-        else None
-    )
-    return (
-        render_template(
-            "admin/edit_simple.html",
-            form=form,
-            heading=_("Modifier la candidature"),
-            action=url_for("admin.edit_candidate", candidate_id=candidate_id),
-            hidden=form.version,
-            conflict=conflict,
-            current_values=current,
-        ),
-        status,
+        ],
     )

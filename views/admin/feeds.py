@@ -13,7 +13,7 @@ from pledges.errors import ConflictError, DomainError, UnsafeFeedURL
 from pledges.feeds import AddressGuard, FeedFetchError
 from pledges.polling import add_feed as register_feed
 from pledges.polling import list_feeds
-from views.admin import bp
+from views.admin import bp, render_edit_form
 from views.admin.content import _field_error
 from views.admin.rulings import set_hidden
 from views.auth import current_actor
@@ -125,24 +125,16 @@ def edit_feed(feed_id: int):
             return redirect(url_for("admin.feeds"))
     else:
         status = 422
-    current = (
-        [
+    return render_edit_form(
+        form,
+        heading=_("Modifier le flux"),
+        action=url_for("admin.edit_feed", feed_id=feed_id),
+        hidden=form.fingerprint,
+        status=status,
+        conflict=conflict,
+        current=[
             (_("Adresse"), feed.url),
             (_("Nom"), feed.name),
             (_("Intervalle (minutes)"), str(feed.interval_minutes)),
-        ]
-        if conflict
-        else None
-    )
-    return (
-        render_template(
-            "admin/edit_simple.html",
-            form=form,
-            heading=_("Modifier le flux"),
-            action=url_for("admin.edit_feed", feed_id=feed_id),
-            hidden=form.fingerprint,
-            conflict=conflict,
-            current_values=current,
-        ),
-        status,
+        ],
     )
