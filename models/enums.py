@@ -34,10 +34,6 @@ class EvidenceKind(StrEnum):
         """0 for the strongest kind; official acts rank above statements."""
         return list(EvidenceKind).index(self)
 
-    @property
-    def is_official_act(self) -> bool:
-        return self.rank <= EvidenceKind.COUNCIL_VOTE.rank
-
 
 class EvidenceState(StrEnum):
     SUBMITTED = "submitted"

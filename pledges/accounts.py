@@ -21,7 +21,14 @@ from models import Invitation, SiteSetting, StatusChange, User
 from models.db import utc_now
 from models.enums import Role
 from pledges.audit import Actor, log_change
-from pledges.errors import DomainError
+from pledges.errors import (
+    AccountError,
+    EmailTaken,
+    InvalidEmail,
+    InvalidInvitation,
+    WeakPassword,
+    WrongPassword,
+)
 
 # argon2id with the library's defaults (about 100 ms a hash here). Tests swap in a
 # cheaper hasher through `use_hasher`; production never does.
@@ -31,35 +38,6 @@ MAX_PASSWORD_LENGTH = 1024  # argon2 accepts any length; bound the work per requ
 INVITATION_TTL = timedelta(days=7)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PUBLIC_EDITOR_NAMES = "public_editor_names"
-USER_FIELDS = ["email", "display_name", "role", "active"]
-
-
-class AccountError(DomainError):
-    """An account rule refused the operation; `code` lets views show a translated message."""
-
-    code = "account"
-
-
-class InvalidEmail(AccountError):
-    code = "invalid_email"
-
-
-class EmailTaken(AccountError):
-    code = "email_taken"
-
-
-class WeakPassword(AccountError):
-    code = "weak_password"
-
-
-class WrongPassword(AccountError):
-    code = "wrong_password"
-
-
-class InvalidInvitation(AccountError):
-    """Unknown, expired or already used: one message for all three (no oracle)."""
-
-    code = "invalid_invitation"
 
 
 def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
@@ -77,16 +55,20 @@ def normalise_email(email: str) -> str:
 def check_email(email: str) -> str:
     email = normalise_email(email)
     if len(email) > 320 or not EMAIL_RE.match(email):
-        raise InvalidEmail("Not a valid email address.")
+        raise InvalidEmail("Not a valid email address.", code="invalid_email", field="email")
     return email
 
 
 def check_password(password: str) -> None:
     """The password rule: at least MIN_PASSWORD_LENGTH characters, at most MAX_PASSWORD_LENGTH."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise WeakPassword(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"A password has at most {MAX_PASSWORD_LENGTH} characters.")
+        raise WeakPassword(
+            f"A password has at most {MAX_PASSWORD_LENGTH} characters.", code="password_too_long"
+        )
 
 
 def hash_password(password: str) -> str:
@@ -166,7 +148,9 @@ def create_user(
     email = check_email(email)
     check_password(password)
     if get_user_by_email(session, email) is not None:
-        raise EmailTaken("An account with this email already exists.")
+        raise EmailTaken(
+            "An account with this email already exists.", code="email_taken", field="email"
+        )
     user = User(
         email=email,
         display_name=display_name.strip()[:120],
@@ -223,7 +207,9 @@ def change_password(
 ) -> None:
     """Replace the password after checking the current one (other sessions end)."""
     if not verify_password(user.password_hash, current or ""):
-        raise WrongPassword("The current password is wrong.")
+        raise WrongPassword(
+            "The current password is wrong.", code="wrong_password", field="current"
+        )
     check_password(new)
     user.password_hash = hash_password(new)
     session.add(user)
@@ -311,7 +297,9 @@ def create_invitation(
     now = now or utc_now()
     email = check_email(email)
     if get_user_by_email(session, email) is not None:
-        raise EmailTaken("An account with this email already exists.")
+        raise EmailTaken(
+            "An account with this email already exists.", code="email_taken", field="email"
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=_token_hash(token),
@@ -367,10 +355,14 @@ def accept_invitation(
     now = now or utc_now()
     invitation = get_invitation(session, token, now=now)
     if invitation is None:
-        raise InvalidInvitation("This invitation link is unknown, expired or already used.")
+        raise InvalidInvitation(
+            "This invitation link is unknown, expired or already used.", code="invalid_invitation"
+        )
     check_password(password)
     if not display_name.strip():
-        raise AccountError("A display name is required.")
+        raise AccountError(
+            "A display name is required.", code="display_name_required", field="display_name"
+        )
     # Claim it in one conditional UPDATE: of two simultaneous acceptances, one wins.
     claimed = session.execute(
         update(Invitation)
@@ -379,10 +371,14 @@ def accept_invitation(
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise InvalidInvitation("This invitation link is unknown, expired or already used.")
+        raise InvalidInvitation(
+            "This invitation link is unknown, expired or already used.", code="invalid_invitation"
+        )
     invitation.used_at = now
     if get_user_by_email(session, invitation.email) is not None:
-        raise EmailTaken("An account with this email already exists.")
+        raise EmailTaken(
+            "An account with this email already exists.", code="email_taken", field="email"
+        )
     user = User(
         email=invitation.email,
         display_name=display_name.strip()[:120],
@@ -404,30 +400,6 @@ def accept_invitation(
     )
     session.flush()
     return user
-
-
-def update_display_name(
-    session: Session, user: User, *, display_name: str, actor: Actor, now: datetime | None = None
-) -> None:
-    name = display_name.strip()[:120]
-    if not name:
-        raise AccountError("A display name is required.")
-    if name == user.display_name:
-        return
-    before = _user_snapshot(user)
-    user.display_name = name
-    session.add(user)
-    log_change(
-        session,
-        actor=actor,
-        action="user.update",
-        object_type="user",
-        object_id=user.id,
-        before=before,
-        after=_user_snapshot(user),
-        now=now,
-    )
-    session.flush()
 
 
 def _user_snapshot(user: User) -> dict:

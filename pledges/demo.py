@@ -108,13 +108,18 @@ def generate(
 ) -> GeneratedCounts:
     """One fictional election of `candidates` × `pledges` × `evidence`; flushes, never commits."""
     if candidates < 1 or pledges < 0 or evidence < 0:
-        raise DomainError("candidates must be at least 1; pledges and evidence at least 0.")
+        raise DomainError(
+            "candidates must be at least 1; pledges and evidence at least 0.",
+            code="bad_generation_counts",
+        )
     now = now or utc_now()
     today = now.date()
     rng = random.Random(seed)  # noqa: S311  (reproducible fiction, not security)
     slug = election_slug or f"election-synthetique-{seed}"
     if session.exec(select(Election.id).where(Election.slug == slug)).first() is not None:
-        raise DomainError(f"An election with the slug {slug!r} already exists.")
+        raise DomainError(
+            f"An election with the slug {slug!r} already exists.", code="election_slug_taken"
+        )
 
     election = Election(
         slug=slug,

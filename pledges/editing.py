@@ -23,7 +23,7 @@ from models import Candidate, Election, Evidence, Feed, Pledge, StatusChange
 from models.db import utc_now
 from models.enums import PledgeStatus
 from pledges.audit import Actor, log_change, snapshot
-from pledges.errors import ConflictError, DomainError
+from pledges.errors import ConflictError, DomainError, EditError
 from pledges.feeds import AddressGuard
 from pledges.links import clean_url, is_http_url
 from pledges.search import search_text_for, slugify
@@ -38,15 +38,6 @@ PLEDGE_FIELDS = [
 FEED_FIELDS = ["url", "name", "interval_minutes", "active"]
 MAX_KEYWORDS = 100
 MAX_KEYWORD_LENGTH = 120
-
-
-class EditError(DomainError):
-    """A field value the rules refuse; `field` names the form field, `code` the reason."""
-
-    def __init__(self, message: str, *, field: str, code: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
 
 
 def fingerprint(obj: Any, fields: Sequence[str]) -> str:
@@ -69,7 +60,7 @@ def claim_version(session: Session, model: type, obj_id: int, expected: int) -> 
         .values(version=table.c.version)
     ).rowcount
     if claimed != 1:
-        raise ConflictError("Someone else saved this in the meantime.")
+        raise ConflictError("Someone else saved this in the meantime.", code="conflict")
 
 
 def _claim_fingerprint(
@@ -80,7 +71,7 @@ def _claim_fingerprint(
     session.execute(update(table).where(table.c.id == obj.id).values(id=table.c.id))
     session.refresh(obj)
     if fingerprint(obj, fields) != expected:
-        raise ConflictError("Someone else saved this in the meantime.")
+        raise ConflictError("Someone else saved this in the meantime.", code="conflict")
 
 
 def _apply(obj: Any, changes: dict[str, Any], fields: Sequence[str]) -> tuple[dict, dict]:
@@ -297,7 +288,10 @@ def rule_on_pledge(
         else []
     )
     if len(cites) != len(ids):
-        raise DomainError("Cited evidence must belong to the pledge being ruled on.")
+        raise DomainError(
+            "Cited evidence must belong to the pledge being ruled on.",
+            code="foreign_evidence",
+        )
     claim_version(session, Pledge, pledge.id, expected_version)
     session.refresh(pledge)
     return record_status_change(
@@ -333,9 +327,9 @@ def update_feed(
         guard.check_url(url)  # raises UnsafeFeedURL
         taken = session.exec(select(Feed.id).where(Feed.url == url, Feed.id != feed.id)).first()
         if taken is not None:
-            raise EditError("This feed is already registered.", field="url", code="taken")
+            raise EditError("This feed is already registered.", field="url", code="feed_taken")
     if interval_minutes < 1:
-        raise EditError("At least one minute.", field="interval_minutes", code="too_small")
+        raise EditError("At least one minute.", field="interval_minutes", code="interval_too_small")
     changes = {
         "url": url,
         "name": _text(name, field="name", limit=200),

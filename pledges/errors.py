@@ -1,4 +1,8 @@
-"""Domain errors: a human message plus structured details for views and commands."""
+"""Domain errors: every refusal of a rule, each with a stable `code` views translate.
+
+All of them live here, so views and commands catch them without importing the
+modules that raise them; views/error_messages.py maps every code to its text.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,95 @@ from dataclasses import dataclass, field
 
 
 class DomainError(Exception):
-    """A rule of the domain refused an operation; `message` is shown to people."""
+    """A rule of the domain refused an operation.
 
-    def __init__(self, message: str) -> None:
+    `code` names the rule and is stable (views map it to French and English text);
+    `message` is an English fallback for logs and developers; `field` names the
+    form or file field at fault, when there is one.
+    """
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-
-
-class EvidenceRequired(DomainError):
-    """A kept or broken verdict must cite at least one published evidence item."""
+        self.code = code
+        self.field = field
 
 
 class ConflictError(DomainError):
     """Someone else saved the same object first (optimistic locking)."""
 
 
-class DuplicateEvidence(DomainError):
-    def __init__(self, message: str, existing_id: int) -> None:
-        super().__init__(message)
+# --- Rulings (pledges.status) ---------------------------------------------------------
+
+
+class EvidenceRequired(DomainError):
+    """A kept or broken verdict must cite at least one published evidence item."""
+
+
+# --- Evidence (pledges.evidence) ------------------------------------------------------
+
+
+class EvidenceError(DomainError):
+    """A rule on evidence refused the operation (bad link, no outlet, already moderated…)."""
+
+
+class DuplicateEvidence(EvidenceError):
+    """The URL is already cited for this pledge; `existing_id` is the evidence citing it."""
+
+    def __init__(
+        self, message: str, *, code: str, existing_id: int, field: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
         self.existing_id = existing_id
+
+
+# --- Editors' forms (pledges.editing) -------------------------------------------------
+
+
+class EditError(DomainError):
+    """A field value the rules refuse; `field` names the form field, `code` the reason."""
+
+
+# --- Accounts (pledges.accounts) ------------------------------------------------------
+
+
+class AccountError(DomainError):
+    """An account rule refused the operation."""
+
+
+class InvalidEmail(AccountError):
+    pass
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+class WrongPassword(AccountError):
+    pass
+
+
+class InvalidInvitation(AccountError):
+    """Unknown, expired or already used: one message for all three (no oracle)."""
+
+
+# --- Feeds (the feeds' own errors live with them; this one is raised by their guard) --
 
 
 class UnsafeFeedURL(DomainError):
     """A feed URL that is not http(s) or resolves to a non-public address."""
+
+    def __init__(
+        self, message: str, *, code: str = "unsafe_feed_url", field: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
+
+
+# --- Imports --------------------------------------------------------------------------
 
 
 @dataclass
@@ -47,5 +117,6 @@ class InvalidImport(DomainError):
 
     def __post_init__(self) -> None:
         super().__init__(
-            f"{len(self.problems)} problem(s) in the import file; nothing was imported"
+            f"{len(self.problems)} problem(s) in the import file; nothing was imported",
+            code="invalid_import",
         )

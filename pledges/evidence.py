@@ -18,24 +18,13 @@ from models import Candidate, Evidence, Pledge, User
 from models.db import utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, Stance
 from pledges.audit import Actor, log_change, snapshot
-from pledges.errors import DomainError, DuplicateEvidence
+from pledges.errors import DuplicateEvidence, EvidenceError
 from pledges.links import clean_url, is_http_url
 
 EVIDENCE_FIELDS = [
     "pledge_id", "url", "outlet", "published_on", "kind", "title", "quote", "note", "stance",
     "state", "origin", "feed_item_id", "rejection_reason",
 ]  # fmt: skip
-
-
-class EvidenceError(DomainError):
-    """A rule on evidence refused the operation; `code` lets views translate it."""
-
-    code = "evidence"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
 
 
 def find_duplicate(session: Session, pledge_id: int, url: str) -> Evidence | None:
@@ -67,14 +56,23 @@ def submit_evidence(
     now = now or utc_now()
     cleaned = clean_url(url or "")
     if not is_http_url(cleaned):
-        raise EvidenceError("The link must be an http(s) URL.", "bad_url")
+        raise EvidenceError("The link must be an http(s) URL.", code="bad_url", field="url")
     if not (outlet or "").strip():
-        raise EvidenceError("The outlet is required.", "outlet_required")
+        raise EvidenceError("The outlet is required.", code="outlet_required", field="outlet")
     if published_on > now.date():
-        raise EvidenceError("The publication date cannot be in the future.", "future_date")
+        raise EvidenceError(
+            "The publication date cannot be in the future.",
+            code="future_date",
+            field="published_on",
+        )
     existing = find_duplicate(session, pledge.id, cleaned)
     if existing is not None:
-        raise DuplicateEvidence("This URL is already cited for this pledge.", existing.id)
+        raise DuplicateEvidence(
+            "This URL is already cited for this pledge.",
+            code="duplicate_evidence",
+            field="url",
+            existing_id=existing.id,
+        )
     evidence = Evidence(
         pledge_id=pledge.id,
         url=cleaned,
@@ -101,7 +99,12 @@ def submit_evidence(
         existing = find_duplicate(session, pledge.id, cleaned)
         if existing is None:
             raise
-        raise DuplicateEvidence("This URL is already cited for this pledge.", existing.id) from None
+        raise DuplicateEvidence(
+            "This URL is already cited for this pledge.",
+            code="duplicate_evidence",
+            field="url",
+            existing_id=existing.id,
+        ) from None
     log_change(
         session,
         actor=actor,
@@ -127,7 +130,7 @@ def _review(
 ) -> None:
     now = now or utc_now()
     if evidence.state != EvidenceState.SUBMITTED:
-        raise EvidenceError("This evidence has already been moderated.", "already_reviewed")
+        raise EvidenceError("This evidence has already been moderated.", code="already_reviewed")
     before = snapshot(evidence, EVIDENCE_FIELDS)
     # Conditional update: of two editors moderating at once, one wins.
     claimed = session.execute(
@@ -137,7 +140,7 @@ def _review(
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise EvidenceError("This evidence has already been moderated.", "already_reviewed")
+        raise EvidenceError("This evidence has already been moderated.", code="already_reviewed")
     evidence.state = to
     evidence.rejection_reason = reason
     evidence.reviewed_by_id = actor.id if isinstance(actor, User) else None
@@ -175,7 +178,7 @@ def reject_evidence(
     """Refuse submitted evidence; the reason is required and shown to the submitter."""
     reason = (reason or "").strip()
     if not reason:
-        raise EvidenceError("A rejection needs a reason.", "reason_required")
+        raise EvidenceError("A rejection needs a reason.", code="reason_required", field="reason")
     _review(session, evidence, to=EvidenceState.REJECTED, reason=reason, actor=actor, now=now)
 
 

@@ -28,6 +28,11 @@ _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 class FeedParseError(DomainError):
     """The bytes are not a feed we will store anything from."""
 
+    def __init__(
+        self, message: str, *, code: str = "feed_parse_failed", field: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
+
 
 @dataclass
 class RawEntry:

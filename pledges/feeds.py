@@ -35,9 +35,19 @@ ACCEPT_ENCODING = "gzip, deflate"
 class FeedFetchError(DomainError):
     """The feed could not be fetched (network, limits, redirects); the text is recorded."""
 
+    def __init__(
+        self, message: str, *, code: str = "feed_fetch_failed", field: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
+
 
 class FeedTooLarge(FeedFetchError):
     """The body went past the configured maximum, raw or decompressed."""
+
+    def __init__(
+        self, message: str, *, code: str = "feed_too_large", field: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
 
 
 def system_resolver(host: str, port: int) -> list[str]:

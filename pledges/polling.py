@@ -69,9 +69,13 @@ def add_feed(
     url = url.strip()
     guard.check_url(url)
     if interval_minutes < 1:
-        raise DomainError("the interval must be at least one minute")
+        raise DomainError(
+            "the interval must be at least one minute",
+            code="interval_too_small",
+            field="interval_minutes",
+        )
     if session.exec(select(Feed.id).where(Feed.url == url)).first() is not None:
-        raise DomainError(f"this feed is already registered: {url}")
+        raise DomainError(f"this feed is already registered: {url}", code="feed_taken", field="url")
     feed = Feed(
         url=url,
         name=name.strip()[:200],

@@ -22,7 +22,10 @@ from pledges.evidence import submit_evidence
 
 
 class ReviewError(DomainError):
-    code = "already_reviewed"
+    def __init__(
+        self, message: str, *, code: str = "already_reviewed", field: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
 
 
 @dataclass(frozen=True)

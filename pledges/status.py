@@ -36,19 +36,33 @@ def record_status_change(
     """
     to = PledgeStatus(to)
     if expected_version is not None and pledge.version != expected_version:
-        raise ConflictError("This pledge was changed by someone else in the meantime.")
+        raise ConflictError(
+            "This pledge was changed by someone else in the meantime.", code="conflict"
+        )
     foreign = [e for e in cites if e.pledge_id != pledge.id]
     if foreign:
-        raise DomainError("Cited evidence must belong to the pledge being ruled on.")
+        raise DomainError(
+            "Cited evidence must belong to the pledge being ruled on.",
+            code="foreign_evidence",
+        )
     published = [e for e in cites if e.state == EvidenceState.PUBLISHED]
     if len(published) != len(cites):
-        raise EvidenceRequired("Only published evidence can be cited in a ruling.")
+        raise EvidenceRequired(
+            "Only published evidence can be cited in a ruling.",
+            code="evidence_not_published",
+            field="cites",
+        )
     if to in VERDICTS and not published:
         raise EvidenceRequired(
-            "A kept or broken verdict must cite at least one published evidence item."
+            "A kept or broken verdict must cite at least one published evidence item.",
+            code="verdict_needs_evidence",
+            field="cites",
         )
     if effective_on > (now or utc_now()).date():
-        raise DomainError("A ruling cannot take effect in the future.")
+        raise DomainError(
+            "A ruling cannot take effect in the future.",
+            code="future_ruling",
+        )
     # One ruling per (status, effective date): the import format and the dump
     # identify rulings that way, so a second one could not be exported faithfully.
     same = session.exec(
@@ -59,7 +73,10 @@ def record_status_change(
         )
     ).first()
     if same is not None:
-        raise DomainError("This pledge already has a ruling with this status on this date.")
+        raise DomainError(
+            "This pledge already has a ruling with this status on this date.",
+            code="duplicate_ruling",
+        )
 
     change = StatusChange(
         pledge_id=pledge.id,
