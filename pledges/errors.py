@@ -93,7 +93,7 @@ class UnsafeFeedURL(DomainError):
     """A feed URL that is not http(s) or resolves to a non-public address."""
 
     def __init__(
-        self, message: str, *, code: str = "unsafe_feed_url", field: str | None = None
+        self, message: str, *, code: str = "unsafe_feed_url", field: str | None = "url"
     ) -> None:
         super().__init__(message, code=code, field=field)
 

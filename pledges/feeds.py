@@ -55,7 +55,9 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FeedFetchError(f"cannot resolve host {host!r}: {exc}") from exc
+        raise FeedFetchError(
+            f"cannot resolve host {host!r}: {exc}", code="host_not_found", field="url"
+        ) from exc
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
@@ -107,7 +109,9 @@ class AddressGuard:
         resolver = self.resolver or system_resolver
         addresses = resolver(host, port)
         if not addresses:
-            raise FeedFetchError(f"host {host!r} has no address")
+            raise FeedFetchError(
+                f"host {host!r} has no address", code="host_not_found", field="url"
+            )
         return addresses
 
     def checked_addresses(self, host: str, port: int) -> list[str]:

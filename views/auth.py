@@ -38,9 +38,11 @@ from markupsafe import Markup
 from models import User
 from models.enums import Role
 from pledges import accounts
+from pledges.errors import AccountError
 from pledges.links import is_http_url
 from pledges.text import sanitise_html
 from views.common import db_session, parse_id
+from views.error_messages import error_message, show_on_form
 from views.extensions import get_limiter
 from views.forms import InvitationForm, LoginForm, LogoutForm, PasswordForm
 
@@ -56,18 +58,6 @@ DEFAULT_LOGIN_LIMITS = {
 BLUEPRINT_ROLES: dict[str, Role] = {}
 # Auth routes open to anonymous visitors (they *start* a session).
 ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.invitation"})
-
-ACCOUNT_MESSAGES = {
-    "invalid_email": _l("Adresse e-mail invalide."),
-    "email_taken": _l("Un compte existe déjà avec cette adresse."),
-    "weak_password": _l(
-        "Le mot de passe doit compter au moins %(num)d caractères.",
-        num=accounts.MIN_PASSWORD_LENGTH,
-    ),
-    "wrong_password": _l("Le mot de passe actuel est incorrect."),
-    "invalid_invitation": _l("Ce lien d'invitation est inconnu, expiré ou déjà utilisé."),
-    "account": _l("Cette opération est impossible."),
-}
 
 
 @bp.record_once
@@ -286,7 +276,6 @@ def login():
             dbs = db_session()
             user = accounts.authenticate(dbs, form.email.data, form.password.data)
             if user is None:
-                dbs.rollback()
                 form.form_errors.append(_l("Adresse e-mail ou mot de passe incorrect."))
                 status = 401
             else:
@@ -328,10 +317,9 @@ def password():
             accounts.change_password(
                 dbs, user, current=form.current.data, new=form.new.data, actor=user
             )
-        except accounts.AccountError as error:
-            dbs.rollback()
-            target = form.current if error.code == "wrong_password" else form.new
-            target.errors = [*target.errors, ACCOUNT_MESSAGES[error.code]]
+        except AccountError as error:
+            # The password rules name no field: here they are about the new one.
+            show_on_form(form, error, field=error.field or "new")
         else:
             dbs.commit()
             # The session id embeds the password fingerprint: renew ours, others end.
@@ -356,9 +344,8 @@ def invitation(token: str):
             user = accounts.accept_invitation(
                 dbs, token, display_name=form.display_name.data, password=form.password.data
             )
-        except accounts.AccountError as error:
-            dbs.rollback()
-            form.form_errors.append(ACCOUNT_MESSAGES.get(error.code, ACCOUNT_MESSAGES["account"]))
+        except AccountError as error:
+            form.form_errors.append(error_message(error))
         else:
             dbs.commit()
             return _start_session(user, None)

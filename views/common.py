@@ -32,8 +32,18 @@ def db_session() -> Session:
 
 
 def _close_session(_exc: BaseException | None) -> None:
+    """End the request's session: whatever was not committed is rolled back, here only.
+
+    Views commit on success and never roll back themselves: a refused write
+    (a DomainError shown as a form error, or an unhandled exception) leaves
+    its uncommitted changes to this rollback.
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
+        session.rollback()
+    finally:
         session.close()
 
 

@@ -19,6 +19,7 @@ from pledges.errors import DomainError, DuplicateEvidence
 from pledges.scoreboard import PledgeFilters
 from views.auth import current_actor, protect_blueprint
 from views.common import db_session, parse_id, today, wants_fragment
+from views.error_messages import ERROR_MESSAGES, error_message, show_on_form
 from views.forms import EvidenceForm, ReviewForm
 
 bp = Blueprint("volunteer", __name__)
@@ -27,23 +28,11 @@ protect_blueprint(bp, Role.VOLUNTEER)
 PER_PAGE = 20
 
 
-def evidence_error_message(error: DomainError) -> str:
-    code = getattr(error, "code", "")
-    messages = {
-        "bad_url": _("Le lien doit commencer par http:// ou https://."),
-        "outlet_required": _("Indiquez le média ou la source."),
-        "future_date": _("La date ne peut pas être dans le futur."),
-        "already_reviewed": _("Quelqu'un a déjà traité cet élément."),
-        "reason_required": _("Un motif est nécessaire."),
-    }
-    return messages.get(code, _("Cette opération est impossible."))
-
-
 def duplicate_message(error: DuplicateEvidence) -> Markup:
     """The refusal, with a link to the evidence that already cites this URL."""
     link = url_for("volunteer.evidence", evidence_id=error.existing_id)
     return Markup('{} <a href="{}">{}</a>').format(
-        _("Ce lien est déjà cité pour cet engagement."),
+        error_message(error),
         link,
         _("Voir la preuve existante"),
     )
@@ -116,15 +105,13 @@ def review_suggestion(suggestion_id: int):
                 )
                 outcome = {"kind": "accepted", "evidence_id": created.id}
         except DuplicateEvidence as dup:
-            dbs.rollback()
             error = duplicate_message(dup)
         except DomainError as exc:
-            dbs.rollback()
-            error = evidence_error_message(exc)
+            error = error_message(exc)
         else:
             dbs.commit()
     elif not form.errors:
-        error = _("Cette opération est impossible.")
+        error = str(ERROR_MESSAGES["unknown"])
     if request.headers.get("HX-Request"):
         # Errors come back with 200: htmx swaps only 2xx answers into the row.
         return render_template(
@@ -198,15 +185,10 @@ def add_evidence(pledge_id: int):
                 actor=current_actor(),
             )
         except DuplicateEvidence as dup:
-            dbs.rollback()
             form.url.errors = [*form.url.errors, duplicate_message(dup)]
             status = 422
         except DomainError as exc:
-            dbs.rollback()
-            field = {"bad_url": form.url, "outlet_required": form.outlet}.get(
-                getattr(exc, "code", ""), form.published_on
-            )
-            field.errors = [*field.errors, evidence_error_message(exc)]
+            show_on_form(form, exc)
             status = 422
         else:
             dbs.commit()

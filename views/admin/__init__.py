@@ -30,29 +30,6 @@ def index():
     )
 
 
-def render_edit_form(
-    form,
-    *,
-    heading: str,
-    action: str,
-    hidden,
-    status: int,
-    conflict: bool,
-    current: list[tuple[str, str]],
-):
-    """The shared edit page: the form, and on a conflict the values saved meanwhile."""
-    page = render_template(
-        "admin/edit_simple.html",
-        form=form,
-        heading=heading,
-        action=action,
-        hidden=hidden,
-        conflict=conflict,
-        current_values=current if conflict else None,
-    )
-    return page, status
-
-
 # The areas register their routes on `bp` (imported last: they import `bp`).
 from views.admin import (  # noqa: E402
     accounts,

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 
 from models.enums import Role
 from pledges import accounts
+from pledges.errors import AccountError
 from views.admin import bp
-from views.auth import ACCOUNT_MESSAGES, current_actor, requires
+from views.auth import current_actor, requires
 from views.common import db_session
+from views.error_messages import show_on_form
 from views.forms import InviteForm, SettingsForm, UserForm
 
 
@@ -55,9 +57,8 @@ def invite():
         created = accounts.create_invitation(
             dbs, email=form.email.data, role=Role(form.role.data), actor=current_actor()
         )
-    except accounts.AccountError as error:
-        dbs.rollback()
-        form.email.errors = [*form.email.errors, ACCOUNT_MESSAGES.get(error.code, "")]
+    except AccountError as error:
+        show_on_form(form, error, field="email")
         return _users_page(form, status=422)
     dbs.commit()
     link = url_for("auth.invitation", token=created.token, _external=False)

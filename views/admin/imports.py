@@ -60,11 +60,9 @@ def import_upload():
                     ) from None
                 summary = import_data(dbs, data, actor=current_actor())
         except InvalidImport as error:
-            dbs.rollback()
             problems = error.problems
             status = 422
         except ValueError as error:
-            dbs.rollback()
             form.file.errors = [*form.file.errors, str(error)]
             status = 422
         else:

@@ -11,8 +11,8 @@ from pledges.errors import DomainError
 from views.admin import bp
 from views.auth import current_actor
 from views.common import db_session
+from views.error_messages import error_message
 from views.forms import PublishForm, RejectForm
-from views.volunteer import evidence_error_message
 
 
 def _forms(rows, *, override=None):
@@ -54,8 +54,7 @@ def _decide(evidence_id: int, action: str):
                     dbs, row.evidence, reason=reject_form.reason.data, actor=current_actor()
                 )
         except DomainError as exc:
-            dbs.rollback()
-            error = evidence_error_message(exc)
+            error = error_message(exc)
         else:
             dbs.commit()
             done = True

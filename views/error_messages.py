@@ -1,0 +1,93 @@
+"""The one table turning a DomainError's `code` into text for people, French first.
+
+Every view (web forms, the API, commands) goes through `error_message`, so a
+rule refused anywhere reads the same everywhere; a test checks that every code
+raised in pledges/ has an entry here and an English translation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import LazyString, lazy_gettext
+
+from pledges.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from pledges.errors import DomainError
+
+# The same wording for a code wherever it is shown; several codes may share one.
+_RULING_IMPOSSIBLE = lazy_gettext(
+    "Cette décision est impossible : vérifiez la date et les preuves."
+)
+_VERDICT_NEEDS_EVIDENCE = lazy_gettext(
+    "Une décision « tenu » ou « rompu » doit citer au moins une preuve publiée."
+)
+
+ERROR_MESSAGES: dict[str, LazyString] = {
+    "unknown": lazy_gettext("Cette opération est impossible."),
+    "conflict": lazy_gettext(
+        "Quelqu'un d'autre a enregistré une modification pendant que vous travailliez."
+    ),
+    # --- Editors' forms (pledges.editing) ---
+    "required": lazy_gettext("Ce champ est obligatoire."),
+    "too_long": lazy_gettext("Ce texte est trop long."),
+    "too_many": lazy_gettext("Trop de mots-clés."),
+    "bad_url": lazy_gettext("Le lien doit commencer par http:// ou https://."),
+    "feed_taken": lazy_gettext("Ce flux est déjà enregistré."),
+    "interval_too_small": lazy_gettext("Au moins une minute."),
+    # --- Rulings (pledges.status) ---
+    "verdict_needs_evidence": _VERDICT_NEEDS_EVIDENCE,
+    "evidence_not_published": lazy_gettext("Seules des preuves publiées peuvent être citées."),
+    "foreign_evidence": _RULING_IMPOSSIBLE,
+    "future_ruling": _RULING_IMPOSSIBLE,
+    "duplicate_ruling": _RULING_IMPOSSIBLE,
+    # --- Evidence and the review of suggestions (pledges.evidence, pledges.review) ---
+    "outlet_required": lazy_gettext("Indiquez le média ou la source."),
+    "future_date": lazy_gettext("La date ne peut pas être dans le futur."),
+    "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
+    "reason_required": lazy_gettext("Un motif est nécessaire."),
+    "duplicate_evidence": lazy_gettext("Ce lien est déjà cité pour cet engagement."),
+    # --- Accounts (pledges.accounts) ---
+    "invalid_email": lazy_gettext("Adresse e-mail invalide."),
+    "email_taken": lazy_gettext("Un compte existe déjà avec cette adresse."),
+    "weak_password": lazy_gettext(
+        "Le mot de passe doit compter au moins %(num)d caractères.", num=MIN_PASSWORD_LENGTH
+    ),
+    "password_too_long": lazy_gettext(
+        "Le mot de passe doit compter au plus %(num)d caractères.", num=MAX_PASSWORD_LENGTH
+    ),
+    "wrong_password": lazy_gettext("Le mot de passe actuel est incorrect."),
+    "invalid_invitation": lazy_gettext("Ce lien d'invitation est inconnu, expiré ou déjà utilisé."),
+    "display_name_required": lazy_gettext("Indiquez un nom affiché."),
+    # --- Feeds (pledges.feeds, pledges.feed_parsing, pledges.polling) ---
+    "unsafe_feed_url": lazy_gettext(
+        "Adresse refusée : seules les adresses http(s) de serveurs publics sont acceptées."
+    ),
+    "host_not_found": lazy_gettext("Ce nom d'hôte est introuvable."),
+    "feed_fetch_failed": lazy_gettext("Le flux n'a pas pu être lu."),
+    "feed_too_large": lazy_gettext("Le flux est trop volumineux."),
+    "feed_parse_failed": lazy_gettext("Ce document n'est pas un flux RSS ou Atom."),
+    # --- Imports and demo data (pledges.importer, pledges.demo) ---
+    "invalid_import": lazy_gettext("Le fichier contient des erreurs : rien n'a été importé."),
+    "bad_generation_counts": lazy_gettext(
+        "Il faut au moins une candidature, et aucun nombre négatif."
+    ),
+    "election_slug_taken": lazy_gettext("Une élection avec cet identifiant existe déjà."),
+}
+
+
+def error_message(error: DomainError) -> str:
+    """The translated text of `error`'s code (the generic refusal for an unknown code)."""
+    return str(ERROR_MESSAGES.get(error.code, ERROR_MESSAGES["unknown"]))
+
+
+def show_on_form(form: Any, error: DomainError, *, field: str | None = None) -> None:
+    """Put the error's text beside the field at fault (`field`, else `error.field`).
+
+    A code that names no field of this form is shown above the form instead.
+    """
+    target = getattr(form, field or error.field or "", None)
+    message = error_message(error)
+    if target is None or not hasattr(target, "errors"):
+        form.form_errors.append(message)
+    else:
+        target.errors = [*target.errors, message]
