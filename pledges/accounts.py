@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from models import Invitation, SiteSetting, StatusChange, User
 from models.db import utc_now
 from models.enums import Role
-from pledges.audit import Actor, log_change
+from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import (
     AccountError,
     EmailTaken,
@@ -164,7 +164,7 @@ def create_user(
     log_change(
         session,
         actor=actor,
-        action="user.create",
+        action=AuditAction.USER_CREATE,
         object_type="user",
         object_id=user.id,
         after=_user_snapshot(user),
@@ -216,7 +216,7 @@ def change_password(
     log_change(
         session,
         actor=actor,
-        action="user.change_password",
+        action=AuditAction.USER_CHANGE_PASSWORD,
         object_type="user",
         object_id=user.id,
         now=now,
@@ -236,7 +236,7 @@ def set_user_active(
     log_change(
         session,
         actor=actor,
-        action="user.enable" if active else "user.disable",
+        action=AuditAction.USER_ENABLE if active else AuditAction.USER_DISABLE,
         object_type="user",
         object_id=user.id,
         before=before,
@@ -264,7 +264,7 @@ def set_user_role(
     log_change(
         session,
         actor=actor,
-        action="user.role",
+        action=AuditAction.USER_ROLE,
         object_type="user",
         object_id=user.id,
         before=before,
@@ -314,7 +314,7 @@ def create_invitation(
     log_change(
         session,
         actor=actor,
-        action="invitation.create",
+        action=AuditAction.INVITATION_CREATE,
         object_type="invitation",
         object_id=invitation.id,
         after={
@@ -392,7 +392,7 @@ def accept_invitation(
     log_change(
         session,
         actor=user,
-        action="invitation.accept",
+        action=AuditAction.INVITATION_ACCEPT,
         object_type="user",
         object_id=user.id,
         after={**_user_snapshot(user), "invitation_id": invitation.id},
@@ -434,7 +434,7 @@ def set_show_editor_names(
     log_change(
         session,
         actor=actor,
-        action="setting.update",
+        action=AuditAction.SETTING_UPDATE,
         object_type="sitesetting",
         object_id=None,
         before=before,

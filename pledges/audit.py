@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -12,6 +12,40 @@ from models import AuditEntry, User
 from models.db import utc_now
 
 Actor = User | str | None  # a user, or a label such as "cli", "import", "feeds"
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records; the values are stored and must never change."""
+
+    USER_CREATE = "user.create"
+    USER_CHANGE_PASSWORD = "user.change_password"  # noqa: S105  (an action name, no secret)
+    USER_ENABLE = "user.enable"
+    USER_DISABLE = "user.disable"
+    USER_ROLE = "user.role"
+    INVITATION_CREATE = "invitation.create"
+    INVITATION_ACCEPT = "invitation.accept"
+    SETTING_UPDATE = "setting.update"
+    ELECTION_CREATE = "election.create"
+    ELECTION_UPDATE = "election.update"
+    CANDIDATE_CREATE = "candidate.create"
+    CANDIDATE_UPDATE = "candidate.update"
+    PLEDGE_CREATE = "pledge.create"
+    PLEDGE_UPDATE = "pledge.update"
+    EVIDENCE_CREATE = "evidence.create"  # by an import
+    EVIDENCE_UPDATE = "evidence.update"  # by an import
+    EVIDENCE_SUBMIT = "evidence.submit"
+    EVIDENCE_PUBLISH = "evidence.publish"
+    EVIDENCE_REJECT = "evidence.reject"
+    STATUS_CHANGE = "status.change"
+    STATUS_CHANGE_UPDATE = "status_change.update"  # a ruling's text corrected by an import
+    SUGGESTION_ACCEPT = "suggestion.accept"
+    SUGGESTION_DISMISS = "suggestion.dismiss"
+    FEED_ADDED = "feed.added"
+    FEED_UPDATE = "feed.update"
+    FEED_DEACTIVATED = "feed.deactivated"
+    FEED_URL_CHANGED = "feed.url_changed"
+    FEED_ITEMS_STORED = "feed.items_stored"
+    DEMO_GENERATE = "demo.generate"
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
@@ -33,7 +67,7 @@ def log_change(
     session: Session,
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     object_type: str,
     object_id: int | None,
     pledge_id: int | None = None,
@@ -46,7 +80,7 @@ def log_change(
         at=now or utc_now(),
         actor_id=actor.id if isinstance(actor, User) else None,
         actor_label=actor.email if isinstance(actor, User) else (actor or "system"),
-        action=action,
+        action=AuditAction(action).value,  # the plain text, whatever the driver does with enums
         object_type=object_type,
         object_id=object_id,
         pledge_id=pledge_id,

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusChangeCitation
 from models.db import utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
-from pledges.audit import Actor, log_change
+from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
 from pledges.importer import ImportSummary, import_data
 from pledges.search import search_text_for
@@ -261,7 +261,7 @@ def generate(
         1, len(candidate_rows), len(pledge_ids), len(evidence_ids), len(change_ids)
     )
     log_change(
-        session, actor=actor, action="demo.generate", object_type="election",
+        session, actor=actor, action=AuditAction.DEMO_GENERATE, object_type="election",
         object_id=election.id, after={"seed": seed, **counts.__dict__}, now=now,
     )  # fmt: skip
     session.flush()

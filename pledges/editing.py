@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Feed, Pledge, StatusChange
 from models.db import utc_now
 from models.enums import PledgeStatus
-from pledges.audit import Actor, log_change, snapshot
+from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DomainError, EditError
 from pledges.feeds import AddressGuard
 from pledges.links import clean_url, is_http_url
@@ -154,7 +154,7 @@ def update_election(
     log_change(
         session,
         actor=actor,
-        action="election.update",
+        action=AuditAction.ELECTION_UPDATE,
         object_type="election",
         object_id=election.id,
         before=before,
@@ -194,7 +194,7 @@ def update_candidate(
     log_change(
         session,
         actor=actor,
-        action="candidate.update",
+        action=AuditAction.CANDIDATE_UPDATE,
         object_type="candidate",
         object_id=candidate.id,
         before=before,
@@ -248,7 +248,7 @@ def update_pledge(
     log_change(
         session,
         actor=actor,
-        action="pledge.update",
+        action=AuditAction.PLEDGE_UPDATE,
         object_type="pledge",
         object_id=pledge.id,
         pledge_id=pledge.id,
@@ -352,7 +352,7 @@ def update_feed(
     log_change(
         session,
         actor=actor,
-        action="feed.update",
+        action=AuditAction.FEED_UPDATE,
         object_type="feed",
         object_id=feed.id,
         before=before,

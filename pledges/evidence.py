@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Evidence, Pledge, User
 from models.db import utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, Stance
-from pledges.audit import Actor, log_change, snapshot
+from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import DuplicateEvidence, EvidenceError
 from pledges.links import clean_url, is_http_url
 
@@ -108,7 +108,7 @@ def submit_evidence(
     log_change(
         session,
         actor=actor,
-        action="evidence.submit",
+        action=AuditAction.EVIDENCE_SUBMIT,
         object_type="evidence",
         object_id=evidence.id,
         pledge_id=pledge.id,
@@ -149,7 +149,11 @@ def _review(
     log_change(
         session,
         actor=actor,
-        action="evidence.publish" if to == EvidenceState.PUBLISHED else "evidence.reject",
+        action=(
+            AuditAction.EVIDENCE_PUBLISH
+            if to == EvidenceState.PUBLISHED
+            else AuditAction.EVIDENCE_REJECT
+        ),
         object_type="evidence",
         object_id=evidence.id,
         pledge_id=evidence.pledge_id,

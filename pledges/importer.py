@@ -47,7 +47,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
-from pledges.audit import Actor, log_change, snapshot
+from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import InvalidImport, Problem
 from pledges.links import clean_url, is_http_url
 from pledges.search import search_text_for
@@ -639,8 +639,8 @@ class _Writer:
             existing.search_text = search_text_for(existing.title, existing.body)
         self.session.add(existing)
         log_change(
-            self.session, actor=self.actor, action=f"{object_type}.update", object_type=object_type,
-            object_id=existing.id, pledge_id=pledge_id, before=before,
+            self.session, actor=self.actor, action=AuditAction(f"{object_type}.update"),
+            object_type=object_type, object_id=existing.id, pledge_id=pledge_id, before=before,
             after=snapshot(existing, list(changed)), now=self.now,
         )  # fmt: skip
         self.summary.add(kind, "updated")
@@ -656,7 +656,7 @@ class _Writer:
             }[object_type]  # fmt: skip
             pledge_id = obj.id if object_type == "pledge" else getattr(obj, "pledge_id", None)
             log_change(
-                self.session, actor=self.actor, action=f"{object_type}.create",
+                self.session, actor=self.actor, action=AuditAction(f"{object_type}.create"),
                 object_type=object_type, object_id=obj.id, pledge_id=pledge_id,
                 after=snapshot(obj, fields), now=self.now,
             )  # fmt: skip
@@ -750,7 +750,7 @@ class _Writer:
             change.cites = cites
             self.session.add(change)
             log_change(
-                self.session, actor=self.actor, action="status_change.update",
+                self.session, actor=self.actor, action=AuditAction.STATUS_CHANGE_UPDATE,
                 object_type="status_change", object_id=change.id, pledge_id=pledge.id,
                 before=before, after={"rationale": entry.rationale, "cites": cite_ids},
                 now=self.now,

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from models import Feed, FeedItem, Pledge, Suggestion
 from models.enums import SuggestionState
-from pledges.audit import Actor, log_change
+from pledges.audit import Actor, AuditAction, log_change
 from pledges.feed_dates import parse_feed_date
 from pledges.feed_parsing import ParsedFeed, RawEntry
 from pledges.links import clean_url, is_http_url
@@ -141,7 +141,7 @@ def ingest(
     log_change(
         session,
         actor=actor,
-        action="feed.items_stored",
+        action=AuditAction.FEED_ITEMS_STORED,
         object_type="feed",
         object_id=feed.id,
         after={"new_items": report.new_items, "suggestions": report.suggestions},

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from models import Feed, FeedItem
 from models.enums import FeedStatus
-from pledges.audit import Actor, log_change
+from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
 from pledges.feed_parsing import FeedParseError, ParsedFeed, parse
 from pledges.feeds import AddressGuard, FetchResult, fetch
@@ -88,7 +88,7 @@ def add_feed(
     log_change(
         session,
         actor=actor,
-        action="feed.added",
+        action=AuditAction.FEED_ADDED,
         object_type="feed",
         object_id=feed.id,
         after={"url": url, "name": feed.name, "interval_minutes": interval_minutes},
@@ -255,7 +255,7 @@ def record_outcome(
         log_change(
             session,
             actor=actor,
-            action="feed.deactivated",
+            action=AuditAction.FEED_DEACTIVATED,
             object_type="feed",
             object_id=feed.id,
             after={"reason": outcome.error},
@@ -334,7 +334,7 @@ def _follow_permanent_redirect(
     log_change(
         session,
         actor=actor,
-        action="feed.url_changed",
+        action=AuditAction.FEED_URL_CHANGED,
         object_type="feed",
         object_id=feed.id,
         before={"url": old},

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
 from models.db import utc_now
 from models.enums import Origin, Stance, SuggestionState
-from pledges.audit import Actor, log_change
+from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
 from pledges.evidence import submit_evidence
 
@@ -166,7 +166,7 @@ def accept_suggestion(
     log_change(
         session,
         actor=actor,
-        action="suggestion.accept",
+        action=AuditAction.SUGGESTION_ACCEPT,
         object_type="suggestion",
         object_id=row.suggestion.id,
         pledge_id=row.pledge.id,
@@ -189,7 +189,7 @@ def dismiss_suggestion(
     log_change(
         session,
         actor=actor,
-        action="suggestion.dismiss",
+        action=AuditAction.SUGGESTION_DISMISS,
         object_type="suggestion",
         object_id=row.suggestion.id,
         pledge_id=row.pledge.id,

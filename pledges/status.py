@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from models import Evidence, Pledge, StatusChange, User
 from models.db import utc_now
 from models.enums import EvidenceState, PledgeStatus
-from pledges.audit import Actor, log_change
+from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import ConflictError, DomainError, EvidenceRequired
 
 VERDICTS = frozenset({PledgeStatus.KEPT, PledgeStatus.BROKEN})
@@ -95,7 +95,7 @@ def record_status_change(
     log_change(
         session,
         actor=actor,
-        action="status.change",
+        action=AuditAction.STATUS_CHANGE,
         object_type="pledge",
         object_id=pledge.id,
         pledge_id=pledge.id,

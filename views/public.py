@@ -8,6 +8,7 @@ ask for in part return the fragment through views.common.wants_fragment.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from flask import Blueprint, abort, current_app, render_template
 from flask import request as flask_request
@@ -15,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from models.enums import PledgeStatus
 from pledges import scoreboard as reads
-from pledges.accounts import show_editor_names
+from pledges.accounts import public_author_name, show_editor_names
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import render_markdown
 from views.common import db_session, register_template_helpers, today, wants_fragment
@@ -202,7 +203,9 @@ def pledge(pledge_id: int):
         evidence_count=len(evidence),
         timeline=reads.get_timeline(found),
         today=today(),
-        show_authors=show_editor_names(
-            db_session(), default=current_app.config["PUBLIC_EDITOR_NAMES"]
+        # The setting is read once per page; the template asks per ruling.
+        author_name=partial(
+            public_author_name,
+            show=show_editor_names(db_session(), default=current_app.config["PUBLIC_EDITOR_NAMES"]),
         ),
     )
