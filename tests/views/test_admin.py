@@ -6,14 +6,20 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import message_flashed
+from flask_wtf import FlaskForm
 from sqlmodel import select
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired
 
-from models import AuditEntry, Candidate, Election, Feed, Pledge, User
+from models import AuditEntry, Candidate, Election, Feed, Invitation, Pledge, User
 from models.enums import EvidenceState, PledgeStatus, Role, Stance
 from pledges import accounts
 from pledges import evidence as evidence_ops
+from pledges.errors import ConflictError, DomainError, EditError
 from tests.factories import make_candidate, make_evidence, make_pledge, make_user
-from tests.views.conftest import AuthActions
+from tests.views.conftest import AuthActions, token_from
+from views.admin.editing import Saved, VersionCheck, edit_page
 
 HX = {"HX-Request": "true"}
 
@@ -543,3 +549,177 @@ def test_users_cli(runner, app_session):
     assert all("password" not in key for u in listed for key in u)
     result = runner.invoke(args=["users", "disable", "nobody@example.org"])
     assert result.exit_code == 1
+
+
+# --- The shared edit flow (views.admin.editing.edit_page), branch by branch -------------
+
+
+class _NameForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(validators=[DataRequired()])
+
+
+def _run_edit_page(app, *, method="GET", data=None, save=None, version=True, fill=True):
+    """Run edit_page in a request of its own; returns (response, calls) without a live view."""
+    calls = {"reload": 0, "conflicts": [], "saved": 0}
+    state = {"version": 3, "name": "Saved meanwhile"}
+
+    def reload():
+        calls["reload"] += 1
+        state["version"] = 4
+
+    def render(conflict):
+        calls["conflicts"].append(conflict)
+        return f"conflict={conflict} version={form.version.data} errors={form.name.errors}"
+
+    with app.test_request_context("/edit", method=method, data=data or {}):
+        form = _NameForm(meta={"csrf": False})
+        response = edit_page(
+            form,
+            fill=(lambda: {"name": state["name"]}) if fill else None,
+            version=VersionCheck(form.version, current=lambda: state["version"], reload=reload)
+            if version
+            else None,
+            save=save or (lambda: Saved("Enregistré.", "/done")),
+            render=render,
+        )
+        if isinstance(response, tuple):
+            page, status = response
+            return status, page, form, calls
+        return response.status_code, response.location, form, calls
+
+
+def test_edit_page_fills_the_form_and_its_version_on_get(app):
+    status, page, form, _calls = _run_edit_page(app)
+    assert status == 200
+    assert (form.name.data, form.version.data) == ("Saved meanwhile", "3")
+    assert "conflict=False" in page
+
+
+def test_edit_page_create_form_starts_empty(app):
+    status, _page, form, _calls = _run_edit_page(app, fill=False, version=False)
+    assert status == 200
+    assert form.name.data is None
+
+
+def test_edit_page_invalid_form_is_422_without_saving(app):
+    def save():
+        raise AssertionError("an invalid form must not reach the domain")
+
+    status, _page, form, _calls = _run_edit_page(
+        app, method="POST", data={"version": "3", "name": ""}, save=save
+    )
+    assert status == 422
+    assert form.name.errors
+
+
+def test_edit_page_conflict_is_409_with_the_current_version(app):
+    def save():
+        raise ConflictError("stale", code="conflict")
+
+    status, page, form, calls = _run_edit_page(
+        app, method="POST", data={"version": "3", "name": "Mine"}, save=save
+    )
+    assert status == 409
+    assert calls["reload"] == 1
+    assert calls["conflicts"] == [True]
+    assert form.name.data == "Mine"  # the editor's typing is kept
+    assert form.version.data == "4"  # saving again deliberately overrides
+    assert "conflict=True version=4" in page
+
+
+def test_edit_page_domain_error_is_422_beside_its_field(app):
+    def save():
+        raise EditError("too long", code="too_long", field="name")
+
+    status, _page, form, calls = _run_edit_page(
+        app, method="POST", data={"version": "3", "name": "Mine"}, save=save
+    )
+    assert status == 422
+    assert calls["reload"] == 0
+    assert form.name.errors == ["Ce texte est trop long."]
+
+
+def test_edit_page_domain_error_without_a_field_shows_above_the_form(app):
+    def save():
+        raise DomainError("no", code="duplicate_ruling")
+
+    status, _page, form, _calls = _run_edit_page(
+        app, method="POST", data={"version": "3", "name": "Mine"}, save=save
+    )
+    assert status == 422
+    assert form.form_errors == ["Cette décision est impossible : vérifiez la date et les preuves."]
+
+
+def test_edit_page_success_commits_flashes_and_redirects(app, monkeypatch):
+    class Session:
+        commits = 0
+
+        def commit(self):
+            Session.commits += 1
+
+    monkeypatch.setattr("views.admin.editing.db_session", Session)
+    flashed = []
+    with message_flashed.connected_to(lambda _app, message, category: flashed.append(message), app):
+        status, location, _form, _calls = _run_edit_page(
+            app, method="POST", data={"version": "3", "name": "Mine"}
+        )
+    assert (status, location) == (302, "/done")
+    assert (Session.commits, flashed) == (1, ["Enregistré."])
+
+
+def test_edit_page_domain_error_on_a_real_page_changes_nothing(auth, client, app_session):
+    pledge = make_pledge(app_session, title="Titre initial")
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    response = client.post(
+        f"/admin/pledges/{pledge.id}/edit",
+        data={
+            "csrf_token": auth.csrf_token(),
+            "version": "1",
+            "title": "Nouveau titre",
+            "keywords_include": "x" * 121,  # a keyword has at most 120 characters
+        },
+    )
+    assert response.status_code == 422
+    assert "Ce texte est trop long." in _soup(response).find(id="keywords_include-errors").text
+    app_session.expire_all()
+    assert app_session.get(Pledge, pledge.id).title == "Titre initial"
+
+
+@pytest.mark.parametrize("app_overrides", [{"FEEDS_ALLOW_PRIVATE": True}])
+def test_feed_already_registered_is_refused_by_the_domain(auth, client, app_session):
+    auth.login_as(Role.EDITOR)
+    data = {"url": "http://127.0.0.1:9/rss.xml", "interval_minutes": "30"}
+    assert (
+        client.post("/admin/feeds", data={**data, "csrf_token": auth.csrf_token()}).status_code
+        == 302
+    )
+    again = client.post("/admin/feeds", data={**data, "csrf_token": auth.csrf_token()})
+    assert again.status_code == 422
+    assert "Ce flux est déjà enregistré." in _soup(again).find(id="url-errors").text
+    assert len(app_session.exec(select(Feed)).all()) == 1
+
+
+def test_a_refused_write_is_rolled_back_when_the_request_ends(auth, client, app, app_session):
+    """accept_invitation claims the invitation, then finds the email taken: the claim must go."""
+    admin = auth.create(Role.ADMIN)
+    created = accounts.create_invitation(
+        app_session, email="late@example.org", role=Role.VOLUNTEER, actor=admin
+    )
+    app_session.commit()
+    auth.create(Role.VOLUNTEER, email="late@example.org")  # the email is taken meanwhile
+    url = f"/auth/invitation/{created.token}"
+    token = token_from(client.get(url).get_data(as_text=True))
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "display_name": "Retardataire",
+            "password": "a long enough password",
+            "confirm": "a long enough password",
+        },
+    )
+    assert "Un compte existe déjà avec cette adresse." in response.get_data(as_text=True)
+    app_session.expire_all()
+    assert app_session.get(Invitation, created.invitation.id).used_at is None
