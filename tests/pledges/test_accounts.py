@@ -10,6 +10,7 @@ from models import AuditEntry, Invitation, StatusChange, User
 from models.db import utc_now
 from models.enums import Role
 from pledges import accounts
+from pledges.audit import AuditAction
 
 
 @pytest.fixture(autouse=True)
@@ -32,17 +33,28 @@ def test_create_user_stores_an_argon2_hash_and_logs_without_secrets(session):
     assert "un mot de passe long" not in user.password_hash
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "user.create")).one()
     assert entry.after["email"] == "alice@example.org"
+    assert entry.action == AuditAction.USER_CREATE
+    assert type(entry.action) is str  # stored and read back as the plain value
     assert "argon2" not in str(entry.after)
 
 
 def test_duplicate_email_and_weak_password_are_refused(session):
     _user(session)
-    with pytest.raises(accounts.EmailTaken):
+    with pytest.raises(accounts.EmailTaken) as taken:
         _user(session, email=" ALICE@example.org ")
-    with pytest.raises(accounts.WeakPassword):
+    with pytest.raises(accounts.WeakPassword) as weak:
         _user(session, email="bob@example.org", password="court")
-    with pytest.raises(accounts.InvalidEmail):
+    with pytest.raises(accounts.InvalidEmail) as invalid:
         _user(session, email="pas-une-adresse")
+    with pytest.raises(accounts.WeakPassword) as too_long:
+        _user(session, email="bob@example.org", password="x" * (accounts.MAX_PASSWORD_LENGTH + 1))
+    assert [e.value.code for e in (taken, weak, invalid, too_long)] == [
+        "email_taken",
+        "weak_password",
+        "invalid_email",
+        "password_too_long",
+    ]
+    assert (taken.value.field, invalid.value.field) == ("email", "email")
 
 
 def test_authenticate(session):

@@ -21,17 +21,18 @@ def test_new_pledge_is_pending(session):
 @pytest.mark.parametrize("verdict", [PledgeStatus.KEPT, PledgeStatus.BROKEN])
 def test_verdict_without_evidence_is_refused(session, verdict):
     pledge = make_pledge(session)
-    with pytest.raises(EvidenceRequired):
+    with pytest.raises(EvidenceRequired) as caught:
         record_status_change(
             session, pledge, to=verdict, effective_on=date(2022, 1, 1), rationale="x", actor="test"
         )
+    assert caught.value.code == "verdict_needs_evidence"
     assert pledge.status == PledgeStatus.PENDING
 
 
 def test_verdict_citing_unpublished_evidence_is_refused(session):
     pledge = make_pledge(session)
     submitted = make_evidence(session, pledge, state=EvidenceState.SUBMITTED)
-    with pytest.raises(EvidenceRequired):
+    with pytest.raises(EvidenceRequired) as caught:
         record_status_change(
             session,
             pledge,
@@ -41,12 +42,13 @@ def test_verdict_citing_unpublished_evidence_is_refused(session):
             cites=[submitted],
             actor="test",
         )
+    assert caught.value.code == "evidence_not_published"
 
 
 def test_evidence_of_another_pledge_cannot_be_cited(session):
     pledge = make_pledge(session)
     other = make_evidence(session)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as caught:
         record_status_change(
             session,
             pledge,
@@ -56,6 +58,7 @@ def test_evidence_of_another_pledge_cannot_be_cited(session):
             cites=[other],
             actor="test",
         )
+    assert caught.value.code == "foreign_evidence"
 
 
 def test_broken_with_published_evidence_sets_status_and_logs(session):
@@ -147,7 +150,7 @@ def test_stale_version_is_a_conflict(session):
 
 def test_future_ruling_is_refused(session):
     pledge = make_pledge(session)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as caught:
         record_status_change(
             session,
             pledge,
@@ -156,6 +159,7 @@ def test_future_ruling_is_refused(session):
             rationale="",
             actor="test",
         )
+    assert caught.value.code == "future_ruling"
 
 
 def test_a_second_identical_ruling_is_refused(session):
@@ -168,6 +172,7 @@ def test_a_second_identical_ruling_is_refused(session):
         "actor": "test",
     }
     record_status_change(session, pledge, rationale="Première décision.", **kwargs)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as caught:
         record_status_change(session, pledge, rationale="Doublon.", **kwargs)
+    assert caught.value.code == "duplicate_ruling"
     assert len(pledge.status_changes) == 1
