@@ -13,11 +13,13 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlmodel import Session
 
 from models.enums import Role
 from pledges import accounts
 from views.common import get_engine
+from views.error_messages import error_message
 
 users = AppGroup("users", help="Accounts: create, list, disable.")
 
@@ -54,7 +56,9 @@ def create(email: str, role: str, password: str | None, display_name: str) -> No
             )
         except accounts.AccountError as error:
             session.rollback()
-            raise click.ClickException(error.message) from None
+            # This command speaks English (its help and output): the table's English text.
+            with force_locale("en"):
+                raise click.ClickException(error_message(error)) from None
         session.commit()
         click.echo(f"Created {user.email} ({user.role.value}).")
 
