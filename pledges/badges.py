@@ -11,10 +11,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from models.enums import PledgeStatus
 
+# The status colours of static/css/site.css and embed.css (--kept, --broken, --pending): one hex
+# per status everywhere (tests/test_status_colours.py). Contrast with the white text:
 COLOURS = {
-    PledgeStatus.KEPT: "#1a7f37",  # contrast with the white text: 5.1:1 (WCAG AA)
+    PledgeStatus.KEPT: "#1a7f37",  # 5.1:1 (WCAG AA)
     PledgeStatus.BROKEN: "#b42318",  # 6.6:1
-    PledgeStatus.PENDING: "#6e5a00",  # 6.7:1
+    PledgeStatus.PENDING: "#5b6470",  # 6.0:1
 }
 NEUTRAL = "#355070"
 LABEL_COLOUR = "#444d56"

@@ -38,6 +38,7 @@ PAYLOADS = [
     "<a href=\"&#106;avascript:alert('xss-dec')\">y</a>",
     "<iframe srcdoc=\"<script>alert('xss-frame')</script>\"></iframe>",
     '<div hx-get="/xss-htmx" hx-trigger="load">htmx</div>',
+    '<div data-hx-get="/xss-data-htmx" data-hx-trigger="load">htmx</div>',
     "<style>body{display:none}</style>",
     "<details open ontoggle=alert('xss-toggle')>",
     '[x](vbscript:msgbox(1)) <object data="data:text/html,<script>alert(2)</script>">',
@@ -58,7 +59,7 @@ SCAN = """() => {
       if (name === 'srcdoc') bad.push(tag + ' srcdoc');
       if (['href', 'src', 'action', 'formaction', 'data', 'xlink:href'].includes(name)
           && /^(javascript|data|vbscript):/.test(value)) bad.push(tag + ' ' + name + '=' + value);
-      if (name.startsWith('hx-') && value.includes('xss')) bad.push(tag + ' ' + name);
+      if (/^(data-)?hx-/.test(name) && value.includes('xss')) bad.push(tag + ' ' + name);
     }
   }
   return bad;

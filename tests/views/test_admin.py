@@ -51,8 +51,8 @@ def test_moderation_queue_rows_are_self_targeting(auth, client, submitted):
     auth.login_as(Role.EDITOR)
     soup = _soup(client.get("/admin/moderation"))
     row = soup.find(id=f"submission-{evidence.id}")
-    assert row["hx-target"] == "this"
-    assert row["hx-swap"] == "outerHTML"
+    assert row["data-hx-target"] == "this"
+    assert row["data-hx-swap"] == "outerHTML"
     assert "L'audit jamais publié" in row.text
     assert "Bénévole Un" in row.text
 

@@ -89,7 +89,10 @@ def test_pages_load_nothing_from_another_host_and_have_no_inline_code(app, clien
         assert not page.find_all(style=True), path
         assert not page.find_all("style"), path
         for el in page.find_all(True):
-            assert not any(a.startswith(("on", "hx-on")) for a in el.attrs), (path, el.name)
+            assert not any(a.startswith(("on", "hx-on", "data-hx-on")) for a in el.attrs), (
+                path,
+                el.name,
+            )
 
 
 def test_vary_on_pages_that_can_be_fragments(client, paths):

@@ -127,12 +127,12 @@ def test_filter_form_is_a_plain_get_form_enhanced_by_htmx(client, site):
     form = soup(client.get("/")).select_one("form#filters")
     assert form["method"] == "get"
     assert form["action"] == "/"
-    assert form["hx-get"] == "/"
-    assert form["hx-target"] == "#pledge-list"
-    assert form["hx-push-url"] == "true"
-    assert "change" in form["hx-trigger"]
-    assert "keyup" in form["hx-trigger"]
-    assert "delay" in form["hx-trigger"]
+    assert form["data-hx-get"] == "/"
+    assert form["data-hx-target"] == "#pledge-list"
+    assert form["data-hx-push-url"] == "true"
+    assert "change" in form["data-hx-trigger"]
+    assert "keyup" in form["data-hx-trigger"]
+    assert "delay" in form["data-hx-trigger"]
     assert form.select_one("button[type=submit]")
     for field in form.select("input:not([type=hidden]), select"):
         assert form.select_one(f"label[for={field['id']}]"), field["name"]
@@ -155,7 +155,7 @@ def test_fragment_for_htmx_with_out_of_band_counts(client, site):
         ("section", "pledge-list"),
         ("section", "candidate-counts"),
     ]
-    assert roots[1]["hx-swap-oob"] == "true"
+    assert roots[1]["data-hx-swap-oob"] == "true"
     assert list_titles(page) == ["Moratoire sur la vidéosurveillance"]
     assert "HX-Request" in response.headers["Vary"]
 
@@ -175,7 +175,7 @@ def test_full_page_for_reload_history_restore_and_boost(client, site, headers):
     assert page.find("html") is not None
     assert page.select_one("form#filters")
     assert list_titles(page) == ["Moratoire sur la vidéosurveillance"]
-    assert page.select_one("#candidate-counts").get("hx-swap-oob") is None
+    assert page.select_one("#candidate-counts").get("data-hx-swap-oob") is None
 
 
 @pytest.mark.parametrize(
@@ -241,9 +241,9 @@ def test_pagination_works_with_and_without_htmx(app, client, site):
     page = soup(client.get("/"))
     next_link = page.select_one("#pledge-list nav.pagination a[rel=next]")
     assert next_link["href"] == "/?page=2"
-    assert next_link["hx-get"] == next_link["href"]
-    assert next_link["hx-target"] == "#pledge-list"
-    assert next_link["hx-push-url"] == "true"
+    assert next_link["data-hx-get"] == next_link["href"]
+    assert next_link["data-hx-target"] == "#pledge-list"
+    assert next_link["data-hx-push-url"] == "true"
     second = soup(client.get(next_link["href"]))
     assert list_titles(second) == ["Écoles rénovées"]
     filtered = soup(client.get("/?status=pending&q=e", headers=FRAGMENT))

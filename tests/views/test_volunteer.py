@@ -49,8 +49,8 @@ def test_queue_newest_first_with_item_and_pledge(auth, client, queue_data):
         f"suggestion-{queue_data['old'].id}",
     ]
     first = rows[0]
-    assert first["hx-target"] == "this"
-    assert first["hx-swap"] == "outerHTML"
+    assert first["data-hx-target"] == "this"
+    assert first["data-hx-swap"] == "outerHTML"
     assert "Article récent" in first.text
     assert "Le Journal Fictif" in first.text
     assert "Piscines" in first.text
@@ -104,7 +104,7 @@ def test_accept_with_htmx_updates_the_row_in_place(auth, client, app_session, qu
     assert soup.find("html") is None
     row = soup.find("article")
     assert row["id"] == f"suggestion-{suggestion.id}"
-    assert row["hx-target"] == "this"
+    assert row["data-hx-target"] == "this"
     assert "attend la relecture" in row.text
     assert row.find("form") is None
     evidence = app_session.exec(select(Evidence)).one()
