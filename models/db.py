@@ -130,7 +130,7 @@ def rel(attribute: object) -> QueryableAttribute[Any]:
     SQLModel annotates `Pledge.candidate` with what an *instance* holds (a Candidate),
     so a type checker refuses it where SQLAlchemy wants the class attribute. This
     checks at run time what the annotation cannot say, in one place instead of a
-    `# type: ignore` on every query. Columns use `sqlmodel.col()` for the same reason.
+    type-ignore comment on every query. Columns use `sqlmodel.col()` for the same reason.
     """
     if not isinstance(attribute, QueryableAttribute):
         raise TypeError(f"not a mapped attribute: {attribute!r}")
