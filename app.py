@@ -112,7 +112,9 @@ def _trust_proxies(app: Flask) -> None:
     """
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+        # Replacing wsgi_app is how Flask documents adding middleware; mypy sees a method.
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # documented Flask pattern
 
 
 def _validate_config(app: Flask) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Column, DateTime, event, text
+from sqlalchemy import Column, DateTime, Table, event, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 # Ids are PostgreSQL `integer` columns: larger values can name no row.
 MAX_DB_ID = 2**31 - 1
@@ -121,3 +122,36 @@ def enum_column(enum_cls: type, *, nullable: bool = False, index: bool = False) 
         nullable=nullable,
         index=index,
     )
+
+
+def rel(attribute: object) -> QueryableAttribute[Any]:
+    """A relationship attribute of a table class, typed for loader options such as selectinload.
+
+    SQLModel annotates `Pledge.candidate` with what an *instance* holds (a Candidate),
+    so a type checker refuses it where SQLAlchemy wants the class attribute. This
+    checks at run time what the annotation cannot say, in one place instead of a
+    type-ignore comment on every query. Columns use `sqlmodel.col()` for the same reason.
+    """
+    if not isinstance(attribute, QueryableAttribute):
+        raise TypeError(f"not a mapped attribute: {attribute!r}")
+    return attribute
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def id_of(row: _Row) -> int:
+    """The primary key of a row that has been flushed (tables declare `id: int | None`
+    because a new row has none until the database gives it one)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table behind a table class (SQLModel sets `__table__` without declaring it)."""
+    table = vars(model).get("__table__")
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table class")
+    return table

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusChangeCitation
-from models.db import utc_now
+from models.db import id_of, table_of, utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
@@ -113,7 +113,6 @@ def generate(
             code="bad_generation_counts",
         )
     now = now or utc_now()
-    today = now.date()
     rng = random.Random(seed)  # noqa: S311  (reproducible fiction, not security)
     slug = election_slug or f"election-synthetique-{seed}"
     if session.exec(select(Election.id).where(Election.slug == slug)).first() is not None:
@@ -121,6 +120,31 @@ def generate(
             f"An election with the slug {slug!r} already exists.", code="election_slug_taken"
         )
 
+    # Each step draws from `rng` in turn: keep their order, or a seed gives other data.
+    election, candidate_rows = _add_election(
+        session, rng, slug=slug, seed=seed, count=candidates, now=now
+    )
+    pledge_rows, plans = _pledge_rows(rng, election, candidate_rows, per_candidate=pledges, now=now)
+    pledge_ids = _bulk_insert_returning(session, Pledge, pledge_rows)
+    evidence_rows = _evidence_rows(rng, pledge_ids, plans, per_pledge=evidence, now=now)
+    evidence_ids = _bulk_insert_returning(session, Evidence, evidence_rows)
+    history = _status_history(rng, pledge_ids, plans, evidence_rows, evidence_ids, evidence, now)
+    change_ids = _write_status_history(session, history)
+
+    counts = GeneratedCounts(
+        1, len(candidate_rows), len(pledge_ids), len(evidence_ids), len(change_ids)
+    )
+    log_change(
+        session, actor=actor, action=AuditAction.DEMO_GENERATE, object_type="election",
+        object_id=election.id, after={"seed": seed, **counts.__dict__}, now=now,
+    )  # fmt: skip
+    session.flush()
+    return counts
+
+
+def _add_election(
+    session: Session, rng: random.Random, *, slug: str, seed: int, count: int, now: datetime
+) -> tuple[Election, list[Candidate]]:
     election = Election(
         slug=slug,
         name=f"Élection synthétique n° {seed} (données fictives)",
@@ -133,24 +157,38 @@ def generate(
     session.flush()  # through the ORM, so the data version moves (models.db)
     candidate_rows = [
         Candidate(
-            election_id=election.id,
+            election_id=id_of(election),
             slug=f"liste-{i + 1:04d}",
             name=f"{rng.choice(LIST_WORDS)} {rng.choice(PLACES)} n° {i + 1} (liste fictive)",
             list_name=f"Liste fictive n° {i + 1}",
             elected=i == 0,
             office="Maire (fiction)" if i == 0 else "",
         )
-        for i in range(candidates)
+        for i in range(count)
     ]
     session.add_all(candidate_rows)
     session.flush()
+    return election, candidate_rows
 
+
+# (final status, passed through "kept" first), one per pledge row
+Plan = tuple[PledgeStatus, bool]
+
+
+def _pledge_rows(
+    rng: random.Random,
+    election: Election,
+    candidate_rows: list[Candidate],
+    *,
+    per_candidate: int,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[Plan]]:
     pledge_rows: list[dict[str, Any]] = []
-    plans: list[tuple[PledgeStatus, bool]] = []  # (final status, passed through "kept" first)
+    plans: list[Plan] = []
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
     for c_index, candidate in enumerate(candidate_rows):
-        for j in range(pledges):
+        for j in range(per_candidate):
             theme = THEMES[(c_index + j) % len(THEMES)]
             subject = rng.choice(SUBJECTS[theme])
             title = f"{rng.choice(VERBS)} les {subject} ({candidate.slug}, engagement {j + 1})"
@@ -185,11 +223,16 @@ def generate(
                     "updated_at": now,
                 }
             )
-    pledge_ids = _bulk_insert_returning(session, Pledge, pledge_rows)
+    return pledge_rows, plans
 
+
+def _evidence_rows(
+    rng: random.Random, pledge_ids: list[int], plans: list[Plan], *, per_pledge: int, now: datetime
+) -> list[dict[str, Any]]:
+    today = now.date()
     evidence_rows: list[dict[str, Any]] = []
     for pledge_id, (status, _) in zip(pledge_ids, plans, strict=True):
-        for k in range(evidence):
+        for k in range(per_pledge):
             outlet, domain = rng.choice(OUTLETS)
             published_on = date(2020, 9, 1) + timedelta(days=rng.randrange(365 * 4))
             published_on = min(published_on, today)
@@ -216,56 +259,74 @@ def generate(
                     "reviewed_at": now,
                 }
             )
-    evidence_ids = _bulk_insert_returning(session, Evidence, evidence_rows)
+    return evidence_rows
 
-    change_rows: list[dict[str, Any]] = []
-    citations: list[list[int]] = []
-    final: list[tuple[int, PledgeStatus, date]] = []
+
+@dataclass
+class _History:
+    """Status changes to insert, the evidence each cites, and each pledge's final status."""
+
+    change_rows: list[dict[str, Any]]
+    citations: list[list[int]]
+    final: list[tuple[int, PledgeStatus, date]]
+
+
+def _status_history(
+    rng: random.Random,
+    pledge_ids: list[int],
+    plans: list[Plan],
+    evidence_rows: list[dict[str, Any]],
+    evidence_ids: list[int],
+    per_pledge: int,
+    now: datetime,
+) -> _History:
+    today = now.date()
+    history = _History([], [], [])
     for index, (pledge_id, (status, was_kept)) in enumerate(zip(pledge_ids, plans, strict=True)):
-        if status == PledgeStatus.PENDING or evidence == 0:
+        if status == PledgeStatus.PENDING or per_pledge == 0:
             continue
-        first = index * evidence
-        items = evidence_rows[first : first + evidence]
-        ids = evidence_ids[first : first + evidence]
+        first = index * per_pledge
+        items = evidence_rows[first : first + per_pledge]
+        ids = evidence_ids[first : first + per_pledge]
         effective_on = min(items[0]["published_on"] + timedelta(days=rng.randrange(1, 60)), today)
         previous = PledgeStatus.PENDING
         if was_kept:  # kept first, broken later: a history of two rulings
             earlier = effective_on - timedelta(days=rng.randrange(60, 400))
-            change_rows.append(_change_row(pledge_id, previous, PledgeStatus.KEPT, earlier, now))
-            citations.append([ids[0]])
+            history.change_rows.append(
+                _change_row(pledge_id, previous, PledgeStatus.KEPT, earlier, now)
+            )
+            history.citations.append([ids[0]])
             previous = PledgeStatus.KEPT
-        change_rows.append(_change_row(pledge_id, previous, status, effective_on, now))
+        history.change_rows.append(_change_row(pledge_id, previous, status, effective_on, now))
         # The supporting first item, plus a second one of the same stance when there is one.
         same = [
             i for i, e in zip(ids[1:], items[1:], strict=True) if e["stance"] == items[0]["stance"]
         ]
-        citations.append([ids[0], *same[:1]])
-        final.append((pledge_id, status, effective_on))
-    change_ids = _bulk_insert_returning(session, StatusChange, change_rows)
+        history.citations.append([ids[0], *same[:1]])
+        history.final.append((pledge_id, status, effective_on))
+    return history
+
+
+def _write_status_history(session: Session, history: _History) -> list[int]:
+    """Insert the changes and their citations, set each pledge's status; the changes' ids."""
+    change_ids = _bulk_insert_returning(session, StatusChange, history.change_rows)
     link_rows = [
         {"status_change_id": change_id, "evidence_id": evidence_id}
-        for change_id, cited in zip(change_ids, citations, strict=True)
+        for change_id, cited in zip(change_ids, history.citations, strict=True)
         for evidence_id in cited
     ]
     for start in range(0, len(link_rows), BATCH):
         session.execute(insert(StatusChangeCitation), link_rows[start : start + BATCH])
+    final = history.final
     for start in range(0, len(final), BATCH):
         session.execute(
-            Pledge.__table__.update()  # type: ignore[attr-defined]
+            table_of(Pledge)
+            .update()
             .where(col(Pledge.id) == bindparam("pid"))
             .values(status=bindparam("st"), status_since=bindparam("since")),
             [{"pid": p, "st": s, "since": d} for p, s, d in final[start : start + BATCH]],
         )
-
-    counts = GeneratedCounts(
-        1, len(candidate_rows), len(pledge_ids), len(evidence_ids), len(change_ids)
-    )
-    log_change(
-        session, actor=actor, action=AuditAction.DEMO_GENERATE, object_type="election",
-        object_id=election.id, after={"seed": seed, **counts.__dict__}, now=now,
-    )  # fmt: skip
-    session.flush()
-    return counts
+    return change_ids
 
 
 def _change_row(
@@ -282,12 +343,14 @@ def _change_row(
     }
 
 
-def _bulk_insert_returning(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+def _bulk_insert_returning(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]]
+) -> list[int]:
     """Insert rows in batches; their new ids in the order of `rows` (both databases)."""
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
         result = session.execute(
-            insert(model).returning(model.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
+            insert(model).returning(table_of(model).c.id, sort_by_parameter_order=True),
             rows[start : start + BATCH],
         )
         ids.extend(result.scalars().all())

@@ -11,12 +11,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import ColumnElement, Label, and_, case, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.search import fold, like_pattern
 
@@ -102,20 +105,20 @@ class PledgePage:
         return self.page > 1
 
 
-def _overdue_clause(today: date):
+def _overdue_clause(today: date) -> ColumnElement[bool]:
     return and_(
-        Pledge.status == PledgeStatus.PENDING,
-        Pledge.deadline.is_not(None),  # type: ignore[union-attr]
-        Pledge.deadline < today,  # type: ignore[operator]
+        col(Pledge.status) == PledgeStatus.PENDING,
+        col(Pledge.deadline).is_not(None),
+        col(Pledge.deadline) < today,
     )
 
 
-def _clauses(filters: PledgeFilters, today: date) -> list:
+def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
     """SQL conditions on Pledge for the given filters (no join needed)."""
-    clauses: list = []
+    clauses: list[ColumnElement[bool]] = []
     if filters.election:
         clauses.append(
-            Pledge.election_id.in_(  # type: ignore[attr-defined]
+            col(Pledge.election_id).in_(
                 select(Election.id).where(Election.slug == filters.election)
             )
         )
@@ -123,24 +126,24 @@ def _clauses(filters: PledgeFilters, today: date) -> list:
         candidates = select(Candidate.id).where(Candidate.slug == filters.candidate)
         if filters.election:
             candidates = candidates.join(Election).where(Election.slug == filters.election)
-        clauses.append(Pledge.candidate_id.in_(candidates))  # type: ignore[attr-defined]
+        clauses.append(col(Pledge.candidate_id).in_(candidates))
     if filters.candidate_id is not None:
-        clauses.append(Pledge.candidate_id == filters.candidate_id)
+        clauses.append(col(Pledge.candidate_id) == filters.candidate_id)
     if filters.theme:
-        clauses.append(Pledge.theme == filters.theme)
+        clauses.append(col(Pledge.theme) == filters.theme)
     if filters.status:
-        clauses.append(Pledge.status == filters.status)
+        clauses.append(col(Pledge.status) == filters.status)
     if filters.overdue:
         clauses.append(_overdue_clause(today))
     if filters.q and fold(filters.q):
-        clauses.append(Pledge.search_text.like(like_pattern(filters.q), escape="\\"))  # type: ignore[attr-defined]
+        clauses.append(col(Pledge.search_text).like(like_pattern(filters.q), escape="\\"))
     return clauses
 
 
-def evidence_count_column():
+def evidence_count_column() -> Label[int]:
     """A correlated count of a pledge's published evidence, to select beside Pledge."""
     return (
-        select(func.count(Evidence.id))
+        select(func.count(col(Evidence.id)))
         .where(Evidence.pledge_id == Pledge.id, Evidence.state == EvidenceState.PUBLISHED)
         .correlate(Pledge)
         .scalar_subquery()
@@ -157,27 +160,28 @@ def count_by_candidate(
     matching pledge are listed with zeros so that the table does not jump around.
     """
     scope = filters.scope()
-    pledge_join = and_(Pledge.candidate_id == Candidate.id, *_clauses(scope, today))
+    pledge_join = and_(col(Pledge.candidate_id) == Candidate.id, *_clauses(scope, today))
 
-    def _count(condition):
+    def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+    # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
     stmt = (
-        select(
+        sa_select(
             Candidate,
             Election,
-            _count(Pledge.status == PledgeStatus.KEPT),
-            _count(Pledge.status == PledgeStatus.BROKEN),
-            _count(Pledge.status == PledgeStatus.PENDING),
+            _count(col(Pledge.status) == PledgeStatus.KEPT),
+            _count(col(Pledge.status) == PledgeStatus.BROKEN),
+            _count(col(Pledge.status) == PledgeStatus.PENDING),
             _count(_overdue_clause(today)),
         )
-        .join(Election, Election.id == Candidate.election_id)
+        .join(Election, col(Election.id) == Candidate.election_id)
         .outerjoin(Pledge, pledge_join)
-        .group_by(Candidate.id, Election.id)
-        .order_by(Election.date.desc(), Election.name, Candidate.name, Candidate.id)  # type: ignore[attr-defined]
+        .group_by(col(Candidate.id), col(Election.id))
+        .order_by(col(Election.date).desc(), Election.name, Candidate.name, col(Candidate.id))
     )
     if scope.election:
-        stmt = stmt.where(Election.slug == scope.election)
+        stmt = stmt.where(col(Election.slug) == scope.election)
     result: list[ElectionCounts] = []
     for candidate, election, kept, broken, pending, overdue in session.execute(stmt):
         if not result or result[-1].election.id != election.id:
@@ -193,7 +197,7 @@ def count_statuses(session: Session, candidate: Candidate, *, today: date) -> Ca
     rows = session.execute(
         select(
             Pledge.status,
-            func.count(Pledge.id),
+            func.count(col(Pledge.id)),
             func.sum(case((_overdue_clause(today), 1), else_=0)),
         )
         .where(Pledge.candidate_id == candidate.id)
@@ -221,16 +225,16 @@ def list_pledges(
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(filters, today)
-    total = session.execute(select(func.count(Pledge.id)).where(*clauses)).scalar_one()
+    total = session.execute(select(func.count(col(Pledge.id))).where(*clauses)).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     stmt = (
         select(Pledge, evidence_count_column())
         .where(*clauses)
-        .order_by(Pledge.id)
+        .order_by(col(Pledge.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(Pledge.candidate).selectinload(Candidate.election))  # type: ignore[arg-type]
+        .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
     items = [PledgeRow(pledge, int(count)) for pledge, count in session.execute(stmt)]
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
@@ -239,7 +243,7 @@ def list_pledges(
 def list_themes(session: Session) -> list[tuple[str, int]]:
     """Every non-empty theme with its number of pledges, alphabetically."""
     rows = session.execute(
-        select(Pledge.theme, func.count(Pledge.id))
+        select(Pledge.theme, func.count(col(Pledge.id)))
         .where(Pledge.theme != "")
         .group_by(Pledge.theme)
         .order_by(Pledge.theme)
@@ -267,16 +271,18 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
     Candidates of those elections who made no pledge on the theme get an empty
     column. Empty list when no pledge carries the theme. Three statements.
     """
-    pledges = session.exec(select(Pledge).where(Pledge.theme == theme).order_by(Pledge.id)).all()
+    pledges = session.exec(
+        select(Pledge).where(Pledge.theme == theme).order_by(col(Pledge.id))
+    ).all()
     if not pledges:
         return []
     election_ids = {p.election_id for p in pledges}
     candidates = session.exec(
         select(Candidate)
         .join(Election)
-        .where(Candidate.election_id.in_(election_ids))  # type: ignore[attr-defined]
-        .order_by(Election.date.desc(), Election.name, Candidate.name, Candidate.id)  # type: ignore[attr-defined]
-        .options(selectinload(Candidate.election))  # type: ignore[arg-type]
+        .where(col(Candidate.election_id).in_(election_ids))
+        .order_by(col(Election.date).desc(), Election.name, Candidate.name, col(Candidate.id))
+        .options(selectinload(rel(Candidate.election)))
     ).all()
     columns = {c.id: ThemeColumn(c) for c in candidates}
     for pledge in pledges:
@@ -295,12 +301,12 @@ def get_candidate(session: Session, election_slug: str, candidate_slug: str) -> 
         select(Candidate)
         .join(Election)
         .where(Election.slug == election_slug, Candidate.slug == candidate_slug)
-        .options(selectinload(Candidate.election))  # type: ignore[arg-type]
+        .options(selectinload(rel(Candidate.election)))
     ).first()
 
 
 def list_elections(session: Session) -> list[Election]:
-    return list(session.exec(select(Election).order_by(Election.date.desc(), Election.name)))  # type: ignore[attr-defined]
+    return list(session.exec(select(Election).order_by(col(Election.date).desc(), Election.name)))
 
 
 def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
@@ -309,10 +315,10 @@ def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
         select(Pledge)
         .where(Pledge.id == pledge_id)
         .options(
-            selectinload(Pledge.candidate).selectinload(Candidate.election),  # type: ignore[arg-type]
-            selectinload(Pledge.evidence),  # type: ignore[arg-type]
-            selectinload(Pledge.status_changes).selectinload(StatusChange.cites),  # type: ignore[arg-type]
-            selectinload(Pledge.status_changes).selectinload(StatusChange.author),  # type: ignore[arg-type]
+            selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)),
+            selectinload(rel(Pledge.evidence)),
+            selectinload(rel(Pledge.status_changes)).selectinload(rel(StatusChange.cites)),
+            selectinload(rel(Pledge.status_changes)).selectinload(rel(StatusChange.author)),
         )
     ).first()
 
@@ -364,7 +370,7 @@ def get_timeline(pledge: Pledge) -> list[TimelineEntry]:
             TimelineEntry(on=change.effective_on, kind="status", change=change, cites=cites)
         )
 
-    def key(entry: TimelineEntry) -> tuple:
+    def key(entry: TimelineEntry) -> tuple[date, int, int]:
         item = entry.evidence or entry.change
         return (entry.on, order[entry.kind], getattr(item, "id", 0) or 0)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Evidence, Pledge, StatusChange, User
-from models.db import utc_now
+from models.db import id_of, utc_now
 from models.enums import EvidenceState, PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import ConflictError, DomainError, EvidenceRequired
@@ -79,7 +79,7 @@ def record_status_change(
         )
 
     change = StatusChange(
-        pledge_id=pledge.id,
+        pledge_id=id_of(pledge),
         from_status=pledge.status,
         to_status=to,
         effective_on=effective_on,
@@ -119,7 +119,7 @@ def refresh_current_status(
     last = session.exec(
         select(StatusChange)
         .where(StatusChange.pledge_id == pledge.id)
-        .order_by(StatusChange.effective_on.desc(), StatusChange.id.desc())  # type: ignore[union-attr]
+        .order_by(col(StatusChange.effective_on).desc(), col(StatusChange.id).desc())
         .limit(1)
     ).first()
     pledge.status = last.to_status if last else PledgeStatus.PENDING

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge
 from models.db import MAX_DB_ID
@@ -84,7 +84,7 @@ def list_candidate_pledges(
     rows = session.execute(
         select(Pledge, evidence_count_column())
         .where(Pledge.candidate_id == candidate.id)
-        .order_by(Pledge.id)
+        .order_by(col(Pledge.id))
         .limit(limit)
     ).all()
     return [PledgeRow(pledge, int(count)) for pledge, count in rows]
@@ -117,8 +117,8 @@ def get_pledge_widget(session: Session, pledge_id: int) -> PledgeWidget | None:
         return None
     row = session.execute(
         select(Pledge, Candidate, Election)
-        .join(Candidate, Candidate.id == Pledge.candidate_id)
-        .join(Election, Election.id == Candidate.election_id)
+        .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
+        .join(Election, col(Election.id) == Candidate.election_id)
         .where(Pledge.id == pledge_id)
     ).first()
     if row is None:
@@ -129,7 +129,7 @@ def get_pledge_widget(session: Session, pledge_id: int) -> PledgeWidget | None:
     latest = session.execute(
         select(Evidence, count)
         .where(*published)
-        .order_by(Evidence.published_on.desc(), Evidence.id.desc())  # type: ignore[attr-defined]
+        .order_by(col(Evidence.published_on).desc(), col(Evidence.id).desc())
         .limit(1)
     ).first()
     if latest is None:

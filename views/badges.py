@@ -9,6 +9,8 @@ show them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -36,7 +38,7 @@ SVG = "image/svg+xml"
 MIN_FRAME = (200, 120)  # narrower or shorter than this, the widget is unreadable
 
 
-def _badge_response(key: tuple, render) -> Response:
+def _badge_response(key: tuple[object, ...], render: Callable[[], str]) -> Response:
     response = cached_public(key, render, SVG)
     # An image for Markdown pages and newsletters: any site may show it.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
@@ -103,7 +105,7 @@ def _positive(name: str) -> int | None:
     return value
 
 
-def resolve_page(url: str) -> tuple[str, dict, str | None]:
+def resolve_page(url: str) -> tuple[str, Mapping[str, Any], str | None]:
     """(kind, route values, lang) of one of our candidate/pledge pages or widgets; 404 otherwise."""
     site = urlsplit(current_app.config["SITE_URL"])
     try:
@@ -144,7 +146,7 @@ def oembed() -> Response:
         pledge = session.get(Pledge, values["pledge_id"])
         if pledge is None:
             raise NotFound()
-        objects = {"pledge": pledge}
+        objects: dict[str, object] = {"pledge": pledge}
         title = pledge.title
     else:
         candidate = get_candidate(session, values["election"], values["candidate"])

@@ -5,7 +5,7 @@ Handlers render without touching the session, so an error never sets a cookie.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -14,7 +14,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def handle_http_error(error: HTTPException):
+def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
     status = error.code or 500
     if _wants_json():
         response = jsonify(
@@ -33,7 +33,7 @@ def handle_http_error(error: HTTPException):
     return body, status
 
 
-def handle_server_error(error: InternalServerError):
+def handle_server_error(error: InternalServerError) -> Response | tuple[str, int]:
     # Flask wraps any unhandled exception in InternalServerError; the original
     # is logged by Flask, never shown to the visitor.
     return handle_http_error(InternalServerError())

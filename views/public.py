@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from typing import cast
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Flask, abort, current_app, render_template
 from flask import request as flask_request
 from werkzeug.datastructures import MultiDict
 
@@ -23,7 +24,8 @@ from views.common import db_session, register_template_helpers, today, wants_fra
 from views.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
-bp.record_once(lambda state: register_template_helpers(state.app))
+# state.app is typed as Flask's base App; a blueprint is only ever registered on a Flask app.
+bp.record_once(lambda state: register_template_helpers(cast(Flask, state.app)))
 
 FILTER_NAMES = ("election", "candidate", "theme", "status", "overdue", "q")
 MAX_QUERY_LENGTH = 200
@@ -110,10 +112,10 @@ def _page_size() -> int:
 
 @bp.get("/")
 @cached_page
-def scoreboard():
+def scoreboard() -> str:
     """Counts per candidate and the filtered pledge list; the list alone for htmx."""
     session = db_session()
-    args: MultiDict = flask_request.args
+    args: MultiDict[str, str] = flask_request.args
     filters = read_filters(args, strict=False)
     page = read_positive_int(args, "page", 1, strict=False)
     on = today()
@@ -137,7 +139,7 @@ def scoreboard():
 
 @bp.get("/themes/")
 @cached_page
-def themes():
+def themes() -> str:
     """Every theme, each linking to its side-by-side comparison."""
     session = db_session()
     return render_template(
@@ -149,7 +151,7 @@ def themes():
 
 @bp.get("/themes/<theme>")
 @cached_page
-def theme(theme: str):
+def theme(theme: str) -> str:
     """Every candidate's pledges on one theme, side by side, with their statuses."""
     comparison = reads.get_theme_comparison(db_session(), theme)
     if not comparison:
@@ -159,7 +161,7 @@ def theme(theme: str):
 
 @bp.get("/elections/<election>/<candidate>")
 @cached_page
-def candidate(election: str, candidate: str):
+def candidate(election: str, candidate: str) -> str:
     """A candidate's counts and pledges (paginated; the list is the same fragment)."""
     session = db_session()
     found = reads.get_candidate(session, election, candidate)
@@ -185,7 +187,7 @@ def candidate(election: str, candidate: str):
 
 @bp.get("/pledges/<int:pledge_id>")
 @cached_page
-def pledge(pledge_id: int):
+def pledge(pledge_id: int) -> str:
     """One pledge: body, where it was made, current status and its timeline."""
     found = reads.get_pledge(db_session(), pledge_id)
     if found is None:

@@ -7,7 +7,11 @@ JavaScript the same forms post and redirect back to the queue.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any, cast
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -42,8 +46,8 @@ def _int_arg(name: str) -> int | None:
     return parse_id(request.args.get(name))
 
 
-def _queue_args() -> dict[str, int]:
-    args = {}
+def _queue_args() -> dict[str, Any]:
+    args: dict[str, Any] = {}
     pledge_id = _int_arg("pledge")
     if pledge_id:
         args["pledge"] = pledge_id
@@ -54,7 +58,7 @@ def _queue_args() -> dict[str, int]:
 
 
 @bp.get("/")
-def queue():
+def queue() -> tuple[str, int, dict[str, str]]:
     """New suggestions, newest news first, filterable by pledge; 20 a page."""
     dbs = db_session()
     pledge_id = _int_arg("pledge")
@@ -79,14 +83,14 @@ def queue():
 
 
 @bp.post("/suggestions/<int:suggestion_id>")
-def review_suggestion(suggestion_id: int):
+def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
     """Kept / broken / context (→ submitted evidence) or not relevant; the row re-renders itself."""
     dbs = db_session()
     row = review.get_suggestion(dbs, suggestion_id)
     if row is None:
         abort(404)
     form = ReviewForm(prefix=f"s{suggestion_id}")
-    outcome = None
+    outcome: dict[str, object] | None = None
     error: str | Markup | None = None
     if form.validate_on_submit():
         actor = current_actor()
@@ -150,7 +154,7 @@ def review_suggestion(suggestion_id: int):
 
 
 @bp.get("/pledges")
-def pledges():
+def pledges() -> str:
     """Find the pledge to add evidence to (search over titles and bodies)."""
     q = (request.args.get("q") or "").strip()[:200]
     page = max(_int_arg("page") or 1, 1)
@@ -161,7 +165,7 @@ def pledges():
 
 
 @bp.route("/pledges/<int:pledge_id>/evidence", methods=["GET", "POST"])
-def add_evidence(pledge_id: int):
+def add_evidence(pledge_id: int) -> ResponseReturnValue:
     """Hand-added evidence: per-field errors, tracking parameters removed, duplicates refused."""
     dbs = db_session()
     pledge = evidence_ops.get_pledge_for_work(dbs, pledge_id)
@@ -174,9 +178,10 @@ def add_evidence(pledge_id: int):
             evidence_ops.submit_evidence(
                 dbs,
                 pledge,
-                url=form.url.data,
-                outlet=form.outlet.data,
-                published_on=form.published_on.data,
+                # The form's required() validators have passed: these are set.
+                url=cast(str, form.url.data),
+                outlet=cast(str, form.outlet.data),
+                published_on=cast(date, form.published_on.data),
                 kind=form.kind.data,
                 stance=form.stance.data,
                 title=form.title.data or "",
@@ -200,7 +205,7 @@ def add_evidence(pledge_id: int):
 
 
 @bp.get("/evidence/<int:evidence_id>")
-def evidence(evidence_id: int):
+def evidence(evidence_id: int) -> str:
     """One piece of evidence, whatever its state (for duplicate links and contributions)."""
     found = evidence_ops.get_evidence(db_session(), evidence_id)
     if found is None:
@@ -213,7 +218,7 @@ def evidence(evidence_id: int):
 
 
 @bp.get("/contributions")
-def contributions():
+def contributions() -> str:
     """What I submitted and where it stands (a rejection shows its reason)."""
     rows = evidence_ops.list_contributions(db_session(), current_actor())
     return render_template("volunteer/contributions.html", rows=rows)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from pledges.demo import generate, load_demo
 from pledges.dump import dump_published
@@ -61,108 +62,118 @@ def _read_json(path: Path) -> object:
         ) from None
 
 
-def register(app: Flask) -> None:
-    @app.cli.command("import", help=IMPORT_HELP)
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--election", "election_slug", help="CSV only: the election's slug.")
-    @click.option("--candidate", "candidate_slug", help="CSV only: the candidate's slug.")
-    @click.option(
-        "--format",
-        "file_format",
-        type=click.Choice(["auto", "json", "csv"]),
-        default="auto",
-        show_default=True,
-        help="auto: CSV when FILE ends in .csv, JSON otherwise.",
-    )
-    def import_command(
-        file: Path, election_slug: str | None, candidate_slug: str | None, file_format: str
-    ) -> None:
-        is_csv = file_format == "csv" or (file_format == "auto" and file.suffix.lower() == ".csv")
-        if is_csv and not (election_slug and candidate_slug):
-            raise click.UsageError("a CSV import needs --election SLUG and --candidate SLUG")
-        session = db_session()
-        try:
-            if is_csv:
-                try:
-                    text = file.read_text(encoding="utf-8-sig")
-                except UnicodeDecodeError as error:
-                    raise click.ClickException(f"{file}: not UTF-8 text ({error.reason})") from None
-                summary = import_csv(
-                    session, text, election_slug=election_slug or "",
-                    candidate_slug=candidate_slug or "", actor="import",
-                )  # fmt: skip
-            else:
-                summary = import_data(session, _read_json(file), actor="import")
-        except InvalidImport as error:
-            session.rollback()
-            _report(error)
-            sys.exit(1)
-        except DomainError as error:  # a rule refused a write that validation let through
-            session.rollback()
-            raise click.ClickException(f"nothing was imported: {error.message}") from None
-        session.commit()
-        _summary(summary)
+@click.command("import", help=IMPORT_HELP)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--election", "election_slug", help="CSV only: the election's slug.")
+@click.option("--candidate", "candidate_slug", help="CSV only: the candidate's slug.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["auto", "json", "csv"]),
+    default="auto",
+    show_default=True,
+    help="auto: CSV when FILE ends in .csv, JSON otherwise.",
+)
+@with_appcontext
+def import_command(
+    file: Path, election_slug: str | None, candidate_slug: str | None, file_format: str
+) -> None:
+    is_csv = file_format == "csv" or (file_format == "auto" and file.suffix.lower() == ".csv")
+    if is_csv and not (election_slug and candidate_slug):
+        raise click.UsageError("a CSV import needs --election SLUG and --candidate SLUG")
+    session = db_session()
+    try:
+        if is_csv:
+            summary = import_csv(
+                session, _read_csv(file), election_slug=election_slug or "",
+                candidate_slug=candidate_slug or "", actor="import",
+            )  # fmt: skip
+        else:
+            summary = import_data(session, _read_json(file), actor="import")
+    except InvalidImport as error:
+        session.rollback()
+        _report(error)
+        sys.exit(1)
+    except DomainError as error:  # a rule refused a write that validation let through
+        session.rollback()
+        raise click.ClickException(f"nothing was imported: {error.message}") from None
+    session.commit()
+    _summary(summary)
 
-    @app.cli.command("export")
-    @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-    def export_command(file: str) -> None:
-        """Write every election, candidate, pledge, published evidence item and ruling to FILE.
 
-        The import format: `import FILE` on an empty site reproduces them all.
-        Use - for standard output.
-        """
-        data = dump_published(db_session())
-        with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
-            json.dump(data, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        if file != "-":
-            pledges = sum(len(c["pledges"]) for e in data["elections"] for c in e["candidates"])
-            click.echo(
-                f"{len(data['elections'])} election(s), {pledges} pledge(s) written to {file}"
-            )
+def _read_csv(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{path}: not UTF-8 text ({error.reason})") from None
 
-    @app.cli.group("demo")
-    def demo() -> None:
-        """Demonstration data: the Marseille set, or a large synthetic set."""
 
-    @demo.command("load")
-    @click.option(
-        "--if-empty", is_flag=True, help="Do nothing when the database already has an election."
-    )
-    def demo_load(if_empty: bool) -> None:
-        """Import the bundled Marseille demonstration data (pledges/data/demo-marseille.json)."""
-        session = db_session()
-        try:
-            summary = load_demo(session, if_empty=if_empty)
-        except InvalidImport as error:  # the bundled file is tested; this is a safety net
-            session.rollback()
-            _report(error)
-            sys.exit(1)
-        if summary is None:
-            click.echo("The database already has data: demo not loaded.")
-            return
-        session.commit()
-        _summary(summary)
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@with_appcontext
+def export_command(file: str) -> None:
+    """Write every election, candidate, pledge, published evidence item and ruling to FILE.
 
-    @demo.command("generate")
-    @click.option("--candidates", type=click.IntRange(min=1), required=True)
-    @click.option("--pledges", type=click.IntRange(min=0), required=True, help="Per candidate.")
-    @click.option("--evidence", type=click.IntRange(min=0), required=True, help="Per pledge.")
-    @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same data.")
-    def demo_generate(candidates: int, pledges: int, evidence: int, seed: int) -> None:
-        """Create one fictional election of N candidates × M pledges × K evidence (benchmarks)."""
-        session = db_session()
-        started = time.perf_counter()
-        try:
-            counts = generate(
-                session, candidates=candidates, pledges=pledges, evidence=evidence, seed=seed
-            )
-        except DomainError as error:
-            session.rollback()
-            raise click.ClickException(error.message) from None
-        session.commit()
-        click.echo(
-            f"{counts.candidates} candidates, {counts.pledges} pledges, {counts.evidence} evidence "
-            f"items, {counts.status_changes} status changes "
-            f"in {time.perf_counter() - started:.1f} s"
+    The import format: `import FILE` on an empty site reproduces them all.
+    Use - for standard output.
+    """
+    data = dump_published(db_session())
+    with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    if file != "-":
+        pledges = sum(len(c["pledges"]) for e in data["elections"] for c in e["candidates"])
+        click.echo(f"{len(data['elections'])} election(s), {pledges} pledge(s) written to {file}")
+
+
+demo = AppGroup("demo", help="Demonstration data: the Marseille set, or a large synthetic set.")
+
+
+@demo.command("load")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when the database already has an election."
+)
+def demo_load(if_empty: bool) -> None:
+    """Import the bundled Marseille demonstration data (pledges/data/demo-marseille.json)."""
+    session = db_session()
+    try:
+        summary = load_demo(session, if_empty=if_empty)
+    except InvalidImport as error:  # the bundled file is tested; this is a safety net
+        session.rollback()
+        _report(error)
+        sys.exit(1)
+    if summary is None:
+        click.echo("The database already has data: demo not loaded.")
+        return
+    session.commit()
+    _summary(summary)
+
+
+@demo.command("generate")
+@click.option("--candidates", type=click.IntRange(min=1), required=True)
+@click.option("--pledges", type=click.IntRange(min=0), required=True, help="Per candidate.")
+@click.option("--evidence", type=click.IntRange(min=0), required=True, help="Per pledge.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same data.")
+def demo_generate(candidates: int, pledges: int, evidence: int, seed: int) -> None:
+    """Create one fictional election of N candidates × M pledges × K evidence (benchmarks)."""
+    session = db_session()
+    started = time.perf_counter()
+    try:
+        counts = generate(
+            session, candidates=candidates, pledges=pledges, evidence=evidence, seed=seed
         )
+    except DomainError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from None
+    session.commit()
+    click.echo(
+        f"{counts.candidates} candidates, {counts.pledges} pledges, {counts.evidence} evidence "
+        f"items, {counts.status_changes} status changes "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(demo)

@@ -24,13 +24,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Feed
 from models.db import utc_now
 from pledges.errors import DomainError
 from pledges.feeds import AddressGuard, make_client, user_agent_for
 from pledges.ingest import build_keyword_index, list_feed_items, list_suggestions
+from pledges.matching import KeywordIndex
 from pledges.polling import (
     ClaimedFeed,
     FeedRunReport,
@@ -128,7 +129,15 @@ def run_poller(
             yield _store(engine, claimed, outcome, owner=owner, index=index, clock=clock)
 
 
-def _store(engine, claimed: ClaimedFeed, outcome, *, owner, index, clock) -> FeedRunReport:
+def _store(
+    engine: Engine,
+    claimed: ClaimedFeed,
+    outcome: FetchOutcome,
+    *,
+    owner: str,
+    index: KeywordIndex,
+    clock: Callable[[], datetime],
+) -> FeedRunReport:
     with Session(engine, expire_on_commit=False) as session:
         try:
             report = record_outcome(
@@ -251,8 +260,8 @@ def _seconds_until_next(engine: Engine, max_sleep: float) -> float:
     with Session(engine) as session:
         upcoming = session.exec(
             select(Feed.next_fetch_at)
-            .where(Feed.active, Feed.next_fetch_at.is_not(None))  # type: ignore[union-attr]
-            .order_by(Feed.next_fetch_at)
+            .where(Feed.active, col(Feed.next_fetch_at).is_not(None))
+            .order_by(col(Feed.next_fetch_at))
             .limit(1)
         ).first()
     if upcoming is None:
@@ -321,7 +330,7 @@ def items_command(feed_id: int, as_json: bool) -> None:
 def suggestions_command(pledge_id: int | None, as_json: bool) -> None:
     """News items matched to pledges."""
     with Session(get_engine()) as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "pledge_id": suggestion.pledge_id,
                 "item_link": item.link,
