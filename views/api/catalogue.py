@@ -14,8 +14,8 @@ from typing import Any
 from flask import Response, jsonify, url_for
 from flask import request as flask_request
 
-from pledges import open_data
-from pledges.open_data import Page, Scope
+from pledges.open_data import catalogue as open_data
+from pledges.open_data.catalogue import Page, Scope
 from pledges.scoreboard import MAX_PER_PAGE
 from pledges.widgets import can_exist
 from views.api import bp

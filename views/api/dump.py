@@ -12,7 +12,7 @@ import json
 from flask import Response
 
 from models.db import get_data_version
-from pledges.dump import dump_published
+from pledges.open_data.dump import dump_published
 from views.api import bp
 from views.common import db_session
 from views.page_cache import revalidates

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response
 
-from pledges import open_data
+from pledges.open_data import catalogue as open_data
 from views.api import bp
 from views.api.catalogue import open_data_url, read_scope
 from views.api.pledges import json_error

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext
 
-from pledges import open_data
-from pledges.open_data import Scope
+from pledges.open_data import catalogue as open_data
+from pledges.open_data.catalogue import Scope
 from pledges.text import render_markdown
 from views.api import bp
 from views.api.catalogue import open_data_url

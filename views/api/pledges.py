@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, url_for
 from flask import request as flask_request
 
-from pledges import export
+from pledges.open_data import representations as export
 from pledges import scoreboard as reads
 from pledges.scoreboard import MAX_PER_PAGE
 from views.api import bp

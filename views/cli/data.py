@@ -11,7 +11,7 @@ import click
 from flask import Flask
 
 from pledges.demo import generate, load_demo
-from pledges.dump import dump_published
+from pledges.open_data.dump import dump_published
 from pledges.errors import DomainError, InvalidImport
 from pledges.importer import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
 from views.common import db_session

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.enums import EvidenceState
-from pledges.export import candidate_summary, evidence_item, history_item, pledge_item
+from pledges.open_data.representations import candidate_summary, evidence_item, history_item, pledge_item
 from pledges.scoreboard import (
     MAX_PER_PAGE,
     CandidateCounts,
