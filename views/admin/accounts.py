@@ -11,6 +11,7 @@ from views.admin import bp
 from views.auth import ACCOUNT_MESSAGES, current_actor, requires
 from views.common import db_session
 from views.forms import InviteForm, SettingsForm, UserForm
+from views.urls import absolute_url
 
 
 def _users_page(invite_form: InviteForm, *, link: str | None = None, status: int = 200):
@@ -60,8 +61,7 @@ def invite():
         form.email.errors = [*form.email.errors, ACCOUNT_MESSAGES.get(error.code, "")]
         return _users_page(form, status=422)
     dbs.commit()
-    link = url_for("auth.invitation", token=created.token, _external=False)
-    link = current_app.config["SITE_URL"].rstrip("/") + link
+    link = absolute_url("auth.invitation", token=created.token)
     return _users_page(InviteForm(formdata=None), link=link)
 
 
