@@ -8,6 +8,7 @@ module that reads SITE_URL (tests/views/test_urls.py checks it).
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
@@ -23,7 +24,7 @@ def absolute_path(path: str) -> str:
     return site_root() + path
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """`url_for(endpoint, **values)` on SITE_URL. Pass `lang=None` to leave out the
     visitor's `?lang=` (added to every url_for by views.extensions otherwise)."""
     return absolute_path(url_for(endpoint, **values))
