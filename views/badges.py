@@ -21,6 +21,7 @@ from models import Pledge
 from pledges.badges import counts_badge, status_badge
 from pledges.scoreboard import count_statuses, get_candidate
 from pledges.widgets import can_exist
+from views.api import allow_any_origin
 from views.common import db_session, parse_id, status_label, today
 from views.embed import (
     FRAME_HEIGHTS,
@@ -30,6 +31,7 @@ from views.embed import (
     read_options,
     use_null_session,
 )
+from views.urls import absolute_path, site_root
 
 bp = Blueprint("badges", __name__)
 bp.before_request(use_null_session)  # cookie-free and cacheable, as the widget
@@ -107,7 +109,7 @@ def _positive(name: str) -> int | None:
 
 def resolve_page(url: str) -> tuple[str, Mapping[str, Any], str | None]:
     """(kind, route values, lang) of one of our candidate/pledge pages or widgets; 404 otherwise."""
-    site = urlsplit(current_app.config["SITE_URL"])
+    site = urlsplit(site_root())
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -170,7 +172,7 @@ def oembed() -> Response:
             "type": "rich",
             "title": title,
             "provider_name": provider,
-            "provider_url": current_app.config["SITE_URL"].rstrip("/") + "/",
+            "provider_url": absolute_path("/"),
             "cache_age": 300,
             "html": snippets.iframe,
             "width": width,
@@ -179,8 +181,7 @@ def oembed() -> Response:
     )
     response.headers["Cache-Control"] = "public, max-age=300"
     # Public metadata: consumers may fetch it from a browser.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return allow_any_origin(response)
 
 
 @bp.errorhandler(400)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.globals import request_ctx
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
@@ -22,6 +22,7 @@ from models.db import get_data_version
 from pledges.widgets import get_candidate_widget, get_pledge_widget, make_etag
 from views.common import db_session, today
 from views.page_cache import CachedResponse, init_page_cache, revalidates
+from views.urls import absolute_path, absolute_url
 
 bp = Blueprint("embed", __name__)
 
@@ -86,7 +87,7 @@ def read_options() -> WidgetOptions:
 def site_url(endpoint: str, **values: object) -> str:
     """An absolute URL on our site (SITE_URL): widget links leave the partner's page."""
     values.setdefault("lang", None)
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+    return absolute_url(endpoint, **values)
 
 
 def cached_public(key: tuple, render: Callable[[], str], mimetype: str) -> Response:
@@ -221,7 +222,7 @@ def embed_snippets(
         '<iframe src="{src}" title="{title}" width="{width}" height="{height}" '
         'loading="lazy" frameborder="0"></iframe>'
     ).format(src=src, title=frame_title, width=width, height=height)
-    script_src = current_app.config["SITE_URL"].rstrip("/") + url_for("static", filename="embed.js")
+    script_src = absolute_url("static", filename="embed.js")
     data_lang = Markup(' data-lang="{}"').format(args["lang"]) if args else ""
     script = Markup(
         '<div data-pledge-tracker="{path}" data-title="{title}"{data_lang}></div>\n'
@@ -233,17 +234,12 @@ def embed_snippets(
 def oembed_href(page_url: str) -> str:
     """Our oEmbed endpoint for one of our pages (for the discovery <link>)."""
     query = urlencode({"url": page_url, "format": "json"})
-    return (
-        current_app.config["SITE_URL"].rstrip("/")
-        + url_for("badges.oembed", lang=None)
-        + "?"
-        + query
-    )
+    return absolute_url("badges.oembed", lang=None) + "?" + query
 
 
 def canonical_page_url() -> str:
     """This page's URL on SITE_URL, keeping only the language (what oEmbed consumers get)."""
-    url = current_app.config["SITE_URL"].rstrip("/") + request.path
+    url = absolute_path(request.path)
     lang = request.args.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         url += "?" + urlencode({"lang": lang})

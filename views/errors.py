@@ -9,6 +9,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from views.api import allow_any_origin
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -24,8 +26,8 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
             }
         )
         response.status_code = status
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+        # Not routed to the api blueprint (no route matched), so its hook cannot add it.
+        return allow_any_origin(response)
     try:
         body = render_template(f"errors/{status}.html", error=error)
     except TemplateNotFound:

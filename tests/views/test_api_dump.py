@@ -1,7 +1,7 @@
 """GET /api/v1/dump.json: the public download of the published data (issue 5)."""
 
 from pledges.demo import load_demo
-from pledges.dump import dump_published
+from pledges.open_data.dump import dump_published
 from tests.factories import make_election
 
 

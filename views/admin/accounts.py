@@ -13,6 +13,7 @@ from views.auth import current_actor, requires
 from views.common import db_session
 from views.error_messages import show_on_form
 from views.forms import InviteForm, SettingsForm, UserForm
+from views.urls import absolute_url
 
 
 def _users_page(invite_form: InviteForm, *, link: str | None = None, status: int = 200):
@@ -61,8 +62,7 @@ def invite():
         show_on_form(form, error, field="email")
         return _users_page(form, status=422)
     dbs.commit()
-    link = url_for("auth.invitation", token=created.token, _external=False)
-    link = current_app.config["SITE_URL"].rstrip("/") + link
+    link = absolute_url("auth.invitation", token=created.token)
     return _users_page(InviteForm(formdata=None), link=link)
 
 

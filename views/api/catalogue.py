@@ -2,8 +2,8 @@
 the OpenAPI description of every /api/v1 route.
 
 Read-only JSON with the envelope of /api/v1/pledges ({"items", "page", "per_page",
-"total", "next"}), stable ordering, `Access-Control-Allow-Origin: *`. Field names
-come from pledges.open_data (a contract). Anonymous answers go through the page
+"total", "next"}), stable ordering. Field names come from
+pledges.open_data.representations (a contract). Anonymous answers go through the page
 cache (ETag and 304 keyed by the data version).
 """
 
@@ -11,21 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify
 from flask import request as flask_request
 
-from pledges import open_data
-from pledges.open_data import Page, Scope
+from pledges.open_data import catalogue
+from pledges.open_data.catalogue import Page, Scope
+from pledges.open_data.representations import (
+    election_detail_json,
+    election_json,
+    evidence_with_pledge_json,
+    ruling_with_pledge_json,
+)
 from pledges.scoreboard import MAX_PER_PAGE
 from pledges.widgets import can_exist
 from views.api import bp
 from views.api.openapi import build_spec
-from views.api.pledges import DEFAULT_PER_PAGE, absolute, json_error
+from views.api.pledges import DEFAULT_PER_PAGE, json_error
 from views.common import db_session, parse_id, today
 from views.page_cache import cached_page
 from views.public import BadFilter, read_positive_int
+from views.urls import absolute_url
 
-# Names open_data uses for links, and the routes they point to.
+# Link names the representations use, and the routes they point to.
 ENDPOINTS = {
     "election": ("public.scoreboard", "election"),
     "api_election": ("api.election", "election"),
@@ -37,18 +44,11 @@ ENDPOINTS = {
 
 
 def open_data_url(kind: str, **values: Any) -> str:
-    """Absolute URL for open_data's link names ("pledge", "api_candidate", ...)."""
+    """Absolute URL for the representations' link names ("pledge", "api_candidate", ...)."""
     endpoint, rename = ENDPOINTS[kind]
     if rename == "pledge_id":
         values = {"pledge_id": values["id"]}
-    return absolute(url_for(endpoint, lang=None, **values))
-
-
-def json_response(payload: Any) -> Response:
-    response = jsonify(payload)
-    # Open data: any site may read it from a browser (no cookie is ever involved).
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return absolute_url(endpoint, lang=None, **values)
 
 
 def read_paging() -> tuple[int, int]:
@@ -85,10 +85,10 @@ def envelope(result: Page, items: list[Any], endpoint: str, **args: Any) -> Resp
     next_url = None
     if result.has_next:
         query = {k: v for k, v in args.items() if v is not None}
-        next_url = absolute(
-            url_for(endpoint, page=result.page + 1, per_page=result.per_page, lang=None, **query)
+        next_url = absolute_url(
+            endpoint, page=result.page + 1, per_page=result.per_page, lang=None, **query
         )
-    return json_response(
+    return jsonify(
         {
             "items": items,
             "page": result.page,
@@ -111,10 +111,8 @@ def elections() -> Response:
         page, per_page = read_paging()
     except BadFilter as error:
         return _bad(error)
-    result = open_data.list_elections(db_session(), page=page, per_page=per_page)
-    items = [
-        open_data.election_item(e, candidate_count=n, urls=open_data_url) for e, n in result.items
-    ]
+    result = catalogue.list_elections(db_session(), page=page, per_page=per_page)
+    items = [election_json(e, candidate_count=n, urls=open_data_url) for e, n in result.items]
     return envelope(result, items, "api.elections")
 
 
@@ -122,22 +120,22 @@ def elections() -> Response:
 @cached_page
 def election(election: str) -> Response:
     """One election and each candidate's counts of kept, broken and pending pledges."""
-    found = open_data.get_election_with_counts(db_session(), election, today=today())
+    found = catalogue.get_election_with_counts(db_session(), election, today=today())
     if found is None:
         return json_error(404, "not_found", f"no election {election!r}")
-    return json_response(open_data.election_detail(*found, urls=open_data_url))
+    return jsonify(election_detail_json(*found, urls=open_data_url))
 
 
 @bp.get("/candidates/<election>/<candidate>")
 @cached_page
 def candidate(election: str, candidate: str) -> Response:
     """One candidate: counts and every pledge (the list fields of /api/v1/pledges)."""
-    detail = open_data.get_candidate_detail(
+    detail = catalogue.get_candidate_detail(
         db_session(), election, candidate, today=today(), urls=open_data_url
     )
     if detail is None:
         return json_error(404, "not_found", f"no candidate {candidate!r} in {election!r}")
-    return json_response(detail)
+    return jsonify(detail)
 
 
 @bp.get("/evidence")
@@ -149,8 +147,8 @@ def evidence() -> Response:
         scope = read_scope()
     except BadFilter as error:
         return _bad(error)
-    result = open_data.list_evidence(db_session(), scope, page=page, per_page=per_page)
-    items = [open_data.evidence_public(e, urls=open_data_url) for e in result.items]
+    result = catalogue.list_evidence(db_session(), scope, page=page, per_page=per_page)
+    items = [evidence_with_pledge_json(e, urls=open_data_url) for e in result.items]
     return envelope(result, items, "api.evidence", **_scope_args(scope))
 
 
@@ -163,8 +161,8 @@ def status_changes() -> Response:
         scope = read_scope()
     except BadFilter as error:
         return _bad(error)
-    result = open_data.list_status_changes(db_session(), scope, page=page, per_page=per_page)
-    items = [open_data.status_change_public(c, urls=open_data_url) for c in result.items]
+    result = catalogue.list_status_changes(db_session(), scope, page=page, per_page=per_page)
+    items = [ruling_with_pledge_json(c, urls=open_data_url) for c in result.items]
     return envelope(result, items, "api.status_changes", **_scope_args(scope))
 
 
@@ -175,8 +173,6 @@ def _scope_args(scope: Scope) -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3 description of every /api/v1 route (tests check it against the routes)."""
-    response = json_response(
-        build_spec(absolute(url_for("api.elections", lang=None)).rsplit("/", 1)[0])
-    )
+    response = jsonify(build_spec(absolute_url("api.elections", lang=None).rsplit("/", 1)[0]))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

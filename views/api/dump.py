@@ -12,7 +12,7 @@ import json
 from flask import Response
 
 from models.db import get_data_version
-from pledges.dump import dump_published
+from pledges.open_data.dump import dump_published
 from views.api import bp
 from views.common import db_session
 from views.page_cache import revalidates
@@ -20,10 +20,8 @@ from views.page_cache import revalidates
 FILENAME = "pledge-tracker-dump.json"
 
 
-def _open_data_headers(response: Response, etag: str) -> Response:
+def _cache_headers(response: Response, etag: str) -> Response:
     response.set_etag(etag)
-    # Open data: any site may read it from a browser; no cookie is involved.
-    response.headers["Access-Control-Allow-Origin"] = "*"
     # Public and cacheable, revalidated cheaply with the ETag.
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
@@ -34,8 +32,8 @@ def dump() -> Response:
     session = db_session()
     etag = f"dump-{get_data_version(session)}"
     if revalidates(etag):
-        return _open_data_headers(Response(status=304), etag)
+        return _cache_headers(Response(status=304), etag)
     body = json.dumps(dump_published(session), ensure_ascii=False, indent=1)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
-    return _open_data_headers(response, etag)
+    return _cache_headers(response, etag)

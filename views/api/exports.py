@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response
 
-from pledges import open_data
+from pledges.open_data import exports
 from views.api import bp
 from views.api.catalogue import open_data_url, read_scope
 from views.api.pledges import json_error
@@ -42,7 +42,6 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
         writer.writerow([_neutralise(v) if v is not None else "" for v in row])
     response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -61,10 +60,10 @@ def pledges_csv() -> Response:
         return error
     on = today()
     rows = (
-        open_data.pledge_csv_row(p, n, url=open_data_url("pledge", id=p.id), today=on)
-        for p, n in open_data.list_pledges_for_export(db_session(), scope)
+        exports.pledge_csv_row(p, n, url=open_data_url("pledge", id=p.id), today=on)
+        for p, n in exports.list_pledges_for_export(db_session(), scope)
     )
-    return csv_response("pledges.csv", open_data.PLEDGE_CSV_COLUMNS, rows)
+    return csv_response("pledges.csv", exports.PLEDGE_CSV_COLUMNS, rows)
 
 
 @bp.get("/evidence.csv")
@@ -74,7 +73,7 @@ def evidence_csv() -> Response:
     if error:
         return error
     rows = (
-        open_data.evidence_csv_row(e, pledge_url=open_data_url("pledge", id=e.pledge_id))
-        for e in open_data.list_evidence_for_export(db_session(), scope)
+        exports.evidence_csv_row(e, pledge_url=open_data_url("pledge", id=e.pledge_id))
+        for e in exports.list_evidence_for_export(db_session(), scope)
     )
-    return csv_response("evidence.csv", open_data.EVIDENCE_CSV_COLUMNS, rows)
+    return csv_response("evidence.csv", exports.EVIDENCE_CSV_COLUMNS, rows)

@@ -1,7 +1,7 @@
 """API routes: Atom 1.0 feeds of status changes and of newly published evidence, site-wide,
 per election, per candidate and per pledge.
 
-Entries are worded here (translated) from pledges.open_data's rows and rendered by
+Entries are worded here (translated) from pledges.open_data's fields and rendered by
 api/feed.atom.xml. Ids are tag: URIs that never change with our URLs. Cached and
 validated like the other anonymous answers (views.page_cache).
 """
@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, render_template, request
 from flask_babel import gettext
 
-from pledges import open_data
-from pledges.open_data import Scope
+from pledges.open_data import atom
+from pledges.open_data.catalogue import Scope
+from pledges.open_data.representations import evidence_fields, ruling_fields
 from pledges.text import render_markdown
 from views.api import bp
 from views.api.catalogue import open_data_url
-from views.api.pledges import absolute
 from views.common import db_session, status_label
 from views.page_cache import cached_page
+from views.urls import absolute_path, absolute_url, site_authority
 
 KINDS = 'any("status-changes", "evidence"):kind'
 ATOM = "application/atom+xml"
@@ -42,26 +42,22 @@ class Entry:
     category: str | None = None
 
 
-def _authority() -> str:
-    return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
-
-
 def _status_entries(scope: Scope) -> list[Entry]:
     entries = []
-    for change in open_data.list_recent_status_changes(db_session(), scope):
-        pledge = change.pledge
+    for change in atom.list_recent_status_changes(db_session(), scope):
+        pledge, fields = change.pledge, ruling_fields(change)
         title = gettext(
             "%(pledge)s : %(status)s", pledge=pledge.title, status=status_label(change.to_status)
         )
-        summary = str(render_markdown(change.rationale)) or title
+        summary = str(render_markdown(fields["rationale"])) or title
         entries.append(
             Entry(
-                id=open_data.tag_uri(_authority(), ID_DATE, "status-change", change.id),
+                id=atom.tag_uri(site_authority(), ID_DATE, "status-change", fields["id"]),
                 title=title,
                 updated=change.created_at,
                 link=open_data_url("pledge", id=pledge.id),
                 summary_html=summary,
-                category=change.to_status.value,
+                category=fields["to"],
             )
         )
     return entries
@@ -69,31 +65,31 @@ def _status_entries(scope: Scope) -> list[Entry]:
 
 def _evidence_entries(scope: Scope) -> list[Entry]:
     entries = []
-    for evidence in open_data.list_recent_evidence(db_session(), scope):
-        pledge = evidence.pledge
+    for evidence in atom.list_recent_evidence(db_session(), scope):
+        pledge, fields = evidence.pledge, evidence_fields(evidence)
         title = gettext(
             "%(outlet)s, %(date)s — %(pledge)s",
-            outlet=evidence.outlet,
-            date=evidence.published_on.isoformat(),
+            outlet=fields["outlet"],
+            date=fields["published_on"],
             pledge=pledge.title,
         )
-        summary = str(render_markdown(evidence.quote or evidence.title or evidence.note))
+        summary = str(render_markdown(fields["quote"] or fields["title"] or fields["note"]))
         entries.append(
             Entry(
-                id=open_data.tag_uri(_authority(), ID_DATE, "evidence", evidence.id),
+                id=atom.tag_uri(site_authority(), ID_DATE, "evidence", fields["id"]),
                 title=title,
-                updated=open_data.published_at(evidence),
+                updated=atom.published_at(evidence),
                 link=open_data_url("pledge", id=pledge.id),
                 summary_html=summary or title,
-                related=evidence.url,
-                category=evidence.stance.value,
+                related=fields["url"],
+                category=fields["stance"],
             )
         )
     return entries
 
 
 def _feed(scope: Scope, kind: str, alternate: str) -> Response:
-    name = open_data.get_scope_name(db_session(), scope)
+    name = atom.get_scope_name(db_session(), scope)
     if name is None:
         abort(404)
     subject = name or gettext("tout le site")
@@ -105,43 +101,41 @@ def _feed(scope: Scope, kind: str, alternate: str) -> Response:
     self_path = request.path
     body = render_template(
         "api/feed.atom.xml",
-        feed_id=open_data.tag_uri(_authority(), ID_DATE, "feed", self_path.split("/feeds/", 1)[1]),
+        feed_id=atom.tag_uri(site_authority(), ID_DATE, "feed", self_path.split("/feeds/", 1)[1]),
         title=title,
         updated=max((e.updated for e in entries), default=EMPTY_FEED_UPDATED),
-        self_url=absolute(request.full_path.rstrip("?")),
+        self_url=absolute_path(request.full_path.rstrip("?")),
         alternate=alternate,
-        site_url=current_app.config["SITE_URL"].rstrip("/") + "/",
+        site_url=absolute_path("/"),
         entries=entries,
     )
-    response = Response(body, mimetype=ATOM)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-def _page(endpoint: str, **values: object) -> str:
-    return absolute(url_for(endpoint, **values))
+    return Response(body, mimetype=ATOM)
 
 
 @bp.get(f"/feeds/<{KINDS}>.atom")
 @cached_page
 def site_feed(kind: str) -> Response:
-    return _feed(Scope(), kind, _page("public.scoreboard"))
+    return _feed(Scope(), kind, absolute_url("public.scoreboard"))
 
 
 @bp.get(f"/feeds/elections/<election>/<{KINDS}>.atom")
 @cached_page
 def election_feed(election: str, kind: str) -> Response:
-    return _feed(Scope(election=election), kind, _page("public.scoreboard", election=election))
+    return _feed(
+        Scope(election=election), kind, absolute_url("public.scoreboard", election=election)
+    )
 
 
 @bp.get(f"/feeds/candidates/<election>/<candidate>/<{KINDS}>.atom")
 @cached_page
 def candidate_feed(election: str, candidate: str, kind: str) -> Response:
-    alternate = _page("public.candidate", election=election, candidate=candidate)
+    alternate = absolute_url("public.candidate", election=election, candidate=candidate)
     return _feed(Scope(election=election, candidate=candidate), kind, alternate)
 
 
 @bp.get(f"/feeds/pledges/<int:pledge_id>/<{KINDS}>.atom")
 @cached_page
 def pledge_feed(pledge_id: int, kind: str) -> Response:
-    return _feed(Scope(pledge_id=pledge_id), kind, _page("public.pledge", pledge_id=pledge_id))
+    return _feed(
+        Scope(pledge_id=pledge_id), kind, absolute_url("public.pledge", pledge_id=pledge_id)
+    )

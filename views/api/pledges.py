@@ -1,6 +1,6 @@
 """API routes: pledges (`/api/v1/pledges`, `/api/v1/pledges/<id>`), read-only JSON.
 
-Field names come from pledges.export (a contract). Lists are paginated in a
+Field names come from pledges.open_data.representations (a contract). Lists are paginated in a
 stable order (by id). Bad filter values get a 400 JSON answer, unknown ids a 404.
 """
 
@@ -8,36 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, url_for
+from flask import Response, jsonify
 from flask import request as flask_request
 
-from pledges import export
 from pledges import scoreboard as reads
+from pledges.open_data.representations import pledge_detail_json, pledge_json
 from pledges.scoreboard import MAX_PER_PAGE
 from views.api import bp
 from views.common import db_session, today
 from views.page_cache import cached_page
 from views.public import BadFilter, filter_args, read_filters, read_positive_int
+from views.urls import absolute_url
 
 DEFAULT_PER_PAGE = 20
 
 
-def absolute(path: str) -> str:
-    """An absolute URL on this site, from SITE_URL (or this request's host)."""
-    site = (current_app.config.get("SITE_URL") or flask_request.host_url).rstrip("/")
-    return site + path
-
-
 def pledge_url(pledge_id: int) -> str:
     """The pledge's public page (the `url` field)."""
-    return absolute(url_for("public.pledge", pledge_id=pledge_id, lang=None))
+    return absolute_url("public.pledge", pledge_id=pledge_id, lang=None)
 
 
 def _json(payload: Any, status: int = 200) -> Response:
     response = jsonify(payload)
     response.status_code = status
-    # Open data: any site may read it from a browser (no cookies are involved).
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -62,21 +55,19 @@ def pledges() -> Response:
     if page > result.pages:
         return json_error(400, "bad_request", f"there are {result.pages} pages", parameter="page")
     items = [
-        export.pledge_item(
+        pledge_json(
             row.pledge, evidence_count=row.evidence_count, url=pledge_url(row.pledge.id), today=on
         )
         for row in result.items
     ]
     next_url = None
     if result.has_next:
-        next_url = absolute(
-            url_for(
-                "api.pledges",
-                **filter_args(filters),
-                page=result.page + 1,
-                per_page=per_page,
-                lang=None,
-            )
+        next_url = absolute_url(
+            "api.pledges",
+            **filter_args(filters),
+            page=result.page + 1,
+            per_page=per_page,
+            lang=None,
         )
     return _json(
         {
@@ -95,4 +86,4 @@ def pledge(pledge_id: int) -> Response:
     found = reads.get_pledge(db_session(), pledge_id)
     if found is None:
         return json_error(404, "not_found", f"no pledge {pledge_id}")
-    return _json(export.pledge_detail(found, url=pledge_url(found.id), today=today()))
+    return _json(pledge_detail_json(found, url=pledge_url(found.id), today=today()))

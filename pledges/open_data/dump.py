@@ -12,7 +12,6 @@ twice gives the same bytes. Six queries whatever the data size.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import selectinload
@@ -20,12 +19,34 @@ from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.enums import EvidenceState
+from pledges.open_data.representations import (
+    candidate_fields,
+    election_fields,
+    evidence_fields,
+    pick,
+    pledge_fields,
+    ruling_fields,
+)
 
 FORMAT = "pledge-tracker-import/1"
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+# The import format's keys, in the order they are written (the dump's bytes depend on it).
+ELECTION_DUMP = ("slug", "name", "territory", "date", "is_demo")
+CANDIDATE_DUMP = ("slug", "name", "list_name", "elected", "office")
+PLEDGE_DUMP = (
+    "slug",
+    "title",
+    "body",
+    "theme",
+    "made_on",
+    "source_url",
+    "quote",
+    "deadline",
+    "keywords",
+    "status",  # informative: it follows from the history
+    "status_since",
+)
+EVIDENCE_DUMP = ("url", "outlet", "published_on", "kind", "title", "quote", "note", "stance")
+RULING_DUMP = ("to", "effective_on", "rationale")
 
 
 def dump_published(session: Session) -> dict[str, Any]:
@@ -60,31 +81,14 @@ def dump_published(session: Session) -> dict[str, Any]:
     def pledge_dict(pledge: Pledge) -> dict[str, Any]:
         items = evidence_by_pledge.get(pledge.id, [])
         return {
-            "slug": pledge.slug,
-            "title": pledge.title,
-            "body": pledge.body,
-            "theme": pledge.theme,
-            "made_on": _iso(pledge.made_on),
-            "source_url": pledge.source_url,
-            "quote": pledge.quote,
-            "deadline": _iso(pledge.deadline),
-            "keywords": {
-                "include": list(pledge.keywords_include),
-                "exclude": list(pledge.keywords_exclude),
-            },
-            "status": pledge.status.value,  # informative: it follows from the history
-            "status_since": _iso(pledge.status_since),
+            **pick(pledge_fields(pledge), PLEDGE_DUMP),
             "evidence": [evidence_dict(item) for item in items],
             "history": [history_dict(c) for c in changes_by_pledge.get(pledge.id, [])],
         }
 
     def candidate_dict(candidate: Candidate) -> dict[str, Any]:
         return {
-            "slug": candidate.slug,
-            "name": candidate.name,
-            "list_name": candidate.list_name,
-            "elected": candidate.elected,
-            "office": candidate.office,
+            **pick(candidate_fields(candidate), CANDIDATE_DUMP),
             "pledges": [pledge_dict(p) for p in pledges_by_candidate.get(candidate.id, [])],
         }
 
@@ -93,11 +97,7 @@ def dump_published(session: Session) -> dict[str, Any]:
         "demo": any(e.is_demo for e in elections),
         "elections": [
             {
-                "slug": election.slug,
-                "name": election.name,
-                "territory": election.territory,
-                "date": election.date.isoformat(),
-                "is_demo": election.is_demo,
+                **pick(election_fields(election), ELECTION_DUMP),
                 "candidates": [
                     candidate_dict(c) for c in candidates_by_election.get(election.id, [])
                 ],
@@ -108,24 +108,10 @@ def dump_published(session: Session) -> dict[str, Any]:
 
 
 def evidence_dict(item: Evidence) -> dict[str, Any]:
-    return {
-        "url": item.url,
-        "outlet": item.outlet,
-        "published_on": item.published_on.isoformat(),
-        "kind": item.kind.value,
-        "title": item.title,
-        "quote": item.quote,
-        "note": item.note,
-        "stance": item.stance.value,
-    }
+    return pick(evidence_fields(item), EVIDENCE_DUMP)
 
 
 def history_dict(change: StatusChange) -> dict[str, Any]:
-    # Only published evidence is in the dump, so only it can be cited there.
-    cites = sorted(e.url for e in change.cites if e.state == EvidenceState.PUBLISHED)
-    return {
-        "to": change.to_status.value,
-        "effective_on": change.effective_on.isoformat(),
-        "rationale": change.rationale,
-        "cites": cites,
-    }
+    fields = ruling_fields(change)
+    # Sorted so that the dump does not depend on the order citations were linked.
+    return {**pick(fields, RULING_DUMP), "cites": sorted(fields["cites"])}

@@ -1,0 +1,83 @@
+"""Reads behind the Atom feeds: the latest rulings and newly published evidence of a scope,
+the scope's name, and permanent tag: ids. Entries are worded (translated) by the view.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from models import Election, Evidence, Pledge, StatusChange
+from models.enums import EvidenceState
+from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, scoped
+from pledges.scoreboard import get_candidate
+from pledges.widgets import can_exist
+
+FEED_SIZE = 50
+
+
+def published_at(evidence: Evidence) -> datetime:
+    """When evidence became public: its review time, or its creation for imported items."""
+    return evidence.reviewed_at or evidence.created_at
+
+
+def list_recent_evidence(
+    session: Session, scope: Scope, *, limit: int = FEED_SIZE
+) -> list[Evidence]:
+    """The most recently published evidence first (time made public, then id)."""
+    when = func.coalesce(Evidence.reviewed_at, Evidence.created_at)
+    return list(
+        session.exec(
+            scoped(
+                select(Evidence)
+                .join(Pledge, Pledge.id == Evidence.pledge_id)
+                .where(Evidence.state == EvidenceState.PUBLISHED),
+                scope,
+            )
+            .order_by(when.desc(), Evidence.id.desc())  # type: ignore[attr-defined]
+            .limit(limit)
+            .options(selectinload(Evidence.pledge).options(PLEDGE_LOADS))  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def list_recent_status_changes(
+    session: Session, scope: Scope, *, limit: int = FEED_SIZE
+) -> list[StatusChange]:
+    """The most recently recorded status changes first (recording time, then id)."""
+    return list(
+        session.exec(
+            scoped(select(StatusChange).join(Pledge, Pledge.id == StatusChange.pledge_id), scope)
+            .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())  # type: ignore[attr-defined]
+            .limit(limit)
+            .options(
+                selectinload(StatusChange.pledge).options(PLEDGE_LOADS),  # type: ignore[arg-type]
+                selectinload(StatusChange.cites),  # type: ignore[arg-type]
+            )
+        ).all()
+    )
+
+
+def get_scope_name(session: Session, scope: Scope) -> str | None:
+    """The name of what the scope covers (pledge title, candidate or election name); "" for the
+    whole site; None when it does not exist. At most two statements."""
+    if not can_exist(scope.election, scope.candidate, scope.pledge_id):
+        return None
+    if scope.pledge_id is not None:
+        pledge = session.get(Pledge, scope.pledge_id)
+        return pledge.title if pledge else None
+    if scope.candidate:
+        candidate = get_candidate(session, scope.election or "", scope.candidate)
+        return candidate.name if candidate else None
+    if scope.election:
+        stmt = select(Election.name).where(Election.slug == scope.election)
+        return session.execute(stmt).scalar()
+    return ""
+
+
+def tag_uri(authority: str, since: date, kind: str, ident: object) -> str:
+    """A permanent Atom id (RFC 4151): tag:<host>,<date>:<kind>/<id>; never changes with URLs."""
+    return f"tag:{authority},{since.isoformat()}:{kind}/{ident}"

@@ -1,0 +1,191 @@
+"""Reads behind the open-data catalogue: elections with counts, a candidate's detail,
+published evidence and status changes in stable paginated order, and the `Scope` filter
+that the CSV exports and Atom feeds share.
+
+Only published evidence is ever listed. Constant query counts whatever the data size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models.enums import EvidenceState
+from pledges.open_data.representations import Url, candidate_json, pledge_json
+from pledges.scoreboard import (
+    MAX_PER_PAGE,
+    CandidateCounts,
+    PledgeFilters,
+    count_by_candidate,
+    count_statuses,
+    get_candidate,
+)
+from pledges.widgets import can_exist, list_candidate_pledges
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which part of the data a list or feed covers; all None means the whole site."""
+
+    election: str | None = None  # election slug
+    candidate: str | None = None  # candidate slug, within `election`
+    pledge_id: int | None = None
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+
+def clamp_paging(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, page), max(1, min(per_page, MAX_PER_PAGE))
+
+
+def past_the_end(page: int, per_page: int, total: int) -> bool:
+    """A page after the last one: answered without a query (and without a huge OFFSET)."""
+    return page > 1 and (page - 1) * per_page >= total
+
+
+# ---------------------------------------------------------------- elections, candidates
+
+
+def count_elections(session: Session) -> int:
+    return int(session.execute(select(func.count(Election.id))).scalar_one())
+
+
+def list_elections(session: Session, *, page: int, per_page: int) -> Page:
+    """Elections, most recent first (then name, then id), with their candidate counts."""
+    page, per_page = clamp_paging(page, per_page)
+    candidates = (
+        select(func.count(Candidate.id))
+        .where(Candidate.election_id == Election.id)
+        .correlate(Election)
+        .scalar_subquery()
+    )
+    total = count_elections(session)
+    if past_the_end(page, per_page, total):
+        return Page([], total, page, per_page)
+    rows = session.execute(
+        select(Election, candidates)
+        .order_by(Election.date.desc(), Election.name, Election.id)  # type: ignore[attr-defined]
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return Page([(e, int(n)) for e, n in rows], total, page, per_page)
+
+
+def get_election_with_counts(
+    session: Session, slug: str, *, today: date
+) -> tuple[Election, list[CandidateCounts]] | None:
+    """An election and each of its candidates' status counts (two statements), or None."""
+    if not can_exist(slug):
+        return None
+    election = session.exec(select(Election).where(Election.slug == slug)).first()
+    if election is None:
+        return None
+    groups = count_by_candidate(session, PledgeFilters(election=slug), today=today)
+    return election, (groups[0].candidates if groups else [])
+
+
+def get_candidate_detail(
+    session: Session, election_slug: str, candidate_slug: str, *, today: date, urls: Url
+) -> dict[str, Any] | None:
+    """The candidate with counts and every pledge (list fields); four statements; or None."""
+    if not can_exist(election_slug, candidate_slug):
+        return None
+    candidate = get_candidate(session, election_slug, candidate_slug)
+    if candidate is None:
+        return None
+    counts = count_statuses(session, candidate, today=today)
+    rows = list_candidate_pledges(session, candidate, limit=counts.total or 1)
+    detail = candidate_json(counts, urls=urls)
+    detail["election_api_url"] = urls("api_election", election=candidate.election.slug)
+    detail["pledges"] = [
+        pledge_json(
+            r.pledge,
+            evidence_count=r.evidence_count,
+            url=urls("pledge", id=r.pledge.id),
+            today=today,
+        )
+        for r in rows
+    ]
+    return detail
+
+
+# ---------------------------------------------------------------- evidence, status changes
+
+
+Stmt = TypeVar("Stmt", bound=Select)
+
+
+def scoped(stmt: Stmt, scope: Scope) -> Stmt:
+    """Restrict a statement that already joins Pledge to the scope."""
+    if scope.pledge_id is not None:
+        stmt = stmt.where(Pledge.id == scope.pledge_id)
+    if scope.election:
+        stmt = stmt.where(
+            Pledge.election_id.in_(select(Election.id).where(Election.slug == scope.election))  # type: ignore[attr-defined]
+        )
+    if scope.candidate:
+        candidates = select(Candidate.id).where(Candidate.slug == scope.candidate)
+        if scope.election:
+            candidates = candidates.join(Election).where(Election.slug == scope.election)
+        stmt = stmt.where(Pledge.candidate_id.in_(candidates))  # type: ignore[attr-defined]
+    return stmt
+
+
+PLEDGE_LOADS = selectinload(Pledge.candidate).selectinload(Candidate.election)  # type: ignore[arg-type]
+
+
+def list_evidence(session: Session, scope: Scope, *, page: int, per_page: int) -> Page:
+    """Published evidence in a stable order (id), with pledge, candidate and election loaded."""
+    page, per_page = clamp_paging(page, per_page)
+    published = Evidence.state == EvidenceState.PUBLISHED
+    base = select(Evidence).join(Pledge, Pledge.id == Evidence.pledge_id).where(published)
+    total = session.execute(
+        scoped(select(func.count(Evidence.id)).join(Pledge).where(published), scope)
+    ).scalar_one()
+    if past_the_end(page, per_page, total):
+        return Page([], int(total), page, per_page)
+    items = session.exec(
+        scoped(base, scope)
+        .order_by(Evidence.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Evidence.pledge).options(PLEDGE_LOADS))  # type: ignore[arg-type]
+    ).all()
+    return Page(list(items), int(total), page, per_page)
+
+
+def list_status_changes(session: Session, scope: Scope, *, page: int, per_page: int) -> Page:
+    """Status changes in a stable order (id), with their pledge and published citations loaded."""
+    page, per_page = clamp_paging(page, per_page)
+    total = session.execute(
+        scoped(select(func.count(StatusChange.id)).join(Pledge), scope)
+    ).scalar_one()
+    if past_the_end(page, per_page, total):
+        return Page([], int(total), page, per_page)
+    items = session.exec(
+        scoped(select(StatusChange).join(Pledge, Pledge.id == StatusChange.pledge_id), scope)
+        .order_by(StatusChange.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(
+            selectinload(StatusChange.pledge).options(PLEDGE_LOADS),  # type: ignore[arg-type]
+            selectinload(StatusChange.cites),  # type: ignore[arg-type]
+        )
+    ).all()
+    return Page(list(items), int(total), page, per_page)

@@ -1,0 +1,35 @@
+"""URL building: absolute links for partner sites and mail, language links.
+
+Links that leave the visitor's page (API `url` fields, Atom, oEmbed, embed
+snippets, invitation links) are built on SITE_URL, never on the request's host:
+a request's Host header is chosen by whoever sends it. This is the only view
+module that reads SITE_URL (tests/views/test_urls.py checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, request, url_for
+
+
+def site_root() -> str:
+    """SITE_URL without its trailing slash (this request's host only if SITE_URL is empty)."""
+    return (current_app.config.get("SITE_URL") or request.host_url).rstrip("/")
+
+
+def absolute_path(path: str) -> str:
+    """An absolute URL for a path of this site (e.g. `request.full_path`)."""
+    return site_root() + path
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """`url_for(endpoint, **values)` on SITE_URL. Pass `lang=None` to leave out the
+    visitor's `?lang=` (added to every url_for by views.extensions otherwise)."""
+    return absolute_path(url_for(endpoint, **values))
+
+
+def site_authority() -> str:
+    """The host name of SITE_URL, as written in permanent ids (Atom tag: URIs)."""
+    return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
