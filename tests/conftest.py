@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table in the metadata)
 from app import create_app
+from models.data_version import track_data_version
 from models.db import make_engine
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -61,7 +62,8 @@ def engine(database_url) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine) -> Iterator[Session]:
-    """A bare session for domain tests: no app, no request."""
+    """A bare session for domain tests (no app, no request); public writes are counted."""
+    track_data_version()
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

@@ -19,15 +19,17 @@ from models import Pledge
 from pledges.badges import counts_badge, status_badge
 from pledges.scoreboard import count_statuses, get_candidate
 from pledges.widgets import can_exist
-from views.common import db_session, parse_id, status_label, today
+from views.database import db_session
 from views.embed import (
     FRAME_HEIGHTS,
     FRAME_WIDTH,
-    cached_public,
     embed_snippets,
     read_options,
     use_null_session,
 )
+from views.labels import status_label, today
+from views.page_cache import serve_public
+from views.query import parse_id
 
 bp = Blueprint("badges", __name__)
 bp.before_request(use_null_session)  # cookie-free and cacheable, as the widget
@@ -37,7 +39,7 @@ MIN_FRAME = (200, 120)  # narrower or shorter than this, the widget is unreadabl
 
 
 def _badge_response(key: tuple, render) -> Response:
-    response = cached_public(key, render, SVG)
+    response = serve_public(key, render, SVG)
     # An image for Markdown pages and newsletters: any site may show it.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

@@ -9,7 +9,7 @@ from models.enums import Role
 from pledges import accounts
 from views.admin import bp
 from views.auth import ACCOUNT_MESSAGES, current_actor, requires
-from views.common import db_session
+from views.database import db_session
 from views.forms import InviteForm, SettingsForm, UserForm
 
 
@@ -93,7 +93,7 @@ def update_user(user_id: int):
 @requires(Role.ADMIN)
 def settings():
     dbs = db_session()
-    default = bool(current_app.config.get("PUBLIC_EDITOR_NAMES", True))
+    default = bool(current_app.config["PUBLIC_EDITOR_NAMES"])
     form = SettingsForm()
     if form.validate_on_submit():
         accounts.set_show_editor_names(

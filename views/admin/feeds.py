@@ -17,7 +17,7 @@ from views.admin import bp, render_edit_form
 from views.admin.content import _field_error
 from views.admin.rulings import set_hidden
 from views.auth import current_actor
-from views.common import db_session
+from views.database import db_session
 from views.forms import FeedForm
 
 

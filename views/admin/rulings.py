@@ -16,8 +16,10 @@ from pledges.editing import rule_on_pledge
 from pledges.errors import ConflictError, DomainError, EvidenceRequired
 from views.admin import bp
 from views.auth import current_actor
-from views.common import db_session, kind_label, parse_id, today
+from views.database import db_session
 from views.forms import RulingForm
+from views.labels import kind_label, today
+from views.query import parse_id
 
 
 def set_hidden(field, value) -> None:

@@ -21,7 +21,8 @@ from pledges.text import render_markdown
 from views.api import bp
 from views.api.catalogue import open_data_url
 from views.api.pledges import absolute
-from views.common import db_session, status_label
+from views.database import db_session
+from views.labels import status_label
 from views.page_cache import cached_page
 
 KINDS = 'any("status-changes", "evidence"):kind'

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from models.enums import Role
 from pledges import accounts
-from views.common import get_engine
+from views.database import get_engine
 
 users = AppGroup("users", help="Accounts: create, list, disable.")
 
