@@ -62,12 +62,15 @@ def _evidence_is_public(obj: Any) -> bool:
 
 def _user_is_public(obj: Any) -> bool:
     # Only the display name reaches public pages (the author of a ruling); a
-    # login, a password or a role change does not.
-    # A new account has authored nothing yet.
+    # login, a password or a role change does not, and a new account has
+    # authored nothing yet. (In after_flush new rows are still pending and
+    # deleted ones still in session.deleted: the flush is not finalised.)
     state = inspect(obj)
     if state.pending:
         return False
-    return state.deleted or state.attrs["display_name"].history.has_changes()
+    if state.session is not None and obj in state.session.deleted:
+        return True
+    return state.attrs["display_name"].history.has_changes()
 
 
 # Public tables whose rows are only partly public: a write counts when the rule

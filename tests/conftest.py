@@ -55,6 +55,8 @@ def database_url(request, tmp_path, _pg_engine) -> Iterator[str]:
 
 @pytest.fixture
 def engine(database_url) -> Iterator[Engine]:
+    """The test database's engine; public writes in its sessions are counted, as in the app."""
+    track_data_version()
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
@@ -62,8 +64,7 @@ def engine(database_url) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine) -> Iterator[Session]:
-    """A bare session for domain tests (no app, no request); public writes are counted."""
-    track_data_version()
+    """A bare session for domain tests: no app, no request."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

@@ -29,6 +29,7 @@ from flask import Flask, Response, current_app, make_response, request
 from flask_babel import get_locale
 
 from models.data_version import get_data_version
+from pledges.widgets import FORMAT_VERSION
 from views.database import db_session
 from views.labels import today
 
@@ -225,7 +226,9 @@ def serve_public(
             return result
         return Response(result, mimetype=mimetype)
 
-    full_key = ("public", mimetype, *key, get_data_version(db_session()))
+    # FORMAT_VERSION changes when the widget's markup does: partners' caches then
+    # revalidate to the new format even though no data changed.
+    full_key = ("public", FORMAT_VERSION, mimetype, *key, get_data_version(db_session()))
     return _answer(full_key, produce, mode)
 
 
