@@ -10,16 +10,24 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.helpers import get_debug_flag
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from models.data_version import track_data_version
 from views import register_blueprints
 from views.cli import register_commands
-from views.common import init_db
+from views.database import init_db
 from views.extensions import init_extensions
-from views.security import install_request_guards, install_security_headers
+from views.page_cache import init_page_cache
+from views.security import (
+    install_private_responses,
+    install_request_guards,
+    install_security_headers,
+)
+from views.templating import init_templating
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -27,10 +35,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _load_config(app, overrides)
     install_request_guards(app)
     init_db(app)
+    # Every cached page and ETag is keyed by the data version: count public
+    # writes in every session (requests, CLI commands) from here on.
+    track_data_version()
+    init_page_cache(app)
     init_extensions(app)
     register_blueprints(app)
+    init_templating(app)
     register_commands(app)
     install_security_headers(app)
+    install_private_responses(app)
     _trust_proxies(app)
     _validate_config(app)
     return app
@@ -50,6 +64,15 @@ ENV_SETTINGS: dict[str, Any] = {
     "PUBLIC_EDITOR_NAMES": True,
     "PAGE_CACHE_SIZE": 2000,  # rendered anonymous pages kept per worker; 0 disables
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto we believe
+    # Login attempts counted before any password is hashed (argon2 costs ~100 ms):
+    # per account and per address, in the limiter's storage, expiring.
+    "LOGIN_LIMIT_ACCOUNT": "5 per minute;30 per hour",
+    "LOGIN_LIMIT_ADDRESS": "20 per minute;200 per hour",
+    # The feed poller's limits, in seconds.
+    "FEEDS_CONNECT_TIMEOUT": 10.0,
+    "FEEDS_READ_TIMEOUT": 20.0,
+    "FEEDS_DEADLINE_SECONDS": 60.0,
+    "FEEDS_LEASE_SECONDS": 600,
 }
 
 
@@ -61,6 +84,8 @@ def _env_value(name: str, default: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 
@@ -76,6 +101,7 @@ def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        REMEMBER_COOKIE_NAME="remember_token",  # Flask-Login's name, read by views.page_cache
         PAGE_SIZE=20,
         PROJECT_URL="https://example.org/pledge-tracker",
     )
@@ -87,6 +113,21 @@ def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'pledges.db'}"
     if not app.config["SECRET_KEY"] and (app.debug or app.testing or _is_dev_server()):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if app.config["TRUSTED_HOSTS"] is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app)
+
+
+def trusted_hosts(app: Flask) -> list[str]:
+    """The host names this site answers to: SITE_URL's, and loopback in development and tests.
+
+    Flask answers 400 to any other Host header. Without it, a request naming a
+    foreign host gets links built for that host (url_for(_external=True), feeds),
+    and a shared cache could hand them to the next visitor. Ports are not checked.
+    """
+    hosts = [urlsplit(app.config["SITE_URL"]).hostname or "127.0.0.1"]
+    if app.debug or app.testing or _is_dev_server() or get_debug_flag():
+        hosts += ["127.0.0.1", "localhost"]
+    return list(dict.fromkeys(hosts))
 
 
 def _is_dev_server() -> bool:
@@ -118,7 +159,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _validate_config(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
+    if not app.config["SECRET_KEY"]:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment for production "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."

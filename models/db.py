@@ -1,16 +1,16 @@
-"""Database engine, UTC time and the data-version counter; nothing here knows about Flask."""
+"""Database engine, UTC time and the UTC column type; nothing here knows about Flask."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Column, DateTime, Table, event, text
+from sqlalchemy import Column, DateTime, Table, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
 
 # Ids are PostgreSQL `integer` columns: larger values can name no row.
 MAX_DB_ID = 2**31 - 1
@@ -65,44 +65,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-# Tables whose rows appear on public pages; any write to them bumps the data
-# version, which keys the rendered-page cache and the HTTP ETags.
-# Site settings and users count too: public pages show whether and how an
-# editor is named on a ruling.
-PUBLIC_TABLES = frozenset(
-    {
-        "election",
-        "candidate",
-        "pledge",
-        "evidence",
-        "statuschange",
-        "statuschangecitation",
-        "sitesetting",
-        "user",
-    }
-)
-
-
-def get_data_version(session: Session) -> int:
-    """The counter of public-data writes: one cheap primary-key read."""
-    value = (
-        session.connection().execute(text("SELECT counter FROM dataversion WHERE id = 1")).scalar()
-    )
-    return int(value or 0)
-
-
-@event.listens_for(Session, "after_flush")
-def _bump_data_version(session: Session, _context: Any) -> None:
-    touched = (*session.new, *session.dirty, *session.deleted)
-    if any(getattr(obj, "__tablename__", None) in PUBLIC_TABLES for obj in touched):
-        conn = session.connection()
-        updated = conn.execute(
-            text("UPDATE dataversion SET counter = counter + 1 WHERE id = 1")
-        ).rowcount
-        if not updated:
-            conn.execute(text("INSERT INTO dataversion (id, counter) VALUES (1, 1)"))
 
 
 def enum_column(enum_cls: type, *, nullable: bool = False, index: bool = False) -> Column:

@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table in the metadata)
 from app import create_app
+from models.data_version import track_data_version
 from models.db import make_engine
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -54,6 +55,8 @@ def database_url(request, tmp_path, _pg_engine) -> Iterator[str]:
 
 @pytest.fixture
 def engine(database_url) -> Iterator[Engine]:
+    """The test database's engine; public writes in its sessions are counted, as in the app."""
+    track_data_version()
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

@@ -1,8 +1,15 @@
-"""The domain and the tables know no Flask; pages load nothing from another host."""
+"""Architecture: no Flask in the domain, no foreign assets, and the factory wires everything."""
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (every table in the metadata)
+from models.data_version import PRIVATE_TABLES, PUBLIC_TABLES, classification_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB_MODULES = (
@@ -53,3 +60,60 @@ def test_htmx_is_vendored_with_its_licence():
     vendor = ROOT / "static" / "vendor"
     assert list(vendor.glob("htmx-2.*.min.js")), "htmx 2.x must be vendored"
     assert (vendor / "htmx-LICENSE").read_text().strip()
+
+
+# --- The factory wires everything (issue 8) ------------------------------------------
+
+
+def test_every_table_is_classified_public_or_private_for_the_data_version():
+    """A new table must say whether writes to it change what the public sees."""
+    assert classification_problems(SQLModel.metadata.tables) == []
+
+
+def test_classification_check_catches_a_forgotten_or_doubly_classified_table():
+    tables = PUBLIC_TABLES | PRIVATE_TABLES
+    assert classification_problems(tables | {"newtable"}) == [
+        "newtable: neither public nor private"
+    ]
+    both = classification_problems(tables, private=PRIVATE_TABLES | {"pledge"})
+    assert both == ["pledge: both public and private"]
+
+
+def test_the_data_version_listener_is_connected_by_the_factory_not_by_imports():
+    code = (
+        "import models, views, views.public, views.page_cache\n"
+        "from sqlalchemy import event\n"
+        "from sqlmodel import Session\n"
+        "from models.data_version import _bump_data_version\n"
+        "print(event.contains(Session, 'after_flush', _bump_data_version))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_template_helpers_are_registered_in_one_place():
+    """Blueprints register no template globals or filters as a side effect."""
+    offenders = []
+    for path in (ROOT / "views").rglob("*.py"):
+        if path.name == "templating.py":
+            continue
+        text = path.read_text()
+        if re.search(r"add_template_(global|filter)|template_(global|filter)\(", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_configuration_defaults_are_written_once_in_app_py():
+    """`config.get("X", default)` would be a second default, free to disagree with ENV_SETTINGS."""
+    pattern = re.compile(r"config\.(get|setdefault)\(\s*['\"][A-Z_]+['\"]\s*,")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("views", "pledges", "models")
+        for path in (ROOT / folder).rglob("*.py")
+        if pattern.search(path.read_text())
+    ]
+    if pattern.search((ROOT / "app.py").read_text()):
+        offenders.append("app.py")
+    assert offenders == []

@@ -33,49 +33,23 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_user, logout_user
 from limits import parse_many
-from markupsafe import Markup
 
 from models import User
 from models.enums import Role
 from pledges import accounts
 from pledges.errors import AccountError
-from pledges.links import is_http_url
-from pledges.text import sanitise_html
-from views.common import db_session, parse_id
+from views.database import db_session
 from views.error_messages import error_message, show_on_form
 from views.extensions import get_limiter
 from views.forms import InvitationForm, LoginForm, LogoutForm, PasswordForm
+from views.query import parse_id
 
 bp = Blueprint("auth", __name__)
 
-# Attempts counted before any password is hashed (argon2 costs ~100 ms): per
-# account and per address. Counters live in the limiter's storage and expire.
-DEFAULT_LOGIN_LIMITS = {
-    "LOGIN_LIMIT_ACCOUNT": "5 per minute;30 per hour",
-    "LOGIN_LIMIT_ADDRESS": "20 per minute;200 per hour",
-}
 # The minimum role of each protected blueprint (filled by protect_blueprint).
 BLUEPRINT_ROLES: dict[str, Role] = {}
 # Auth routes open to anonymous visitors (they *start* a session).
 ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.invitation"})
-
-
-@bp.record_once
-def _defaults(state: Any) -> None:
-    for key, value in DEFAULT_LOGIN_LIMITS.items():
-        state.app.config.setdefault(key, value)
-    state.app.add_template_filter(http_href, "http_href")
-    state.app.add_template_filter(sanitised, "sanitise")
-
-
-def http_href(url: str | None) -> str:
-    """A stored link fit for href: http(s) only (autoescaping does not stop javascript:)."""
-    return url if url and is_http_url(url) else "#"
-
-
-def sanitised(html: str | None) -> Markup:
-    """Stored HTML (feed summaries) through the nh3 allowlist before it reaches a page."""
-    return Markup(sanitise_html(html or ""))  # noqa: S704  (sanitised by nh3)
 
 
 # --- The logged-in user -------------------------------------------------------------

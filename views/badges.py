@@ -22,15 +22,17 @@ from pledges.badges import counts_badge, status_badge
 from pledges.scoreboard import count_statuses, get_candidate
 from pledges.widgets import can_exist
 from views.api import allow_any_origin
-from views.common import db_session, parse_id, status_label, today
+from views.database import db_session
 from views.embed import (
     FRAME_HEIGHTS,
     FRAME_WIDTH,
-    cached_public,
     embed_snippets,
     read_options,
     use_null_session,
 )
+from views.labels import status_label, today
+from views.page_cache import serve_public
+from views.query import parse_id
 from views.urls import absolute_path, site_root
 
 bp = Blueprint("badges", __name__)
@@ -41,7 +43,7 @@ MIN_FRAME = (200, 120)  # narrower or shorter than this, the widget is unreadabl
 
 
 def _badge_response(key: tuple[object, ...], render: Callable[[], str]) -> Response:
-    response = cached_public(key, render, SVG)
+    response = serve_public(key, render, SVG)
     # An image for Markdown pages and newsletters: any site may show it.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

@@ -9,7 +9,6 @@ costs one query and renders nothing. Every link opens our full page in a new tab
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -18,10 +17,10 @@ from flask.globals import request_ctx
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
-from models.db import get_data_version
-from pledges.widgets import get_candidate_widget, get_pledge_widget, make_etag
-from views.common import db_session, today
-from views.page_cache import CachedResponse, init_page_cache, revalidates
+from pledges.widgets import get_candidate_widget, get_pledge_widget
+from views.database import db_session
+from views.labels import today
+from views.page_cache import WIDGET, serve_public
 from views.urls import absolute_path, absolute_url
 
 bp = Blueprint("embed", __name__)
@@ -43,8 +42,8 @@ def use_null_session() -> None:
 THEMES = ("light", "dark")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 # Partners' pages and CDNs may keep the widget five minutes, and serve a stale
-# copy for an hour while they revalidate in the background.
-CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
+# copy for an hour while they revalidate in the background (views.page_cache.WIDGET).
+CACHE_CONTROL = WIDGET.cache_control
 # Default iframe sizes (the script snippet then follows the content's height).
 FRAME_WIDTH = 400
 FRAME_HEIGHTS = {"candidate": 520, "pledge": 300}
@@ -90,28 +89,6 @@ def site_url(endpoint: str, **values: object) -> str:
     return absolute_url(endpoint, **values)
 
 
-def cached_public(key: tuple, render: Callable[[], str], mimetype: str) -> Response:
-    """Answer from the ETag (304), the rendered-output cache, or by rendering.
-
-    The ETag comes from the data version (one primary-key read) and `key`
-    (resource, options, date, site URL), so If-None-Match is answered before
-    anything is loaded or rendered.
-    """
-    etag = make_etag(get_data_version(db_session()), *key)
-    if revalidates(etag):
-        response = Response(status=304)
-    else:
-        cache = init_page_cache(current_app)
-        entry = cache.get(("embed", etag))
-        if entry is None:
-            entry = CachedResponse(render().encode(), 200, ())
-            cache.put(("embed", etag), entry)
-        response = Response(entry.body, mimetype=mimetype)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
-
-
 def _key(kind: str, ident: tuple, options: WidgetOptions) -> tuple:
     site = current_app.config["SITE_URL"]
     return (kind, *ident, options.lang, options.theme, options.compact, today(), site)
@@ -145,7 +122,7 @@ def candidate(election: str, candidate: str) -> Response:
                 ),
             )
 
-    return cached_public(_key("candidate", (election, candidate), options), render, "text/html")
+    return serve_public(_key("candidate", (election, candidate), options), render, "text/html")
 
 
 @bp.get("/pledges/<int:pledge_id>")
@@ -166,7 +143,7 @@ def pledge(pledge_id: int) -> Response:
                 page_url=site_url("public.pledge", pledge_id=pledge_id, lang=_page_lang(options)),
             )
 
-    return cached_public(_key("pledge", (pledge_id,), options), render, "text/html")
+    return serve_public(_key("pledge", (pledge_id,), options), render, "text/html")
 
 
 def _page_lang(options: WidgetOptions) -> str | None:
@@ -244,12 +221,3 @@ def canonical_page_url() -> str:
     if lang in current_app.config["LANGUAGES"]:
         url += "?" + urlencode({"lang": lang})
     return url
-
-
-def _register_template_globals(state) -> None:
-    state.app.add_template_global(embed_snippets)
-    state.app.add_template_global(oembed_href)
-    state.app.add_template_global(canonical_page_url)
-
-
-bp.record_once(_register_template_globals)

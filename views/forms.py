@@ -58,7 +58,7 @@ def http_url(form, field) -> None:
 
 
 def not_in_future(form, field) -> None:
-    from views.common import today
+    from views.labels import today
 
     if field.data and field.data > today():
         raise ValidationError(_l("La date ne peut pas être dans le futur."))
@@ -73,19 +73,19 @@ def role_choices() -> list[SelectChoice]:
 
 
 def stance_choices() -> list[SelectChoice]:
-    from views.common import stance_label
+    from views.labels import stance_label
 
     return [SelectChoice(s.value, stance_label(s)) for s in Stance]
 
 
 def kind_choices() -> list[SelectChoice]:
-    from views.common import kind_label
+    from views.labels import kind_label
 
     return [SelectChoice(k.value, kind_label(k)) for k in EvidenceKind]
 
 
 def status_choices() -> list[SelectChoice]:
-    from views.common import status_label
+    from views.labels import status_label
 
     return [SelectChoice(s.value, status_label(s)) for s in PledgeStatus]
 

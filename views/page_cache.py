@@ -1,13 +1,18 @@
-"""Rendered-output cache and HTTP validators for anonymous GET pages and API answers.
+"""Rendered-output cache and HTTP validators for public GET answers: one ETag path.
 
-A page is stored under (path, sorted query string, locale, htmx flags, date,
-data version). The data version (models.db.get_data_version) changes on every
-write to public data, so a write invalidates every entry at once and costs one
-primary-key read per request to check. The same key gives the ETag, so browsers
-and CDNs revalidate with a 304 that renders nothing.
+Two modes share it. Pages (`cached_page`): anonymous requests only, keyed by
+(host, path, sorted query string, locale, htmx flags, date, data version), a
+weak ETag and `Vary` on what changes them. Partner answers (`serve_public`: the
+widget, badges, the dump): a key the caller names (resource and options), a
+strong ETag, their own Cache-Control, no `Vary`, for every request alike since
+they never read the session.
 
-Only requests without a session cookie are cached or marked public: logged-in
-content is never stored here nor shared with anyone else.
+The data version (models.data_version) changes on every write the public can
+see, so such a write invalidates every entry at once and costs one primary-key
+read per request to check. The key gives the ETag, so browsers and CDNs
+revalidate with a 304 that renders nothing.
+
+Logged-in content is never stored here nor shared with anyone else.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from typing import Any
 from flask import Flask, Response, current_app, make_response, request
 from flask_babel import get_locale
 
-from models.db import get_data_version
-from views.common import db_session, is_anonymous_request, today
+from models.data_version import get_data_version
+from pledges.widgets import FORMAT_VERSION
+from views.database import db_session
+from views.labels import today
 
 # Every request header that changes the response. htmx sends HX-Request on both
 # fragment swaps and history restores, so the latter must be named too, or a
@@ -38,6 +45,10 @@ VARY = (
     "Cookie",
 )
 PUBLIC_MAX_AGE = 60
+PAGE_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"
+# Someone logged in: their page is theirs alone, and may carry their CSRF token
+# and address, so no cache (the browser's back/forward cache included) keeps it.
+PRIVATE_CACHE_CONTROL = "private, no-store"
 # Response headers worth replaying from the cache (security headers are added
 # again on every response by views.security).
 KEPT_HEADERS = ("Content-Type", "Access-Control-Allow-Origin", "Link", "Content-Disposition")
@@ -97,15 +108,33 @@ class PageCache:
 def init_page_cache(app: Flask) -> PageCache:
     cache = app.extensions.get("page_cache")
     if cache is None:
-        cache = PageCache(int(app.config.get("PAGE_CACHE_SIZE", 0)))
+        cache = PageCache(int(app.config["PAGE_CACHE_SIZE"]))
         app.extensions["page_cache"] = cache
     return cache
 
 
+def is_anonymous_request() -> bool:
+    """No session (or remember-me) cookie: the request comes from an anonymous visitor.
+
+    Anonymous visitors never get a cookie, so a request without one cannot be
+    logged in, and its response may be shared (page cache, public HTTP caching).
+    """
+    names = {current_app.config["SESSION_COOKIE_NAME"], current_app.config["REMEMBER_COOKIE_NAME"]}
+    return not any(name in request.cookies for name in names)
+
+
 def page_key() -> tuple[Any, ...]:
-    """Everything a cached anonymous response depends on."""
+    """Everything a cached anonymous page depends on.
+
+    The host is part of it: url_for builds absolute links (`_external`, feeds)
+    from the request's host, so one host's page must never answer another's
+    (TRUSTED_HOSTS already refuses foreign hosts; this keeps the cache honest
+    for the ones allowed).
+    """
     htmx = request.htmx
     return (
+        "page",
+        request.host,
         request.path,
         tuple(sorted(request.args.items(multi=True))),
         str(get_locale()),
@@ -128,9 +157,79 @@ def etag_for(key: tuple[Any, ...]) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
 
 
-def _add_vary(response: Response) -> None:
-    for header in VARY:
+@dataclass(frozen=True)
+class CacheMode:
+    """How answers of one kind are validated and may be kept by others."""
+
+    weak_etag: bool
+    cache_control: str
+    vary: tuple[str, ...]
+
+
+# Pages: the same URL differs by language header, htmx headers and login.
+PAGE = CacheMode(weak_etag=True, cache_control=PAGE_CACHE_CONTROL, vary=VARY)
+# Partner pages and CDNs may keep the widget and badges five minutes, and serve
+# a stale copy for an hour while they revalidate in the background. One URL
+# gives one answer (language from ?lang= only), so no Vary at all.
+WIDGET = CacheMode(
+    weak_etag=False, cache_control="public, max-age=300, stale-while-revalidate=3600", vary=()
+)
+# Open data (the dump): same for everyone, revalidated cheaply.
+OPEN_DATA = CacheMode(weak_etag=False, cache_control=PAGE_CACHE_CONTROL, vary=())
+
+
+def _answer(key: tuple[Any, ...], produce: Callable[[], Any], mode: CacheMode) -> Response:
+    """The one ETag path: 304 before producing anything, else the stored entry, else produce."""
+    etag = etag_for(key)
+    if revalidates(etag):
+        response = Response(status=304)
+    else:
+        cache = init_page_cache(current_app)
+        entry = cache.get(key)
+        if entry is not None:
+            response = Response(entry.body, status=entry.status, headers=list(entry.headers))
+        else:
+            response = make_response(produce())
+            if response.status_code == 200 and "Set-Cookie" not in response.headers:
+                response.direct_passthrough = False
+                kept = tuple(
+                    (name, response.headers[name])
+                    for name in KEPT_HEADERS
+                    if name in response.headers
+                )
+                cache.put(key, CachedResponse(response.get_data(), 200, kept))
+    if response.status_code in {200, 304}:
+        response.set_etag(etag, weak=mode.weak_etag)
+        response.headers["Cache-Control"] = mode.cache_control
+    for header in mode.vary:
         response.vary.add(header)
+    return response
+
+
+def serve_public(
+    key: tuple[Any, ...],
+    render: Callable[[], str | bytes | Response],
+    mimetype: str,
+    mode: CacheMode = WIDGET,
+) -> Response:
+    """A public answer that reads no session: the widget, badges, open data.
+
+    `key` names the resource and every option it depends on (language, theme,
+    date, the site URL its links point to); the data version is added here, so
+    If-None-Match is answered after one primary-key read, before anything is
+    loaded or rendered.
+    """
+
+    def produce() -> Response:
+        result = render()
+        if isinstance(result, Response):
+            return result
+        return Response(result, mimetype=mimetype)
+
+    # FORMAT_VERSION changes when the widget's markup does: partners' caches then
+    # revalidate to the new format even though no data changed.
+    full_key = ("public", FORMAT_VERSION, mimetype, *key, get_data_version(db_session()))
+    return _answer(full_key, produce, mode)
 
 
 def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -140,34 +239,10 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         if request.method not in {"GET", "HEAD"} or not is_anonymous_request():
             response = make_response(view(*args, **kwargs))
-            _add_vary(response)
-            # Someone logged in: their page is theirs alone.
-            response.headers["Cache-Control"] = "private, no-cache"
+            for header in VARY:
+                response.vary.add(header)
+            response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
             return response
-
-        key = page_key()
-        etag = etag_for(key)
-        if revalidates(etag):
-            response = Response(status=304)
-        else:
-            cache = init_page_cache(current_app)
-            entry = cache.get(key)
-            if entry is not None:
-                response = Response(entry.body, status=entry.status, headers=list(entry.headers))
-            else:
-                response = make_response(view(*args, **kwargs))
-                if response.status_code == 200 and "Set-Cookie" not in response.headers:
-                    response.direct_passthrough = False
-                    kept = tuple(
-                        (name, response.headers[name])
-                        for name in KEPT_HEADERS
-                        if name in response.headers
-                    )
-                    cache.put(key, CachedResponse(response.get_data(), 200, kept))
-        if response.status_code in {200, 304}:
-            response.set_etag(etag, weak=True)
-            response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-        _add_vary(response)
-        return response
+        return _answer(page_key(), lambda: view(*args, **kwargs), PAGE)
 
     return wrapper

@@ -2,16 +2,15 @@
 
 Views parse the query string, call pledges.scoreboard and render; they never
 write to the session (no cookie for anonymous visitors). Pages that htmx can
-ask for in part return the fragment through views.common.wants_fragment.
+ask for in part return the fragment through views.query.wants_fragment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import cast
 
-from flask import Blueprint, Flask, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask import request as flask_request
 from werkzeug.datastructures import MultiDict
 
@@ -20,12 +19,12 @@ from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import render_markdown
-from views.common import db_session, register_template_helpers, today, wants_fragment
+from views.database import db_session
+from views.labels import today
 from views.page_cache import cached_page
+from views.query import wants_fragment
 
 bp = Blueprint("public", __name__)
-# state.app is typed as Flask's base App; a blueprint is only ever registered on a Flask app.
-bp.record_once(lambda state: register_template_helpers(cast(Flask, state.app)))
 
 FILTER_NAMES = ("election", "candidate", "theme", "status", "overdue", "q")
 MAX_QUERY_LENGTH = 200
@@ -107,7 +106,7 @@ def filter_args(filters: PledgeFilters) -> dict[str, str]:
 
 
 def _page_size() -> int:
-    return min(int(current_app.config.get("PAGE_SIZE", 20)), MAX_PER_PAGE)
+    return min(int(current_app.config["PAGE_SIZE"]), MAX_PER_PAGE)
 
 
 @bp.get("/")

@@ -7,7 +7,7 @@ off in the htmx-config meta tag so `style-src 'self'` holds.
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.routing import IntegerConverter
 
 from models.db import MAX_DB_ID
@@ -71,3 +71,26 @@ def install_request_guards(app: Flask) -> None:
         # Query strings are read by each view's own parser, which ignores or refuses them.
         if "\x00" in request.path:
             abort(400)
+
+
+# Pages rendered for someone logged in carry their CSRF token and address.
+
+
+def install_private_responses(app: Flask) -> None:
+    """Every response rendered for a logged-in user, errors included, is `private, no-store`.
+
+    Flask-Login keeps the loaded user in `g._login_user`: it is there (and
+    authenticated) exactly when something in this request read the current user,
+    as the site's layout does. Public answers that never read the session (the
+    widget, badges, the API) keep their own Cache-Control. The account
+    blueprints' own `no-store` (views.auth) is kept as it is.
+    """
+
+    @app.after_request
+    def _no_store_for_logged_in(response: Response) -> Response:
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated:
+            if "no-store" not in response.headers.get("Cache-Control", ""):
+                response.headers["Cache-Control"] = "private, no-store"
+            response.vary.add("Cookie")
+        return response

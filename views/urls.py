@@ -33,3 +33,22 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 def site_authority() -> str:
     """The host name of SITE_URL, as written in permanent ids (Atom tag: URIs)."""
     return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+
+
+# The query arguments a page reads (filters, search, pagination), and so the only
+# ones a language link carries over. Anything else is dropped: url_for takes
+# "endpoint", "_external", "_method" or a route's own variable ("pledge_id")
+# as instructions, so a visitor's `?endpoint=x` must never reach it.
+KEPT_QUERY_ARGS = ("election", "candidate", "theme", "status", "overdue", "q", "page", "pledge")
+
+
+def lang_url(code: str) -> str:
+    """The current page in another language (the choice travels in the URL, never a cookie)."""
+    args = {k: v for k, v in request.args.items(multi=False) if k in KEPT_QUERY_ARGS}
+    if request.url_rule is not None and request.endpoint and request.method == "GET":
+        # The route's own values win over any query argument of the same name.
+        values: dict[str, object] = dict(args)
+        values.update(request.view_args or {})
+        values["lang"] = code
+        return url_for(request.endpoint, **values)
+    return url_for("public.scoreboard", lang=code)

@@ -22,9 +22,11 @@ from pledges import scoreboard as reads
 from pledges.errors import DomainError, DuplicateEvidence
 from pledges.scoreboard import PledgeFilters
 from views.auth import current_actor, protect_blueprint
-from views.common import db_session, parse_id, today, wants_fragment
+from views.database import db_session
 from views.error_messages import ERROR_MESSAGES, error_message, show_on_form
 from views.forms import EvidenceForm, ReviewForm
+from views.labels import today
+from views.query import parse_id, wants_fragment
 
 bp = Blueprint("volunteer", __name__)
 protect_blueprint(bp, Role.VOLUNTEER)

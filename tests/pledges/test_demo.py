@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models import AuditEntry, Candidate, Election, Evidence, Pledge, StatusChange
-from models.db import get_data_version
+from models.data_version import get_data_version
 from models.enums import EvidenceState, PledgeStatus, Stance
 from pledges.demo import generate, load_demo, read_demo_file
 from pledges.errors import DomainError

@@ -18,7 +18,7 @@ from models import (
     StatusChange,
     StatusChangeCitation,
 )
-from models.db import get_data_version
+from models.data_version import get_data_version
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
 from pledges.errors import InvalidImport
 from pledges.importer import import_csv, import_data

@@ -1,10 +1,18 @@
-"""Odd input answers 4xx, caches stay bounded, proxies are trusted only when told."""
+"""Odd input answers 4xx, caches stay bounded and follow public data only, proxies are
+trusted only when told."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from app import create_app
+from models.data_version import get_data_version
+from models.db import utc_now
+from models.enums import Role, Stance
+from pledges.evidence import publish_evidence, reject_evidence, submit_evidence
+from tests.factories import make_suggestion, make_user
 from tests.views.partner_data import seed
 from views.page_cache import CachedResponse, PageCache
 
@@ -102,3 +110,76 @@ def test_scoreboard_links_the_site_wide_atom_feeds(client, data):
     html = client.get("/").get_data(as_text=True)
     assert 'type="application/atom+xml" href="/api/v1/feeds/status-changes.atom"' in html
     assert 'type="application/atom+xml" href="/api/v1/feeds/evidence.atom"' in html
+
+
+# --- Finding 17: only writes the public can see move the data version ----------------------
+
+
+def _evidence_form(csrf_token: str) -> dict[str, str]:
+    return {
+        "url": "https://journal.example/article-17",
+        "outlet": "Le Journal Fictif",
+        "published_on": "2021-10-12",
+        "kind": "press_article",
+        "stance": "broken",
+        "title": "Les caméras restent",
+        "quote": "",
+        "note": "",
+        "csrf_token": csrf_token,
+    }
+
+
+def test_finding_17_a_submission_leaves_public_caches_alone(auth, client, app_session, data):
+    dump_etag = client.get("/api/v1/dump.json").headers["ETag"]
+    page_etag = client.get("/").headers["ETag"]
+    version = get_data_version(app_session)
+    auth.login_as(Role.VOLUNTEER)  # a user row and its last login: private
+    response = client.post(
+        f"/volunteer/pledges/{data.quiet.id}/evidence",
+        data=_evidence_form(auth.csrf_token()),
+    )
+    assert response.status_code == 302
+    app_session.rollback()  # see the request's commit
+    assert get_data_version(app_session) == version
+    auth.logout()
+    client.delete_cookie("session")
+    assert client.get("/api/v1/dump.json").headers["ETag"] == dump_etag
+    assert client.get("/", headers={"If-None-Match": page_etag}).status_code == 304
+
+
+def test_finding_17_private_rows_do_not_move_the_version(app_session, data):
+    version = get_data_version(app_session)
+    editor = make_user(app_session, Role.EDITOR)
+    evidence = submit_evidence(
+        app_session,
+        data.quiet,
+        url="https://journal.example/article-18",
+        outlet="Le Journal Fictif",
+        published_on=date(2021, 10, 12),
+        stance=Stance.BROKEN,
+        actor=editor,
+    )
+    make_suggestion(app_session, data.quiet)
+    app_session.commit()
+    assert get_data_version(app_session) == version
+    reject_evidence(app_session, evidence, reason="Hors sujet.", actor=editor)
+    editor.last_login_at = utc_now()
+    app_session.commit()
+    assert get_data_version(app_session) == version
+
+
+def test_finding_17_public_changes_still_move_the_version(app_session, data):
+    editor = make_user(app_session, Role.EDITOR)
+    app_session.commit()
+    version = get_data_version(app_session)
+    publish_evidence(app_session, data.hidden_evidence, actor=editor)
+    app_session.commit()
+    assert get_data_version(app_session) > version
+    version = get_data_version(app_session)
+    data.kept_evidence.title = "Titre corrigé"  # published evidence, edited
+    app_session.commit()
+    assert get_data_version(app_session) > version
+    version = get_data_version(app_session)
+    editor.display_name = "Nom affiché sur les décisions"
+    app_session.commit()
+    assert get_data_version(app_session) > version

@@ -3,7 +3,7 @@
 import pytest
 from bs4 import BeautifulSoup
 
-from models.enums import PledgeStatus
+from models.enums import PledgeStatus, Role
 from pledges.status import record_status_change
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 
@@ -117,3 +117,35 @@ def test_anonymous_pages_are_publicly_cacheable_with_etag(client, paths):
     api = client.get("/api/v1/pledges")
     assert api.headers["Cache-Control"] == "public, max-age=60"
     assert api.headers["ETag"]
+
+
+# --- Finding 14: every response rendered for someone logged in is private, no-store ------
+
+
+def test_finding_14_logged_in_error_pages_are_not_stored(auth, client):
+    auth.login_as(Role.VOLUNTEER)
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert 'name="csrf-token"' in missing.get_data(as_text=True)  # why it must not be stored
+    assert missing.headers["Cache-Control"] == "private, no-store"
+    refused = client.post("/themes/")  # a GET-only page: 405
+    assert refused.status_code == 405
+    assert refused.headers["Cache-Control"] == "private, no-store"
+    assert "Cookie" in refused.headers["Vary"]
+
+
+def test_finding_14_logged_in_public_pages_are_not_stored(auth, client, paths):
+    auth.login_as(Role.EDITOR)
+    for path in paths[HTML_PAGES]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response.headers["Cache-Control"], path
+        assert "public" not in response.headers["Cache-Control"], path
+        assert "ETag" not in response.headers, path
+
+
+def test_finding_14_anonymous_error_pages_keep_their_headers(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    assert "Set-Cookie" not in response.headers

@@ -13,7 +13,7 @@ from models.enums import Role, SuggestionState
 from pledges import evidence as evidence_ops
 from pledges import review
 from views.auth import protect_blueprint
-from views.common import db_session
+from views.database import db_session
 
 bp = Blueprint("admin", __name__)
 protect_blueprint(bp, Role.EDITOR)

@@ -10,7 +10,7 @@ from pledges import accounts
 from pledges.errors import AccountError
 from views.admin import bp
 from views.auth import current_actor, requires
-from views.common import db_session
+from views.database import db_session
 from views.error_messages import show_on_form
 from views.forms import InviteForm, SettingsForm, UserForm
 from views.urls import absolute_url
@@ -94,7 +94,7 @@ def update_user(user_id: int):
 @requires(Role.ADMIN)
 def settings():
     dbs = db_session()
-    default = bool(current_app.config.get("PUBLIC_EDITOR_NAMES", True))
+    default = bool(current_app.config["PUBLIC_EDITOR_NAMES"])
     form = SettingsForm()
     if form.validate_on_submit():
         accounts.set_show_editor_names(

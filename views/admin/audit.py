@@ -7,7 +7,8 @@ from flask import abort, render_template, request
 from pledges import audit
 from pledges import evidence as evidence_ops
 from views.admin import bp
-from views.common import db_session, parse_id
+from views.database import db_session
+from views.query import parse_id
 
 PER_PAGE = 50
 

@@ -18,8 +18,10 @@ from pledges.scoreboard import PledgeFilters
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form, version_of
 from views.auth import current_actor
-from views.common import db_session, parse_id, today
+from views.database import db_session
 from views.forms import CandidateForm, ElectionForm, PledgeForm
+from views.labels import today
+from views.query import parse_id
 
 PER_PAGE = 30
 

@@ -15,7 +15,7 @@ from pledges.polling import list_feeds
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form
 from views.auth import current_actor
-from views.common import db_session
+from views.database import db_session
 from views.error_messages import show_on_form
 from views.forms import FeedForm
 

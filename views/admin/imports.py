@@ -11,7 +11,7 @@ from pledges.errors import InvalidImport
 from pledges.importer import import_csv, import_data
 from views.admin import bp
 from views.auth import current_actor
-from views.common import db_session
+from views.database import db_session
 from views.forms import ImportForm
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

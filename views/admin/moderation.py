@@ -10,7 +10,7 @@ from pledges import evidence as evidence_ops
 from pledges.errors import DomainError
 from views.admin import bp
 from views.auth import current_actor
-from views.common import db_session
+from views.database import db_session
 from views.error_messages import error_message
 from views.forms import PublishForm, RejectForm
 

@@ -16,8 +16,9 @@ from pledges.editing import rule_on_pledge
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, version_of
 from views.auth import current_actor
-from views.common import db_session, kind_label, today
+from views.database import db_session
 from views.forms import RulingForm
+from views.labels import kind_label, today
 
 
 @bp.route("/pledges/<int:pledge_id>/ruling", methods=["GET", "POST"])

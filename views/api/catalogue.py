@@ -27,9 +27,11 @@ from pledges.widgets import can_exist
 from views.api import bp
 from views.api.openapi import build_spec
 from views.api.pledges import DEFAULT_PER_PAGE, json_error
-from views.common import db_session, parse_id, today
+from views.database import db_session
+from views.labels import today
 from views.page_cache import cached_page
 from views.public import BadFilter, read_positive_int
+from views.query import parse_id
 from views.urls import absolute_url
 
 # Link names the representations use, and the routes they point to.

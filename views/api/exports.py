@@ -17,7 +17,8 @@ from pledges.open_data import exports
 from views.api import bp
 from views.api.catalogue import open_data_url, read_scope
 from views.api.pledges import json_error
-from views.common import db_session, today
+from views.database import db_session
+from views.labels import today
 from views.page_cache import cached_page
 from views.public import BadFilter
 

@@ -20,7 +20,8 @@ from pledges.open_data.representations import evidence_fields, ruling_fields
 from pledges.text import render_markdown
 from views.api import bp
 from views.api.catalogue import open_data_url
-from views.common import db_session, status_label
+from views.database import db_session
+from views.labels import status_label
 from views.page_cache import cached_page
 from views.urls import absolute_path, absolute_url, site_authority
 

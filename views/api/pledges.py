@@ -15,7 +15,8 @@ from pledges import scoreboard as reads
 from pledges.open_data.representations import pledge_detail_json, pledge_json
 from pledges.scoreboard import MAX_PER_PAGE
 from views.api import bp
-from views.common import db_session, today
+from views.database import db_session
+from views.labels import today
 from views.page_cache import cached_page
 from views.public import BadFilter, filter_args, read_filters, read_positive_int
 from views.urls import absolute_url

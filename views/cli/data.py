@@ -12,10 +12,10 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from pledges.demo import generate, load_demo
-from pledges.open_data.dump import dump_published
 from pledges.errors import DomainError, InvalidImport
 from pledges.importer import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
-from views.common import db_session
+from pledges.open_data.dump import dump_published
+from views.database import db_session
 
 IMPORT_HELP = f"""Import FILE (JSON in the import format, or CSV) in one transaction.
 

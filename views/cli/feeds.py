@@ -43,7 +43,7 @@ from pledges.polling import (
     record_failure,
     record_outcome,
 )
-from views.common import get_engine
+from views.database import get_engine
 
 feeds = AppGroup("feeds", help="News feeds: register, poll, and read items and suggestions.")
 
@@ -67,10 +67,10 @@ class PollSettings:
             allow_private=bool(config["FEEDS_ALLOW_PRIVATE"]),
             max_bytes=int(config["FEEDS_MAX_BYTES"]),
             user_agent=user_agent_for(config["PROJECT_URL"]),
-            connect_timeout=float(config.get("FEEDS_CONNECT_TIMEOUT", 10.0)),
-            read_timeout=float(config.get("FEEDS_READ_TIMEOUT", 20.0)),
-            deadline_seconds=float(config.get("FEEDS_DEADLINE_SECONDS", 60.0)),
-            lease=timedelta(seconds=float(config.get("FEEDS_LEASE_SECONDS", 600))),
+            connect_timeout=float(config["FEEDS_CONNECT_TIMEOUT"]),
+            read_timeout=float(config["FEEDS_READ_TIMEOUT"]),
+            deadline_seconds=float(config["FEEDS_DEADLINE_SECONDS"]),
+            lease=timedelta(seconds=float(config["FEEDS_LEASE_SECONDS"])),
         )
 
     @property

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from models.enums import Role
 from pledges import accounts
-from views.common import get_engine
+from views.database import get_engine
 from views.error_messages import error_message
 
 users = AppGroup("users", help="Accounts: create, list, disable.")

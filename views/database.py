@@ -1,0 +1,42 @@
+"""The database of a Flask app: one engine per app, one session per request (or CLI context)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.db import make_engine
+
+
+def init_db(app: Flask) -> None:
+    """One engine per app; a session per request, closed on teardown."""
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["db_engine"]
+
+
+def db_session() -> Session:
+    """The session of this request (or CLI app context), created on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    """End the request's session: whatever was not committed is rolled back, here only.
+
+    Views commit on success and never roll back themselves: a refused write
+    (a DomainError shown as a form error, or an unhandled exception) leaves
+    its uncommitted changes to this rollback.
+    """
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        session.rollback()
+    finally:
+        session.close()

@@ -1,0 +1,57 @@
+"""Everything templates can call besides their context: labels, URL helpers, safe-output filters.
+
+Registered once by the factory (create_app → init_templating), so no template
+depends on which blueprints happen to be registered.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from pledges.links import is_http_url
+from pledges.text import render_markdown, sanitise_html
+from views.embed import canonical_page_url, embed_snippets, oembed_href
+from views.labels import (
+    colon,
+    kind_label,
+    long_date,
+    stance_label,
+    status_label,
+    theme_label,
+    today,
+)
+from views.urls import lang_url
+
+
+def http_href(url: str | None) -> str:
+    """A stored link fit for href: http(s) only (autoescaping does not stop javascript:)."""
+    return url if url and is_http_url(url) else "#"
+
+
+def sanitised(html: str | None) -> Markup:
+    """Stored HTML (feed summaries) through the nh3 allowlist before it reaches a page."""
+    return Markup(sanitise_html(html or ""))  # noqa: S704  (sanitised by nh3)
+
+
+def init_templating(app: Flask) -> None:
+    """Template globals and filters shared by every template (public pages, widget, admin)."""
+    # Labels, dates and language
+    app.add_template_global(status_label)
+    app.add_template_global(theme_label)
+    app.add_template_filter(long_date)
+    app.add_template_global(kind_label)
+    app.add_template_global(stance_label)
+    app.add_template_global(today)
+    app.add_template_global(get_locale)
+    app.add_template_global(colon)
+    # URLs
+    app.add_template_global(lang_url)
+    app.add_template_global(embed_snippets)
+    app.add_template_global(oembed_href)
+    app.add_template_global(canonical_page_url)
+    # Untrusted text and links (security: every stored string passes one of these)
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(http_href, "http_href")
+    app.add_template_filter(sanitised, "sanitise")
