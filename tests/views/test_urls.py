@@ -49,7 +49,9 @@ def app_overrides():
 
 
 def test_links_are_built_on_site_url_not_the_request_host(app):
-    with app.test_request_context("/", base_url="http://attacker.example"):
+    # Another host than SITE_URL's that the app still serves (loopback, in tests):
+    # a foreign host is refused before any link is built (TRUSTED_HOSTS).
+    with app.test_request_context("/", base_url="http://localhost:8123"):
         assert site_root() == "https://suivi.example.org"
         assert absolute_path("/x?y=1") == "https://suivi.example.org/x?y=1"
         assert absolute_url("public.pledge", pledge_id=7) == "https://suivi.example.org/pledges/7"

@@ -4,7 +4,7 @@ Every admin edit page calls `edit_page`: on GET the form is filled from the
 object (or left empty, for a create page); a valid POST saves; a stale version
 answers 409 with the values saved meanwhile, a refused rule 422 with the error
 beside its field, and success commits, flashes and redirects. Nothing here
-rolls back: the request's session does that when it closes (views.common).
+rolls back: the request's session does that when it closes (views.database).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 
 from pledges.errors import ConflictError, DomainError
-from views.common import db_session, parse_id
+from views.database import db_session
 from views.error_messages import show_on_form
+from views.query import parse_id
 
 
 def set_hidden(field: Field, value: object) -> None:
