@@ -10,7 +10,7 @@ from models import Evidence, StatusChange
 from models.enums import EvidenceState, PledgeStatus, Stance
 from pledges.demo import generate, load_demo
 from pledges.dump import dump_published
-from pledges.importer import import_data
+from pledges.importing import import_data
 from pledges.status import record_status_change
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 

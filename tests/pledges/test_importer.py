@@ -21,7 +21,7 @@ from models import (
 from models.db import get_data_version
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
 from pledges.errors import InvalidImport
-from pledges.importer import import_csv, import_data
+from pledges.importing import import_csv, import_data
 from pledges.search import search_text_for
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 

@@ -8,7 +8,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from pledges.errors import InvalidImport
-from pledges.importer import import_csv, import_data
+from pledges.importing import import_csv, import_data
 from views.admin import bp
 from views.auth import current_actor
 from views.common import db_session

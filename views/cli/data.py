@@ -13,14 +13,14 @@ from flask import Flask
 from pledges.demo import generate, load_demo
 from pledges.dump import dump_published
 from pledges.errors import DomainError, InvalidImport
-from pledges.importer import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
+from pledges.importing import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
 from views.common import db_session
 
 IMPORT_HELP = f"""Import FILE (JSON in the import format, or CSV) in one transaction.
 
 \b
 JSON: {{"elections": [{{"slug", "name", "territory", "date", "candidates": [...]}}]}}
-(the nested format of `export`; see pledges/importer.py). Keyed by slugs:
+(the nested format of `export`; see pledges/importing/). Keyed by slugs:
 importing the same file twice changes nothing.
 
 \b
