@@ -85,7 +85,7 @@ def import_problem_message(problem: Problem) -> str:
         return problem.message
     params: dict[str, str | int] = dict(problem.params)
     if problem.code == "verdict_without_evidence":
-        params["status"] = status_label(PledgeStatus(params["status"])).lower()
+        params["status"] = status_label(PledgeStatus(str(params["status"]))).lower()
     try:
         return str(text) % params
     except (KeyError, ValueError, TypeError):  # a catalogue out of step with the params

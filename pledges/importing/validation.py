@@ -74,7 +74,7 @@ class Reader:
             self.problem(record, "slug", "not_a_slug")
         return value
 
-    def date(
+    def date_field(
         self, data: Mapping[str, Any], key: str, record: str, *, required: bool
     ) -> date | None:
         value = data.get(key)
@@ -166,7 +166,7 @@ def _elections(reader: Reader, data: Any, today: date) -> list[ElectionIn]:
             slug=reader.slug(item, record, 120),
             name=reader.text(item, "name", record, required=True, max_length=300),
             territory=reader.text(item, "territory", record, required=True, max_length=300),
-            date=reader.date(item, "date", record, required=True) or date.min,
+            date=reader.date_field(item, "date", record, required=True) or date.min,
             is_demo=reader.boolean(item, "is_demo", record, demo_default),
         )
         unique(reader, seen_elections, election.slug, record, "duplicate_election")
@@ -226,10 +226,10 @@ def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today:
         title=reader.text(item, "title", record, required=True, max_length=500),
         body=reader.text(item, "body", record),
         theme=_theme(reader, item, record),
-        made_on=reader.date(item, "made_on", record, required=False),
+        made_on=reader.date_field(item, "made_on", record, required=False),
         source_url=reader.url(item, "source_url", record, required=False),
         quote=reader.text(item, "quote", record),
-        deadline=reader.date(item, "deadline", record, required=False),
+        deadline=reader.date_field(item, "deadline", record, required=False),
         keywords_include=include,
         keywords_exclude=exclude,
     )
@@ -242,7 +242,8 @@ def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today:
             record=e_record,
             url=reader.url(e_item, "url", e_record, required=True),
             outlet=reader.text(e_item, "outlet", e_record, required=True, max_length=300),
-            published_on=reader.date(e_item, "published_on", e_record, required=True) or date.min,
+            published_on=reader.date_field(e_item, "published_on", e_record, required=True)
+            or date.min,
             kind=reader.enum(e_item, "kind", e_record, EvidenceKind, EvidenceKind.PRESS_ARTICLE)
             or EvidenceKind.PRESS_ARTICLE,
             title=reader.text(e_item, "title", e_record, max_length=500),
@@ -261,7 +262,7 @@ def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today:
         if (h_item := reader.obj(raw, h_record)) is None:
             continue
         to = reader.enum(h_item, "to", h_record, PledgeStatus, None)
-        effective_on = reader.date(h_item, "effective_on", h_record, required=True)
+        effective_on = reader.date_field(h_item, "effective_on", h_record, required=True)
         if effective_on and effective_on > today:
             reader.problem(h_record, "effective_on", "future_date")
         cites: list[str] = []

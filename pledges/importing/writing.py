@@ -122,6 +122,12 @@ def import_csv(
     return writer.summary
 
 
+def _id(row: Election | Candidate | Pledge | Evidence) -> int:
+    """The id of a flushed row: the writer flushes each level before the next needs ids."""
+    assert row.id is not None
+    return row.id
+
+
 class _Writer:
     """Matches records to existing rows (loaded in a few queries) and writes the differences."""
 
@@ -239,7 +245,7 @@ class _Writer:
         self.created.clear()
 
     def election(self, item: ElectionIn) -> Election:
-        values = {
+        values: dict[str, Any] = {
             "name": item.name, "territory": item.territory, "date": item.date,
             "is_demo": item.is_demo,
         }  # fmt: skip
@@ -250,20 +256,20 @@ class _Writer:
         return election
 
     def candidate(self, election: Election, item: CandidateIn) -> Candidate:
-        values = {
+        values: dict[str, Any] = {
             "name": item.name, "list_name": item.list_name, "elected": item.elected,
             "office": item.office,
         }  # fmt: skip
         existing = self.candidates.get((election.id, item.slug))
         new = None
         if existing is None:
-            new = Candidate(slug=item.slug, election_id=election.id, **values)
+            new = Candidate(slug=item.slug, election_id=_id(election), **values)
         candidate = self._upsert("candidates", existing, new, values)
         self.candidates[(election.id, item.slug)] = candidate
         return candidate
 
     def pledge(self, election: Election, candidate: Candidate, item: PledgeIn) -> Pledge:
-        values = {
+        values: dict[str, Any] = {
             "candidate_id": candidate.id, "title": item.title, "body": item.body,
             "theme": item.theme, "made_on": item.made_on, "source_url": item.source_url,
             "quote": item.quote, "deadline": item.deadline,
@@ -273,7 +279,7 @@ class _Writer:
         new = None
         if existing is None:
             new = Pledge(
-                election_id=election.id, slug=item.slug, created_at=self.now, updated_at=self.now,
+                election_id=_id(election), slug=item.slug, created_at=self.now, updated_at=self.now,
                 search_text=search_text_for(item.title, item.body), **values,
             )  # fmt: skip
         pledge = self._upsert(
@@ -294,7 +300,7 @@ class _Writer:
         new = None
         if existing is None:
             new = Evidence(
-                pledge_id=pledge.id, url=item.url, origin=Origin.IMPORT, created_at=self.now,
+                pledge_id=_id(pledge), url=item.url, origin=Origin.IMPORT, created_at=self.now,
                 reviewed_at=self.now, **values,
             )  # fmt: skip
         elif existing.state != EvidenceState.PUBLISHED:
@@ -316,8 +322,8 @@ class _Writer:
                 )  # fmt: skip
                 self.summary.add("status_changes", "created")
                 continue
-            cite_ids = sorted(e.id for e in cites)
-            old_ids = sorted(e.id for e in change.cites)
+            cite_ids = sorted(_id(e) for e in cites)
+            old_ids = sorted(_id(e) for e in change.cites)
             if change.rationale == entry.rationale and old_ids == cite_ids:
                 self.summary.add("status_changes", "unchanged")
                 continue
