@@ -14,12 +14,15 @@ class DomainError(Exception):
     form or file field at fault, when there is one.
     """
 
-    # The default on `code` only keeps this branch's older raise sites working; the
-    # shared contract (errors branch) makes it required.
-    def __init__(self, message: str, *, code: str = "unknown", field: str | None = None) -> None:
+    code: str = "unknown"
+
+    # Until the errors branch lands (where `code` is required), `code` may be left out:
+    # older raise sites pass none, and some subclasses name theirs as a class attribute.
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.code = code
+        if code is not None:
+            self.code = code
         self.field = field
 
 
