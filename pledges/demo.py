@@ -25,7 +25,7 @@ from models.db import id_of, table_of, utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
-from pledges.importer import ImportSummary, import_data
+from pledges.importing import ImportSummary, import_data
 from pledges.search import search_text_for
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo-marseille.json"

@@ -6,7 +6,8 @@ modules that raise them; views/error_messages.py maps every code to its text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 
 class DomainError(Exception):
@@ -103,20 +104,48 @@ class UnsafeFeedURL(DomainError):
 
 @dataclass
 class Problem:
-    record: str  # e.g. "elections[0].candidates[1].pledges[3]"
+    """One wrong value in an import file: where it is, which rule it breaks, and why.
+
+    `record` names the record in the file ("elections[0].candidates[1]", "line 3",
+    "header"), or is empty for what the file was imported into (a CSV's election and
+    candidate); `field` names the field of that record; `code` is stable (views map it
+    to French and English text, filling in `params`); `message` is an English fallback.
+    """
+
+    record: str
     field: str
-    problem: str
+    code: str
+    message: str
+    params: dict[str, str | int] = dataclass_field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"{self.record}: {self.field}: {self.problem}"
+        return f"{self.record}: {self.field}: {self.message}"
 
 
-@dataclass
 class InvalidImport(DomainError):
-    problems: list[Problem] = field(default_factory=list)
+    """The file breaks the import contract; nothing was written.
 
-    def __post_init__(self) -> None:
-        super().__init__(
-            f"{len(self.problems)} problem(s) in the import file; nothing was imported",
-            code="invalid_import",
-        )
+    `problems` are the first problems found (a bounded number: a report of millions
+    of lines helps nobody and costs memory and time); `omitted` counts the ones found
+    beyond them, and `counted_all` is False when validation stopped counting early, in
+    which case there are at least `omitted` more.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid_import",
+        problems: list[Problem] | None = None,
+        omitted: int = 0,
+        counted_all: bool = True,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.problems = list(problems or [])
+        self.omitted = omitted
+        self.counted_all = counted_all
+
+    @property
+    def total(self) -> int:
+        """Problems found: listed plus omitted (a lower bound when not counted_all)."""
+        return len(self.problems) + self.omitted

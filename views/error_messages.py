@@ -7,12 +7,16 @@ raised in pledges/ has an entry here and an English translation.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import LazyString, lazy_gettext
+from flask_babel import gettext as _
 
+from models.enums import PledgeStatus
 from pledges.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from pledges.errors import DomainError
+from pledges.errors import DomainError, Problem
+from views.labels import status_label
 
 # The same wording for a code wherever it is shown; several codes may share one.
 _RULING_IMPOSSIBLE = lazy_gettext(
@@ -66,7 +70,7 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "feed_fetch_failed": lazy_gettext("Le flux n'a pas pu être lu."),
     "feed_too_large": lazy_gettext("Le flux est trop volumineux."),
     "feed_parse_failed": lazy_gettext("Ce document n'est pas un flux RSS ou Atom."),
-    # --- Imports and demo data (pledges.importer, pledges.demo) ---
+    # --- Imports and demo data (pledges.importing, pledges.demo) ---
     "invalid_import": lazy_gettext("Le fichier contient des erreurs : rien n'a été importé."),
     "bad_generation_counts": lazy_gettext(
         "Il faut au moins une candidature, et aucun nombre négatif."
@@ -91,3 +95,77 @@ def show_on_form(form: Any, error: DomainError, *, field: str | None = None) -> 
         form.form_errors.append(message)
     else:
         target.errors = [*target.errors, message]
+
+
+# Import: one line per problem of an import file, keyed by Problem.code; `%(name)s`
+# are the problem's params (values from the file arrive already short and printable).
+IMPORT_PROBLEMS: dict[str, LazyString] = {
+    "not_an_object": lazy_gettext("n'est pas un objet JSON"),
+    "not_a_list": lazy_gettext("n'est pas une liste"),
+    "missing": lazy_gettext("manquant"),
+    "empty": lazy_gettext("vide"),
+    "not_a_string": lazy_gettext("n'est pas un texte"),
+    "too_long": lazy_gettext("plus de %(max_length)s caractères"),
+    "nul_character": lazy_gettext("contient un caractère NUL"),
+    "not_a_slug": lazy_gettext(
+        "n'est pas un slug (lettres minuscules sans accents, chiffres et tirets)"
+    ),
+    "theme_not_a_slug": lazy_gettext("n'est pas un slug de thème (par exemple video-surveillance)"),
+    "bad_date": lazy_gettext("n'est pas une date AAAA-MM-JJ"),
+    "not_a_boolean": lazy_gettext("ni true ni false"),
+    "unknown_value": lazy_gettext("valeur inconnue « %(value)s » (possibles : %(allowed)s)"),
+    "not_a_url": lazy_gettext("n'est pas une adresse http(s)"),
+    "not_a_string_list": lazy_gettext("n'est pas une liste de textes"),
+    "keywords_not_an_object": lazy_gettext("doit être un objet avec les listes include et exclude"),
+    "duplicate_election": lazy_gettext("slug d'élection « %(slug)s » en double dans le fichier"),
+    "duplicate_candidate": lazy_gettext(
+        "slug de candidature « %(slug)s » en double dans cette élection"
+    ),
+    "duplicate_pledge": lazy_gettext(
+        "slug d'engagement « %(slug)s » en double dans cette élection"
+    ),
+    "duplicate_evidence_url": lazy_gettext("cette adresse est déjà une preuve de cet engagement"),
+    "future_date": lazy_gettext("date dans le futur"),
+    "not_evidence_of_pledge": lazy_gettext("n'est l'adresse d'aucune preuve de cet engagement"),
+    "verdict_without_evidence": lazy_gettext(
+        "un verdict « %(status)s » doit citer une preuve publiée"
+    ),
+    "duplicate_ruling": lazy_gettext("la même décision apparaît deux fois"),
+    "missing_column": lazy_gettext("colonne manquante"),
+    "unknown_column": lazy_gettext("colonne inconnue"),
+    "too_many_values": lazy_gettext("plus de valeurs que de colonnes"),
+    "unreadable_csv": lazy_gettext("illisible en CSV (%(reason)s)"),
+    "rejected_url": lazy_gettext(
+        "cette adresse a été rejetée par la modération pour cet engagement ; "
+        "publiez-la d'abord sur le site"
+    ),
+    "unknown_election": lazy_gettext("aucune élection n'a le slug « %(slug)s »"),
+    "election_name_not_slug": lazy_gettext(
+        "« %(value)s » est le nom d'une élection ; son slug est « %(slug)s »"
+    ),
+    "unknown_candidate": lazy_gettext("aucune candidature « %(slug)s » dans cette élection"),
+}
+
+_LINE = re.compile(r"^line (\d+)$")
+
+
+def import_problem_message(problem: Problem) -> str:
+    """The problem in the current language; its English message if the code is new."""
+    text = IMPORT_PROBLEMS.get(problem.code)
+    if text is None:
+        return problem.message
+    params: dict[str, str | int] = dict(problem.params)
+    if problem.code == "verdict_without_evidence":
+        params["status"] = status_label(PledgeStatus(str(params["status"]))).lower()
+    try:
+        return str(text) % params
+    except (KeyError, ValueError, TypeError):  # a catalogue out of step with the params
+        return problem.message
+
+
+def import_record_label(record: str) -> str:
+    """Where the problem is: JSON paths as written in the file; CSV lines and header translated."""
+    if match := _LINE.match(record):
+        return _("ligne %(num)s", num=match.group(1))
+    words = {"header": lazy_gettext("en-tête"), "file": lazy_gettext("fichier")}
+    return str(words[record]) if record in words else record

@@ -14,7 +14,7 @@ from models.data_version import get_data_version
 from models.enums import EvidenceState, PledgeStatus, Stance
 from pledges.demo import generate, load_demo, read_demo_file
 from pledges.errors import DomainError
-from pledges.importer import validate_data
+from pledges.importing import validate_data
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 THEMES = {

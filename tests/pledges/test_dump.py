@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel, select
 from models import Evidence, StatusChange
 from models.enums import EvidenceState, PledgeStatus, Stance
 from pledges.demo import generate, load_demo
-from pledges.importer import import_data
+from pledges.importing import import_data
 from pledges.open_data.dump import dump_published
 from pledges.status import record_status_change
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge

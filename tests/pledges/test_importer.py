@@ -21,7 +21,7 @@ from models import (
 from models.data_version import get_data_version
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
 from pledges.errors import InvalidImport
-from pledges.importer import import_csv, import_data
+from pledges.importing import MAX_COUNTED, MAX_PROBLEMS, import_csv, import_data
 from pledges.search import search_text_for
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 
@@ -363,7 +363,7 @@ def test_csv_header_and_target_problems(session):
     assert problems_of(error) == {
         ("header", "title"),
         ("header", "titre"),
-        ("options", "--election"),
+        ("", "election"),  # not in the file: no record, and no command-line flag either
     }
     _csv_candidate(session)
     with pytest.raises(InvalidImport) as error:
@@ -371,4 +371,131 @@ def test_csv_header_and_target_problems(session):
             session, "slug,title\nx,y\n", election_slug="ville-fictive-2020",
             candidate_slug="inconnu", now=NOW,
         )  # fmt: skip
-    assert problems_of(error) == {("options", "--candidate")}
+    assert problems_of(error) == {("", "candidate")}
+    assert [p.code for p in error.value.problems] == ["unknown_candidate"]
+
+
+def test_an_election_named_instead_of_its_slug_gets_the_slug_in_the_problem(session):
+    _csv_candidate(session)  # "ville-fictive-2020", named "Élection municipale N"
+    election = session.exec(select(Election)).one()
+    with pytest.raises(InvalidImport) as error:
+        import_csv(
+            session, "slug,title\nx,y\n", election_slug=election.name.upper(),
+            candidate_slug="liste-a", now=NOW,
+        )  # fmt: skip
+    (problem,) = error.value.problems
+    assert (problem.record, problem.field, problem.code) == (
+        "",
+        "election",
+        "election_name_not_slug",
+    )
+    assert problem.params["slug"] == "ville-fictive-2020"
+    assert "--" not in str(problem)
+
+
+def test_every_problem_has_a_stable_code_and_its_message_parameters(session):
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, load("invalid.json"), now=NOW)
+    codes = {(p.record, p.field): p.code for p in error.value.problems}
+    pledge = "elections[0].candidates[0].pledges[0]"
+    assert codes["elections[0]", "date"] == "bad_date"
+    assert codes["elections[0].candidates[0]", "elected"] == "not_a_boolean"
+    assert codes[f"{pledge}.evidence[0]", "kind"] == "unknown_value"
+    assert codes[f"{pledge}.history[0]", "cites"] == "verdict_without_evidence"
+    assert codes[f"{pledge}.history[2]", "effective_on"] == "future_date"
+    assert codes["elections[0].candidates[1]", "slug"] == "duplicate_candidate"
+    assert codes["elections[0].candidates[0].pledges[1]", "slug"] == "duplicate_pledge"
+    kind = next(p for p in error.value.problems if p.code == "unknown_value" and p.field == "kind")
+    assert kind.params["value"] == "tweet"
+    assert "press_article" in str(kind.params["allowed"])
+    verdict = next(p for p in error.value.problems if p.code == "verdict_without_evidence")
+    assert verdict.params == {"status": "broken"}
+    assert error.value.code == "invalid_import"
+    assert (error.value.omitted, error.value.counted_all) == (0, True)
+
+
+def test_values_from_the_file_are_shown_short_and_printable(session):
+    data = {"elections": [dict(ELECTION, candidates=[{
+        "slug": "c", "name": "n", "pledges": [{
+            "slug": "p", "title": "t",
+            "evidence": [{"url": "https://a.example/", "outlet": "o", "published_on": "2020-01-01",
+                          "stance": "context", "kind": "\x1b[31m" + "x" * 500}],
+        }],
+    }])]}  # fmt: skip
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    (problem,) = error.value.problems
+    value = str(problem.params["value"])
+    assert "\x1b" not in value
+    assert len(value) <= 60
+
+
+def test_csv_header_of_many_unknown_columns_is_one_short_problem(session):
+    _csv_candidate(session)
+    header = ",".join(["slug", "title", *(f"col{i}" for i in range(5000))])
+    with pytest.raises(InvalidImport) as error:
+        import_csv(
+            session, header + "\n", election_slug="ville-fictive-2020",
+            candidate_slug="liste-a", now=NOW,
+        )  # fmt: skip
+    (problem,) = error.value.problems
+    assert (problem.record, problem.code) == ("header", "unknown_column")
+    assert problem.field.startswith("col0, col1")
+    assert problem.field.endswith("…")
+    assert len(problem.field) < 200
+
+
+def test_csv_field_over_the_csv_size_limit_is_a_problem_not_a_crash(session):
+    _csv_candidate(session)
+    text = "slug,title\nx," + "y" * 200_000 + "\n"
+    with pytest.raises(InvalidImport) as error:
+        import_csv(
+            session, text, election_slug="ville-fictive-2020", candidate_slug="liste-a", now=NOW
+        )
+    assert [p.code for p in error.value.problems] == ["unreadable_csv"]
+
+
+# --- Bounded reports (issue 9, finding 3) ------------------------------------------------
+
+
+def test_finding_3_a_huge_broken_file_lists_100_problems_and_counts_the_rest(session):
+    # 10 000 empty elections: four missing fields each.
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, {"elections": [{}] * 10_000}, now=NOW)
+    assert len(error.value.problems) == MAX_PROBLEMS
+    assert error.value.omitted == 40_000 - MAX_PROBLEMS
+    assert error.value.counted_all is True
+    assert error.value.total == 40_000
+    assert error.value.problems[0].record == "elections[0]"
+    assert set(row_counts(session).values()) == {0}
+
+
+def test_finding_3_validation_stops_walking_the_file_after_a_bound(session, monkeypatch):
+    from pledges.importing import report
+
+    calls = 0
+    original = report.ProblemLog.add
+
+    def counting_add(self, *args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(report.ProblemLog, "add", counting_add)
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, {"elections": [{}] * (MAX_COUNTED)}, now=NOW)  # 4 per record
+    assert calls == MAX_COUNTED  # it stopped there, a quarter of the way through
+    assert error.value.counted_all is False
+    assert error.value.total == MAX_COUNTED
+    assert len(error.value.problems) == MAX_PROBLEMS
+
+
+def test_finding_3_csv_reports_are_bounded_too(session):
+    _csv_candidate(session)
+    text = "slug,title\n" + "Pas Un Slug,\n" * 1000  # two problems a line
+    with pytest.raises(InvalidImport) as error:
+        import_csv(session, text, election_slug="inconnue", candidate_slug="liste-a", now=NOW)
+    assert len(error.value.problems) == MAX_PROBLEMS
+    assert error.value.problems[0].code == "unknown_election"  # listed first, never hidden
+    # 1 + per line: a bad slug and an empty title, and from the second line a duplicate
+    assert error.value.total == 1 + 1000 * 2 + 999

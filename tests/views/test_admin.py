@@ -5,10 +5,13 @@ import json
 from datetime import date
 
 import pytest
+from babel.numbers import format_decimal
 from bs4 import BeautifulSoup
 from flask import message_flashed
 from flask_wtf import FlaskForm
 from sqlmodel import select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired
 
@@ -17,6 +20,7 @@ from models.enums import EvidenceState, PledgeStatus, Role, Stance
 from pledges import accounts
 from pledges import evidence as evidence_ops
 from pledges.errors import ConflictError, DomainError, EditError
+from pledges.importing import MAX_COUNTED, MAX_PROBLEMS
 from tests.factories import make_candidate, make_evidence, make_pledge, make_user
 from tests.views.conftest import AuthActions, token_from
 from views.admin.editing import Saved, VersionCheck, edit_page
@@ -723,3 +727,87 @@ def test_a_refused_write_is_rolled_back_when_the_request_ends(auth, client, app,
     assert "Un compte existe déjà avec cette adresse." in response.get_data(as_text=True)
     app_session.expire_all()
     assert app_session.get(Invitation, created.invitation.id).used_at is None
+
+
+def _post_import(auth, client, data, name="data.json", url="/admin/import", **fields):
+    # The body is encoded here, in memory: the test client would spool a large upload
+    # to a temporary file that it never closes (a ResourceWarning, an error here).
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    boundary, body = encode_multipart(
+        MultiDict(
+            {"csrf_token": auth.csrf_token(), "file": FileStorage(io.BytesIO(raw), name), **fields}
+        )
+    )
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_import_problems_follow_the_requests_language(auth, client, app_session):
+    auth.login_as(Role.EDITOR)
+    bad = json.loads(json.dumps(GOOD))
+    bad["elections"][0]["date"] = "pas une date"
+    french = _soup(_post_import(auth, client, bad)).find(class_="import-report")
+    assert "Rien n'a été importé : 1 problème." in french.text
+    assert [td.text for td in french.select("tbody td")] == [
+        "elections[0]", "date", "n'est pas une date AAAA-MM-JJ",
+    ]  # fmt: skip
+    english = _soup(_post_import(auth, client, bad, url="/admin/import?lang=en"))
+    report = english.find(class_="import-report")
+    assert "Nothing was imported: 1 problem." in report.text
+    assert "not an ISO date (YYYY-MM-DD)" in report.text
+
+    done = _post_import(auth, client, GOOD, url="/admin/import?lang=en")
+    summary = _soup(done).find(class_="import-summary")
+    assert "Pledges: 1 created, 0 updated, 0 unchanged" in summary.text
+
+
+def test_csv_import_into_an_election_named_not_slugged_says_so_on_the_field(
+    auth, client, app_session
+):
+    auth.login_as(Role.EDITOR)
+    election = Election(
+        slug="m2020", name="Municipales 2020", territory="V", date=date(2020, 6, 28)
+    )
+    app_session.add(election)
+    app_session.commit()
+    response = _post_import(
+        auth, client, b"slug,title\np1,Titre\n", name="p.csv",
+        election="Municipales 2020", candidate="liste-a",
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = _soup(response)
+    errors = page.find(id="election-errors")
+    assert (
+        errors.text.strip()
+        == "« Municipales 2020 » est le nom d'une élection ; son slug est « m2020 »"
+    )
+    assert "--election" not in response.get_data(as_text=True)
+    assert "options" not in page.find(class_="import-report").text
+
+
+def test_finding_3_upload_of_a_huge_broken_file_renders_a_bounded_report(auth, client, app_session):
+    auth.login_as(Role.EDITOR)
+    data = json.dumps({"elections": [{}] * 250_000}).encode()  # 1 MB, a million problems
+    assert len(data) > 1_000_000
+    response = _post_import(auth, client, data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert len(body) < 100_000  # was 91 MB
+    report = _soup(response).find(class_="import-report")
+    assert len(report.select("tbody tr")) == MAX_PROBLEMS
+    assert "Rien n'a été importé : au moins" in report.text
+    omitted = report.find(class_="import-omitted").text
+    more = format_decimal(MAX_COUNTED - MAX_PROBLEMS, locale="fr")
+    assert omitted == f"… et au moins {more} autres problèmes : la vérification s'est arrêtée là."
+    assert app_session.exec(select(Election)).all() == []
+
+
+def test_finding_3_upload_says_exactly_how_many_more_below_the_counting_bound(
+    auth, client, app_session
+):
+    auth.login_as(Role.EDITOR)
+    response = _post_import(auth, client, {"elections": [{}] * 3_000})
+    report = _soup(response).find(class_="import-report")
+    assert f"Rien n'a été importé : {format_decimal(12_000, locale='fr')} problèmes." in report.text
+    assert len(report.select("tbody tr")) == MAX_PROBLEMS
+    more = format_decimal(12_000 - MAX_PROBLEMS, locale="fr")
+    assert report.find(class_="import-omitted").text == f"… et {more} autres problèmes."

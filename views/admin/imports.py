@@ -1,26 +1,33 @@
-"""The import command as an upload for editors: same validation, same all-or-nothing report."""
+"""The import command as an upload for editors: same validation, same all-or-nothing report.
+
+Problems are shown in the request's language; a problem about what the file is
+imported into (a CSV's election or candidate) is shown on that form field.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
-from pledges.errors import InvalidImport
-from pledges.importer import import_csv, import_data
+from pledges.errors import DomainError, InvalidImport
+from pledges.importing import import_csv, import_data
 from views.admin import bp
 from views.auth import current_actor
 from views.database import db_session
+from views.error_messages import error_message, import_problem_message
 from views.forms import ImportForm
+from views.import_report import heading, omitted_line, problem_line, summary_lines
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 @bp.route("/import", methods=["GET", "POST"])
-def import_upload():
+def import_upload() -> tuple[str, int]:
     form = ImportForm()
-    problems = None
+    report = None
     summary = None
     status = 200
     if form.validate_on_submit():
@@ -60,7 +67,10 @@ def import_upload():
                     ) from None
                 summary = import_data(dbs, data, actor=current_actor())
         except InvalidImport as error:
-            problems = error.problems
+            report = _report(form, error)
+            status = 422
+        except DomainError as error:  # a rule refused a write that validation let through
+            form.file.errors = [*form.file.errors, error_message(error)]
             status = 422
         except ValueError as error:
             form.file.errors = [*form.file.errors, str(error)]
@@ -71,6 +81,25 @@ def import_upload():
     elif form.is_submitted():
         status = 422
     return (
-        render_template("admin/import.html", form=form, problems=problems, summary=summary),
+        render_template(
+            "admin/import.html",
+            form=form,
+            report=report,
+            summary=summary,
+            summary_lines=summary_lines(summary) if summary else [],
+        ),
         status,
     )
+
+
+def _report(form: ImportForm, error: InvalidImport) -> dict[str, Any]:
+    """The problems as the page shows them; those about the form's own fields go on them."""
+    form_fields = {"election": form.election, "candidate": form.candidate}
+    lines = []
+    for problem in error.problems:
+        if not problem.record and problem.field in form_fields:
+            target = form_fields[problem.field]
+            target.errors = [*target.errors, import_problem_message(problem)]
+        else:
+            lines.append(problem_line(problem))
+    return {"heading": heading(error), "lines": lines, "omitted": omitted_line(error)}

@@ -10,18 +10,21 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
 from pledges.demo import generate, load_demo
 from pledges.errors import DomainError, InvalidImport
-from pledges.importer import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
+from pledges.importing import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
 from pledges.open_data.dump import dump_published
 from views.database import db_session
+from views.error_messages import error_message
+from views.import_report import heading, omitted_line, problem_line, summary_lines
 
 IMPORT_HELP = f"""Import FILE (JSON in the import format, or CSV) in one transaction.
 
 \b
 JSON: {{"elections": [{{"slug", "name", "territory", "date", "candidates": [...]}}]}}
-(the nested format of `export`; see pledges/importer.py). Keyed by slugs:
+(the nested format of `export`; see pledges/importing/). Keyed by slugs:
 importing the same file twice changes nothing.
 
 \b
@@ -32,34 +35,51 @@ these columns (slug and title required, the others optional):
 Dates are YYYY-MM-DD; keyword lists are separated by "{KEYWORD_SEPARATOR}",
 e.g. vidéosurveillance|"vidéo-surveillance"|caméras.
 
-On any problem, prints one line per wrong record and field, imports nothing
-and exits with status 1.
+On any problem, prints one line per wrong record and field (the first 100,
+then how many more), imports nothing and exits with status 1. Messages are
+in the site's first language (LANGUAGES).
 """
 
 
+# What the file is imported into (a problem with no record) was named by these options.
+TARGET_OPTIONS = {"election": "--election", "candidate": "--candidate"}
+
+
 def _report(error: InvalidImport) -> None:
-    click.echo(f"Nothing was imported: {len(error.problems)} problem(s).", err=True)
+    """The problems in the site's language, as many lines as the upload page shows."""
+    click.echo(heading(error), err=True)
     for problem in error.problems:
-        where = f"{problem.record}.{problem.field}" if problem.field else problem.record
-        click.echo(f"  {where}: {problem.problem}", err=True)
+        line = problem_line(problem)
+        if not problem.record:
+            where = TARGET_OPTIONS.get(problem.field, problem.field)
+        else:
+            where = f"{line.record}.{line.field}" if line.field else line.record
+        click.echo(f"  {where}: {line.message}", err=True)
+    if more := omitted_line(error):
+        click.echo(f"  {more}", err=True)
 
 
 def _summary(summary: ImportSummary) -> None:
-    for line in summary.lines():
+    for line in summary_lines(summary):
         click.echo(line)
     if not summary.changed:
-        click.echo("Nothing changed.")
+        click.echo(_("Rien n'a changé."))
 
 
 def _read_json(path: Path) -> object:
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{path}: not UTF-8 text ({error.reason})") from None
+    except UnicodeDecodeError:
+        message = _("Le fichier n'est pas du texte UTF-8.")
+        raise click.ClickException(f"{path}: {message}") from None
+    except RecursionError:  # absurdly deep nesting: no import file looks like this
+        message = _("JSON invalide (imbrication trop profonde).")
+        raise click.ClickException(f"{path}: {message}") from None
     except json.JSONDecodeError as error:
-        raise click.ClickException(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
+        message = _(
+            "JSON invalide (ligne %(line)d, colonne %(col)d).", line=error.lineno, col=error.colno
+        )
+        raise click.ClickException(f"{path}: {message}") from None
 
 
 @click.command("import", help=IMPORT_HELP)
@@ -96,7 +116,8 @@ def import_command(
         sys.exit(1)
     except DomainError as error:  # a rule refused a write that validation let through
         session.rollback()
-        raise click.ClickException(f"nothing was imported: {error.message}") from None
+        message = _("Rien n'a été importé : %(reason)s", reason=error_message(error))
+        raise click.ClickException(message) from None
     session.commit()
     _summary(summary)
 
@@ -104,8 +125,9 @@ def import_command(
 def _read_csv(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{path}: not UTF-8 text ({error.reason})") from None
+    except UnicodeDecodeError:
+        message = _("Le fichier n'est pas du texte UTF-8.")
+        raise click.ClickException(f"{path}: {message}") from None
 
 
 @click.command("export")
