@@ -30,9 +30,9 @@ from sqlmodel import Session, SQLModel, select  # noqa: E402
 import models  # noqa: E402, F401  (every table in the metadata)
 from models import Candidate, Election, Feed, Pledge, Suggestion  # noqa: E402
 from models.db import make_engine  # noqa: E402
-from pledges.feed_parsing import parse  # noqa: E402
-from pledges.ingest import build_keyword_index, ingest  # noqa: E402
-from pledges.matching import KeywordIndex  # noqa: E402
+from pledges.feeds.ingest import build_keyword_index, ingest  # noqa: E402
+from pledges.feeds.matching import KeywordIndex  # noqa: E402
+from pledges.feeds.parsing import parse  # noqa: E402
 
 TARGETS = {"first ingestion": 0.50, "second ingestion": 0.80}
 TOPICS = [
@@ -249,7 +249,7 @@ def main() -> None:
     reports = {}
     # Baselines are measured between the ingestion runs, so a busy machine slows
     # both alike. "default": feedparser's own HTML sanitiser on. "same call": the
-    # call pledges.feed_parsing makes (we sanitise with nh3 instead) -- the
+    # call pledges.feeds.parsing makes (we sanitise with nh3 instead) -- the
     # stricter baseline, used for the ratios, so they measure our own work only.
     bare_times: dict[str, list[float]] = {"default": [], "same call": []}
     for feed_id in feed_ids:

@@ -24,7 +24,7 @@ from models.db import utc_now
 from models.enums import PledgeStatus
 from pledges.audit import Actor, log_change, snapshot
 from pledges.errors import ConflictError, DomainError
-from pledges.feeds import AddressGuard
+from pledges.feeds.fetch import AddressGuard
 from pledges.links import clean_url, is_http_url
 from pledges.search import search_text_for, slugify
 from pledges.status import record_status_change

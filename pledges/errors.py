@@ -27,8 +27,39 @@ class DuplicateEvidence(DomainError):
         self.existing_id = existing_id
 
 
-class UnsafeFeedURL(DomainError):
+# --- Feeds (pledges.feeds) ------------------------------------------------------------
+
+
+class FeedError(DomainError):
+    """A feed refusal under the shared contract: English `message`, stable `code`, `field`."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        # Sets the contract's attributes itself, so it holds whichever DomainError
+        # signature it is merged with (code= becomes the base's own, see COMMON.md).
+        Exception.__init__(self, message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+class UnsafeFeedURL(FeedError):
     """A feed URL that is not http(s) or resolves to a non-public address."""
+
+
+class FeedFetchError(FeedError):
+    """The feed could not be fetched (network, limits, redirects); the text is recorded."""
+
+
+class FeedTooLarge(FeedFetchError):
+    """The body went past the configured maximum, raw or decompressed."""
+
+
+class FeedParseError(FeedError):
+    """The bytes are not a feed we will store anything from (or are hostile XML)."""
+
+
+class ReviewError(FeedError):
+    """A suggestion can no longer be reviewed (someone else did it first)."""
 
 
 @dataclass

@@ -10,9 +10,9 @@ import zlib
 
 import pytest
 
-from pledges import feeds
 from pledges.errors import UnsafeFeedURL
-from pledges.feeds import (
+from pledges.feeds import fetch as feeds
+from pledges.feeds.fetch import (
     AddressGuard,
     FeedFetchError,
     FeedTooLarge,

@@ -6,17 +6,17 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEntry, Feed, FeedItem, Suggestion
-from pledges.feed_parsing import ParsedFeed, RawEntry, parse
-from pledges.ingest import (
+from pledges.feeds.ingest import (
     FUTURE_CLAMPED,
     UNDATED,
     UNPARSED,
     build_keyword_index,
     ingest,
     list_feed_items,
-    list_suggestions,
 )
-from pledges.matching import KeywordIndex
+from pledges.feeds.matching import KeywordIndex
+from pledges.feeds.parsing import ParsedFeed, RawEntry, parse
+from pledges.feeds.review import list_suggestions
 from tests.factories import make_pledge
 from tests.pledges.feed_server import sample
 
@@ -173,11 +173,11 @@ def test_matching_creates_one_suggestion_per_item_and_pledge(session, feed):
     session.commit()
     assert report.suggestions == 1
     rows = list_suggestions(session)
-    assert [(s.pledge_id, i.title, s.matched_terms) for s, i in rows] == [
+    assert [(r.suggestion.pledge_id, r.item.title, r.suggestion.matched_terms) for r in rows] == [
         (cameras.id, "Vidéoprotection : 50 nouvelles caméras installées", ["caméra"]),
         (tram.id, "Tramway : la ligne prolongée", ["tramway"]),
     ]
-    assert [i.title for _s, i in list_suggestions(session, pledge_id=tram.id)] == [
+    assert [r.item.title for r in list_suggestions(session, pledge_id=tram.id)] == [
         "Tramway : la ligne prolongée"
     ]
     assert len(session.exec(select(Suggestion)).all()) == 2

@@ -10,13 +10,18 @@ from sqlmodel import Session, SQLModel, select
 from models import Feed, FeedItem
 from models.db import make_engine
 from models.enums import FeedStatus
-from pledges import polling
 from pledges.errors import DomainError, UnsafeFeedURL
-from pledges.feeds import AddressGuard
-from pledges.polling import add_feed, claim_next_feed, list_due_feeds, next_fetch_after_error
+from pledges.feeds import polling
+from pledges.feeds.fetch import AddressGuard
+from pledges.feeds.polling import (
+    PollSettings,
+    add_feed,
+    claim_next_feed,
+    next_fetch_after_error,
+    run_poller,
+)
 from tests.factories import make_pledge
 from tests.pledges.feed_server import Reply, sample, serving
-from views.cli.feeds import PollSettings, run_poller
 
 NOW = datetime(2026, 3, 24, 12, 0, tzinfo=UTC)
 SETTINGS = PollSettings(allow_private=True, connect_timeout=2, read_timeout=1, deadline_seconds=3)
@@ -79,10 +84,11 @@ def test_due_feeds_and_leases(session):
     due = new_feed(session, "http://a.example/rss")
     new_feed(session, "http://b.example/rss", next_fetch_at=NOW + timedelta(minutes=5))
     new_feed(session, "http://c.example/rss", active=False)
-    assert [f.url for f in list_due_feeds(session, now=NOW)] == [due.url]
     claimed = claim_next_feed(session, owner="p1", now=NOW)
     session.commit()
     assert claimed.id == due.id
+    # Nothing else is due: b is scheduled later, c is inactive.
+    assert claim_next_feed(session, owner="p1", now=NOW, skip_ids={due.id}) is None
     # Held by a live lease: nobody else gets it, not even with the schedule ignored.
     assert claim_next_feed(session, owner="p2", now=NOW + timedelta(minutes=1)) is None
     other = claim_next_feed(session, owner="p2", now=NOW, ignore_schedule=True)

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from models import AuditEntry, Evidence
 from models.enums import EvidenceState, Origin, Role, Stance, SuggestionState
-from pledges import review
 from pledges.errors import DuplicateEvidence
+from pledges.feeds import review
 from tests.factories import make_evidence, make_pledge, make_suggestion, make_user
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEntry, Feed
-from pledges import feeds as feeds_module
+from pledges.feeds import fetch as feeds_module
 from tests.factories import make_pledge
 from tests.pledges.feed_server import Reply, sample, serving
 

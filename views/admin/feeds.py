@@ -10,9 +10,9 @@ from models import Feed
 from models.db import utc_now
 from pledges import editing
 from pledges.errors import ConflictError, DomainError, UnsafeFeedURL
-from pledges.feeds import AddressGuard, FeedFetchError
-from pledges.polling import add_feed as register_feed
-from pledges.polling import list_feeds
+from pledges.feeds.fetch import AddressGuard, FeedFetchError
+from pledges.feeds.polling import add_feed as register_feed
+from pledges.feeds.polling import list_feeds
 from views.admin import bp, render_edit_form
 from views.admin.content import _field_error
 from views.admin.rulings import set_hidden
