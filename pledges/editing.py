@@ -326,7 +326,7 @@ def update_feed(
     actor: Actor,
     now: datetime | None = None,
 ) -> bool:
-    """Edit a feed; a new URL passes the poller's SSRF checks (pledges.feeds.AddressGuard)."""
+    """Edit a feed; a new URL passes the poller's SSRF checks (pledges.feeds.fetch.AddressGuard)."""
     now = now or utc_now()
     url = (url or "").strip()
     if url != feed.url:

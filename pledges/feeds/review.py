@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, exists, func, or_, update
@@ -119,6 +120,18 @@ def list_suggestions(
     costs the same wherever it is in the queue (ix_suggestion_queue,
     ix_suggestion_pledge_queue).
     """
+    query = list_suggestions_query(pledge_id=pledge_id, state=state, after=after, limit=limit)
+    return [SuggestionRow(*row) for row in session.exec(query).all()]
+
+
+def list_suggestions_query(
+    *,
+    pledge_id: int | None = None,
+    state: SuggestionState | None = SuggestionState.NEW,
+    after: QueueKey | None = None,
+    limit: int | None = 20,
+) -> Any:
+    """The statement behind list_suggestions (tests read its query plan)."""
     query = _query()
     if state is not None:
         query = query.where(Suggestion.state == state)
@@ -134,7 +147,7 @@ def list_suggestions(
     query = query.order_by(col(Suggestion.item_date).desc(), col(Suggestion.id).desc())
     if limit:
         query = query.limit(limit)
-    return [SuggestionRow(*row) for row in session.exec(query).all()]
+    return query
 
 
 def count_suggestions(

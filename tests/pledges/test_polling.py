@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from models import Feed, FeedItem
+from models import AuditEntry, Feed, FeedItem
 from models.db import make_engine
 from models.enums import FeedStatus
 from pledges.errors import DomainError, UnsafeFeedURL
@@ -289,3 +289,44 @@ def run_two_pollers(database_url, server):
         counts = [f.fetch_count for f in session.exec(select(Feed).order_by(Feed.id)).all()]
     setup.dispose()
     assert counts == [1] * 30 + [0]
+
+
+def test_finding_9_a_permanent_redirect_to_an_error_keeps_the_feed_url(engine, session, server):
+    server.routes["/old"] = Reply(301, headers={"Location": "/missing"})
+    server.routes["/old-gone"] = Reply(308, headers={"Location": "/gone"})
+    server.routes["/gone"] = Reply(410)
+    moved = new_feed(session, server.url("/old"))
+    gone = new_feed(session, server.url("/old-gone"))
+    reports = poll(engine, Clock())
+    assert {r.url_changed_to for r in reports} == {None}
+    assert reload(session, moved).url == server.url("/old")
+    assert reload(session, moved).last_status == FeedStatus.ERROR
+    assert reload(session, gone).url == server.url("/old-gone")
+    assert (
+        session.exec(select(AuditEntry).where(AuditEntry.action == "feed.url_changed")).all() == []
+    )
+
+
+def test_finding_8_items_per_fetch_follow_feeds_max_items(engine, session, server):
+    items = "".join(f"<item><title>Article {n}</title><guid>g{n}</guid></item>" for n in range(30))
+    server.routes["/many"] = Reply(
+        body=f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    )
+    feed = new_feed(session, server.url("/many"))
+    settings = PollSettings(allow_private=True, max_items=12, deadline_seconds=3)
+    (report,) = poll(engine, Clock(), settings=settings)
+    assert (report.ingest.new_items, report.ingest.over_limit) == (12, 18)
+    (report,) = poll(engine, Clock(NOW + timedelta(hours=2)), settings=settings)
+    assert (report.ingest.new_items, report.ingest.duplicates) == (12, 12)
+    stored = session.exec(select(FeedItem.title).where(FeedItem.feed_id == feed.id)).all()
+    assert sorted(stored) == sorted(f"Article {n}" for n in range(24))
+
+
+def test_finding_8_feeds_max_items_comes_from_the_configuration():
+    config = {
+        "FEEDS_ALLOW_PRIVATE": False,
+        "FEEDS_MAX_BYTES": 1000,
+        "PROJECT_URL": "https://x.example",
+    }
+    assert PollSettings.from_config(config).max_items == 200
+    assert PollSettings.from_config({**config, "FEEDS_MAX_ITEMS": 7}).max_items == 7
