@@ -52,6 +52,11 @@ def _echo_report(report: FeedRunReport) -> None:
         line = _("flux %(id)s : inchangé (304)", id=report.feed_id)
     else:
         line = _("flux %(id)s : erreur : %(error)s", id=report.feed_id, error=report.error)
+    if report.ingest.over_limit:
+        line += " " + _(
+            "(%(count)s article(s) au-delà de FEEDS_MAX_ITEMS, pour un prochain passage)",
+            count=report.ingest.over_limit,
+        )
     if report.url_changed_to:
         line += " " + _("(adresse mise à jour : %(url)s)", url=report.url_changed_to)
     click.echo(line)
