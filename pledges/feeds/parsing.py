@@ -4,10 +4,11 @@ feedparser only ever receives the bytes, wrapped in a file object: given a
 string it fetches URLs (`file://` included) itself, and given bare bytes it first
 tries `open(bytes)`, so a body reading "/etc/passwd" would be read from disk.
 The bytes are decoded once (feedparser's own rules) and converted to UTF-8; an
-expat parser then reads that very text up to the root element, and a document
-with a DOCTYPE internal subset or any entity declaration is refused whole (feeds
-never need one). A prolog expat cannot read is refused too: what the guard cannot
-check is not parsed. A truncated document never yields the entry that was cut.
+expat parser then reads that very text up to the root element (and again as
+feedparser's own prolog rewriting leaves it), and a document with a DOCTYPE
+internal subset or any entity declaration is refused whole (feeds never need
+one). A prolog expat cannot read is refused too: what the guard cannot check is
+not parsed. A truncated document never yields the entry that was cut.
 No database and no network here.
 """
 
@@ -23,6 +24,7 @@ from xml.parsers import expat
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
+from feedparser.sanitizer import replace_doctype
 
 from pledges.errors import FeedParseError
 
@@ -68,6 +70,11 @@ def parse(content: bytes, headers: Mapping[str, str] | None = None) -> ParsedFee
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     utf8, decoding = to_utf8(content, response_headers)
     check_prolog(utf8)
+    # feedparser rewrites the prolog before its XML parser reads it: it lifts
+    # lines reading <!ENTITY ...> out of the head (even out of a comment) and,
+    # when there is a DOCTYPE, rebuilds them as an internal subset. The guard
+    # therefore also reads the document exactly as feedparser's parser will.
+    check_prolog(replace_doctype(utf8)[1])
     # feedparser gets the same UTF-8 bytes the guard read, and is told so: it
     # decodes them as UTF-8 and nothing else. Its own sanitiser is off because
     # ingest cleans every summary with nh3. BytesIO, not bytes: feedparser tries
@@ -166,7 +173,9 @@ def declares_entities(content: bytes, headers: Mapping[str, str] | None = None) 
     """True when the guard refuses the document: an entity declaration, a DOCTYPE
     internal subset, or a prolog it cannot read (fail closed)."""
     try:
-        check_prolog(to_utf8(content, {k.lower(): v for k, v in (headers or {}).items()})[0])
+        utf8 = to_utf8(content, {k.lower(): v for k, v in (headers or {}).items()})[0]
+        check_prolog(utf8)
+        check_prolog(replace_doctype(utf8)[1])
     except FeedParseError:
         return True
     return False

@@ -235,3 +235,16 @@ def test_finding_1_one_huge_entity_referenced_many_times_is_refused_at_once():
 def test_finding_1_a_doctype_without_internal_subset_is_still_accepted():
     (entry,) = parse(sample("external_dtd.xml"), XML).entries
     assert entry.title == "Article sans surprise"
+
+
+def test_finding_1_entities_feedparser_would_rebuild_from_a_comment_are_refused():
+    # feedparser lifts "<!ENTITY" lines out of the prolog, comments included, and
+    # rebuilds them into an internal subset when a DOCTYPE is present.
+    body = (
+        b'<?xml version="1.0"?>\n<!--\n<!ENTITY a "EXPANDED">\n-->\n<!DOCTYPE rss>\n'
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>&a;</title><guid>g</guid></item></channel></rss>"
+    )
+    assert declares_entities(body)
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse(body, XML)
