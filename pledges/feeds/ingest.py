@@ -246,8 +246,11 @@ def _clean_summary(summary: str) -> str:
     """
     if not summary:
         return ""
+    summary = summary[:MAX_SUMMARY_CHARS]
+    if "href" not in summary.lower():  # no link to clean: the last pass alone
+        return sanitise_html(summary, tags=SUMMARY_TAGS).strip()
     links_cleaned = nh3.clean(
-        summary[:MAX_SUMMARY_CHARS],
+        summary,
         tags=SUMMARY_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_clean_link_attribute,
