@@ -59,6 +59,7 @@ ENV_SETTINGS: dict[str, Any] = {
     "EMBED_ALLOWED_ORIGINS": "*",
     "FEEDS_ALLOW_PRIVATE": False,
     "FEEDS_MAX_BYTES": 5 * 1024 * 1024,
+    "FEEDS_MAX_ITEMS": 200,  # new items stored per feed and fetch
     "RATELIMIT_STORAGE_URI": "memory://",
     "SESSION_COOKIE_SECURE": False,
     "PUBLIC_EDITOR_NAMES": True,

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from models.db import UTCDateTime, enum_column, utc_now
@@ -61,7 +61,13 @@ class FeedItem(SQLModel, table=True):
 
 
 class Suggestion(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("feed_item_id", "pledge_id"),)
+    # The volunteer queue reads newest news first, page by page from a (date, id)
+    # key: these indexes serve it without sorting the whole queue (issue 9).
+    __table_args__ = (
+        UniqueConstraint("feed_item_id", "pledge_id"),
+        Index("ix_suggestion_queue", "state", "item_date", "id"),
+        Index("ix_suggestion_pledge_queue", "pledge_id", "state", "item_date", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     feed_item_id: int = Field(foreign_key="feeditem.id", index=True)
@@ -69,6 +75,11 @@ class Suggestion(SQLModel, table=True):
     matched_terms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     state: SuggestionState = Field(
         default=SuggestionState.NEW, sa_column=enum_column(SuggestionState, index=True)
+    )
+    # The item's date (published, else first seen), copied here so the queue's
+    # order has an index; set by the feed ingestion.
+    item_date: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )
     reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -24,7 +24,7 @@ from models.db import utc_now
 from models.enums import PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DomainError, EditError
-from pledges.feeds import AddressGuard
+from pledges.feeds.fetch import AddressGuard
 from pledges.links import clean_url, is_http_url
 from pledges.search import search_text_for, slugify
 from pledges.status import record_status_change
@@ -320,7 +320,7 @@ def update_feed(
     actor: Actor,
     now: datetime | None = None,
 ) -> bool:
-    """Edit a feed; a new URL passes the poller's SSRF checks (pledges.feeds.AddressGuard)."""
+    """Edit a feed; a new URL passes the poller's SSRF checks (pledges.feeds.fetch.AddressGuard)."""
     now = now or utc_now()
     url = (url or "").strip()
     if url != feed.url:

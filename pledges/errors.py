@@ -87,16 +87,31 @@ class InvalidInvitation(AccountError):
     """Unknown, expired or already used: one message for all three (no oracle)."""
 
 
-# --- Feeds (the feeds' own errors live with them; this one is raised by their guard) --
+# --- Feeds (pledges.feeds) ------------------------------------------------------------
 
 
-class UnsafeFeedURL(DomainError):
+class FeedError(DomainError):
+    """A feed refused or failed: the fetch, the parse, the guard or the review."""
+
+
+class UnsafeFeedURL(FeedError):
     """A feed URL that is not http(s) or resolves to a non-public address."""
 
-    def __init__(
-        self, message: str, *, code: str = "unsafe_feed_url", field: str | None = "url"
-    ) -> None:
-        super().__init__(message, code=code, field=field)
+
+class FeedFetchError(FeedError):
+    """The feed could not be fetched (network, limits, redirects); the text is recorded."""
+
+
+class FeedTooLarge(FeedFetchError):
+    """The body went past the configured maximum, raw or decompressed."""
+
+
+class FeedParseError(FeedError):
+    """The bytes are not a feed we will store anything from (or are hostile XML)."""
+
+
+class ReviewError(FeedError):
+    """A suggestion can no longer be reviewed (someone else did it first)."""
 
 
 # --- Imports --------------------------------------------------------------------------

@@ -133,6 +133,7 @@ def make_suggestion(session: Session, pledge: Pledge | None = None, **kw):
     suggestion = Suggestion(
         feed_item_id=item.id,
         pledge_id=pledge.id,
+        item_date=item.published_at or item.first_seen_at,
         matched_terms=kw.pop("matched_terms", ["caméras"]),
         **kw,
     )

@@ -44,7 +44,7 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "foreign_evidence": _RULING_IMPOSSIBLE,
     "future_ruling": _RULING_IMPOSSIBLE,
     "duplicate_ruling": _RULING_IMPOSSIBLE,
-    # --- Evidence and the review of suggestions (pledges.evidence, pledges.review) ---
+    # --- Evidence and the review of suggestions (pledges.evidence, pledges.feeds.review) ---
     "outlet_required": lazy_gettext("Indiquez le média ou la source."),
     "future_date": lazy_gettext("La date ne peut pas être dans le futur."),
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
@@ -62,14 +62,32 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "wrong_password": lazy_gettext("Le mot de passe actuel est incorrect."),
     "invalid_invitation": lazy_gettext("Ce lien d'invitation est inconnu, expiré ou déjà utilisé."),
     "display_name_required": lazy_gettext("Indiquez un nom affiché."),
-    # --- Feeds (pledges.feeds, pledges.feed_parsing, pledges.polling) ---
+    # --- Feeds (pledges.feeds) ---
     "unsafe_feed_url": lazy_gettext(
         "Adresse refusée : seules les adresses http(s) de serveurs publics sont acceptées."
     ),
-    "host_not_found": lazy_gettext("Ce nom d'hôte est introuvable."),
-    "feed_fetch_failed": lazy_gettext("Le flux n'a pas pu être lu."),
+    "feed_url_scheme": lazy_gettext(
+        "Adresse refusée : seules les adresses http:// et https:// sont acceptées."
+    ),
+    "feed_url_invalid": lazy_gettext("Adresse refusée : cette adresse de flux n'est pas valide."),
+    "feed_url_credentials": lazy_gettext(
+        "Adresse refusée : une adresse de flux ne peut pas contenir d'identifiant "
+        "ni de mot de passe."
+    ),
+    "feed_url_private_address": lazy_gettext("Adresse refusée : elle mène à un réseau privé."),
+    "feed_host_unresolved": lazy_gettext("Ce nom de domaine est introuvable."),
+    "feed_interval_too_small": lazy_gettext("L'intervalle doit être d'au moins une minute."),
+    "feed_fetch_failed": lazy_gettext("Le flux n'a pas pu être récupéré."),
+    "feed_timeout": lazy_gettext("Le site du flux n'a pas répondu à temps."),
+    "feed_deadline": lazy_gettext("La récupération du flux a pris trop de temps."),
+    "feed_redirects": lazy_gettext("Le flux redirige trop de fois ou en boucle."),
     "feed_too_large": lazy_gettext("Le flux est trop volumineux."),
-    "feed_parse_failed": lazy_gettext("Ce document n'est pas un flux RSS ou Atom."),
+    "feed_bad_encoding": lazy_gettext("Le flux est mal encodé ou compressé."),
+    "feed_empty": lazy_gettext("Le flux est vide."),
+    "feed_not_a_feed": lazy_gettext("Ce document n'est pas un flux RSS ou Atom."),
+    "feed_entities_refused": lazy_gettext(
+        "Ce flux déclare des entités XML : il est refusé par sécurité."
+    ),
     # --- Imports and demo data (pledges.importing, pledges.demo) ---
     "invalid_import": lazy_gettext("Le fichier contient des erreurs : rien n'a été importé."),
     "bad_generation_counts": lazy_gettext(

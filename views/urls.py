@@ -39,7 +39,17 @@ def site_authority() -> str:
 # ones a language link carries over. Anything else is dropped: url_for takes
 # "endpoint", "_external", "_method" or a route's own variable ("pledge_id")
 # as instructions, so a visitor's `?endpoint=x` must never reach it.
-KEPT_QUERY_ARGS = ("election", "candidate", "theme", "status", "overdue", "q", "page", "pledge")
+KEPT_QUERY_ARGS = (
+    "election",
+    "candidate",
+    "theme",
+    "status",
+    "overdue",
+    "q",
+    "page",
+    "pledge",
+    "after",
+)
 
 
 def lang_url(code: str) -> str:

@@ -17,9 +17,9 @@ from markupsafe import Markup
 
 from models.enums import Role, Stance
 from pledges import evidence as evidence_ops
-from pledges import review
 from pledges import scoreboard as reads
 from pledges.errors import DomainError, DuplicateEvidence
+from pledges.feeds import review
 from pledges.scoreboard import PledgeFilters
 from views.auth import current_actor, protect_blueprint
 from views.database import db_session
@@ -48,35 +48,44 @@ def _int_arg(name: str) -> int | None:
     return parse_id(request.args.get(name))
 
 
-def _queue_args() -> dict[str, Any]:
-    args: dict[str, Any] = {}
+def _queue_args() -> dict[str, int | str]:
+    """The queue's own parameters (pledge filter, position), for links back to it."""
+    args: dict[str, int | str] = {}
     pledge_id = _int_arg("pledge")
     if pledge_id:
         args["pledge"] = pledge_id
-    page = _int_arg("page")
-    if page and page > 1:
-        args["page"] = page
+    after = review.QueueKey.parse(request.args.get("after"))
+    if after is not None:
+        args["after"] = str(after)
     return args
 
 
-@bp.get("/")
-def queue() -> tuple[str, int, dict[str, str]]:
-    """New suggestions, newest news first, filterable by pledge; 20 a page."""
+def _queue_context(pledge_id: int | None, after: review.QueueKey | None) -> dict[str, Any]:
+    """One page of the queue, from `after` on: a fixed number of queries whatever its length.
+
+    Pages follow the last row's (date, id) key instead of an offset, and counts
+    stop at review.COUNT_CAP, so a queue of 250 000 costs what one of 20 does.
+    """
     dbs = db_session()
-    pledge_id = _int_arg("pledge")
-    page = max(_int_arg("page") or 1, 1)
-    rows = review.list_suggestions(dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE)
-    total = review.count_suggestions(dbs, pledge_id=pledge_id)
-    context = {
+    rows = review.list_suggestions(dbs, pledge_id=pledge_id, after=after, limit=PER_PAGE + 1)
+    more = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
+    return {
         "rows": rows,
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // PER_PAGE)),
+        "total": review.count_suggestions(dbs, pledge_id=pledge_id),
+        "after": str(after) if after else None,
+        "next_after": str(rows[-1].key) if more else None,
         "pledge_id": pledge_id,
         "pledge_choices": review.list_pledges_with_suggestions(dbs),
         "forms": {row.suggestion.id: ReviewForm(prefix=f"s{row.suggestion.id}") for row in rows},
         "outcomes": {},
     }
+
+
+@bp.get("/")
+def queue():
+    """New suggestions, newest news first (review.list_suggestions), by pledge; 20 a page."""
+    context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
     if wants_fragment("suggestion-list"):
         response = render_template("volunteer/_suggestion_list.html", **context)
     else:
@@ -132,27 +141,12 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
         )
         return redirect(url_for("volunteer.queue", **_queue_args()))
     # Without JavaScript: the queue again, this row showing its errors.
-    rows = review.list_suggestions(dbs, pledge_id=_int_arg("pledge"), per_page=PER_PAGE)
-    if all(r.suggestion.id != row.suggestion.id for r in rows):
-        rows = [row, *rows]
-    forms = {r.suggestion.id: ReviewForm(prefix=f"s{r.suggestion.id}") for r in rows}
-    forms[row.suggestion.id] = form
-    total = review.count_suggestions(dbs, pledge_id=_int_arg("pledge"))
-    return (
-        render_template(
-            "volunteer/queue.html",
-            rows=rows,
-            total=total,
-            page=1,
-            pages=max(1, -(-total // PER_PAGE)),
-            pledge_id=_int_arg("pledge"),
-            pledge_choices=review.list_pledges_with_suggestions(dbs),
-            forms=forms,
-            outcomes={},
-            errors={row.suggestion.id: error} if error else {},
-        ),
-        422,
-    )
+    context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
+    if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
+        context["rows"] = [row, *context["rows"]]
+    context["forms"][row.suggestion.id] = form
+    context["errors"] = {row.suggestion.id: error} if error else {}
+    return render_template("volunteer/queue.html", **context), 422
 
 
 @bp.get("/pledges")

@@ -10,7 +10,7 @@ from models import AuditEntry, Election, Pledge
 from models.enums import PledgeStatus, Role
 from pledges import editing
 from pledges.errors import ConflictError, EvidenceRequired
-from pledges.feeds import AddressGuard
+from pledges.feeds.fetch import AddressGuard
 from pledges.search import fold
 from tests.factories import make_candidate, make_evidence, make_feed, make_pledge, make_user
 

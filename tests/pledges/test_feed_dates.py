@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pledges.feed_dates import parse_feed_date
+from pledges.feeds.dates import parse_feed_date
 
 
 def utc(*args) -> datetime:

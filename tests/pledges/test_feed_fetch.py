@@ -6,13 +6,14 @@ resolver and a socket patched to fail the test if anything else is dialled.
 
 import gzip
 import socket
+import time
 import zlib
 
 import pytest
 
-from pledges import feeds
 from pledges.errors import UnsafeFeedURL
-from pledges.feeds import (
+from pledges.feeds import fetch as feeds
+from pledges.feeds.fetch import (
     AddressGuard,
     FeedFetchError,
     FeedTooLarge,
@@ -356,3 +357,49 @@ def test_redirect_to_another_scheme_is_refused(server, local, target):
     with pytest.raises(UnsafeFeedURL, match="only http and https"):
         fetch(server.url("/rss"), client, guard=guard)
     assert len(server.requests) == 1
+
+
+# Finding 9: a 301 rewrote the feed URL even when the final answer was an error.
+@pytest.mark.parametrize("final", [404, 500, 410])
+def test_finding_9_a_permanent_redirect_to_an_error_is_not_reported(server, local, final):
+    guard, client = local
+    server.routes["/old"] = Reply(301, headers={"Location": "/new"})
+    server.routes["/new"] = Reply(final, body=b"nope")
+    result = fetch(server.url("/old"), client, guard=guard)
+    assert result.status_code == final
+    assert result.permanent_url is None
+
+
+def test_finding_9_a_permanent_redirect_to_a_304_is_reported(server, local):
+    guard, client = local
+    server.routes["/old"] = Reply(301, headers={"Location": "/new"})
+    server.routes["/new"] = Reply(304)
+    result = fetch(server.url("/old"), client, guard=guard, etag='"e1"')
+    assert result.permanent_url == server.url("/new")
+
+
+# Finding 18: a body trickled just inside the read timeout overshot the deadline.
+def test_finding_18_the_deadline_holds_across_slow_reads(server):
+    guard = AddressGuard(allow_private=True)
+    # Every byte comes 0.7 s after the last, inside the 1 s read timeout: only the
+    # total deadline (1 s here, 60 s in production) can stop it.
+    server.routes["/trickle"] = Reply(body=b"<rss>" + b"x" * 20, chunks=25, chunk_delay=0.7)
+    with make_client(guard, user_agent=UA, connect_timeout=2, read_timeout=1) as client:
+        started = time.monotonic()
+        with pytest.raises(FeedFetchError, match="deadline") as refused:
+            fetch(server.url("/trickle"), client, guard=guard, deadline_seconds=1.0)
+        elapsed = time.monotonic() - started
+    assert refused.value.code == "feed_deadline"
+    assert elapsed < 1.3, elapsed  # before: the next read's whole wait on top
+
+
+def test_finding_18_a_body_without_length_cut_by_the_deadline_is_not_taken_whole(server):
+    guard = AddressGuard(allow_private=True)
+    server.routes["/trickle"] = Reply(
+        body=sample("rss20.xml"), chunks=30, chunk_delay=0.4, content_length=False
+    )
+    with (
+        make_client(guard, user_agent=UA, connect_timeout=2, read_timeout=1) as client,
+        pytest.raises(FeedFetchError, match="deadline"),
+    ):
+        fetch(server.url("/trickle"), client, guard=guard, deadline_seconds=0.9)

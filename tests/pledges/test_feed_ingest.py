@@ -6,17 +6,19 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEntry, Feed, FeedItem, Suggestion
-from pledges.feed_parsing import ParsedFeed, RawEntry, parse
-from pledges.ingest import (
+from pledges.feeds.ingest import (
     FUTURE_CLAMPED,
+    MAX_SUGGESTIONS_PER_ITEM,
+    SUMMARY_TAGS,
     UNDATED,
     UNPARSED,
     build_keyword_index,
     ingest,
     list_feed_items,
-    list_suggestions,
 )
-from pledges.matching import KeywordIndex
+from pledges.feeds.matching import KeywordIndex
+from pledges.feeds.parsing import ParsedFeed, RawEntry, parse
+from pledges.feeds.review import list_suggestions
 from tests.factories import make_pledge
 from tests.pledges.feed_server import sample
 
@@ -173,11 +175,11 @@ def test_matching_creates_one_suggestion_per_item_and_pledge(session, feed):
     session.commit()
     assert report.suggestions == 1
     rows = list_suggestions(session)
-    assert [(s.pledge_id, i.title, s.matched_terms) for s, i in rows] == [
+    assert [(r.suggestion.pledge_id, r.item.title, r.suggestion.matched_terms) for r in rows] == [
         (cameras.id, "Vidéoprotection : 50 nouvelles caméras installées", ["caméra"]),
         (tram.id, "Tramway : la ligne prolongée", ["tramway"]),
     ]
-    assert [i.title for _s, i in list_suggestions(session, pledge_id=tram.id)] == [
+    assert [r.item.title for r in list_suggestions(session, pledge_id=tram.id)] == [
         "Tramway : la ligne prolongée"
     ]
     assert len(session.exec(select(Suggestion)).all()) == 2
@@ -187,3 +189,74 @@ def test_ingest_logs_to_the_audit_trail(session, feed):
     ingest(session, feed, parse(sample("rss20.xml")), index=EMPTY, now=NOW, actor="feeds")
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "feed.items_stored")).one()
     assert (entry.object_id, entry.actor_label, entry.after["new_items"]) == (feed.id, "feeds", 2)
+
+
+# Finding 10: clean_url ran after nh3 and its strip() turned "&#xa0;javascript:"
+# into a stored javascript: link.
+@pytest.mark.parametrize("space", ["&#xa0;", "&#x3000;", "&#x2028;", "&#x9;", " ", "&#xfeff;"])
+def test_finding_10_no_javascript_link_comes_out_of_cleaning(session, feed, space):
+    from pledges.text import sanitise_html
+
+    summary = (
+        f'<p><a href="{space}javascript:alert(1)">piège</a> '
+        f'<a href="{space}https://news.example/a?utm_source=x&amp;id=3">suite</a></p>'
+    )
+    parsed = ParsedFeed(version="rss20", entries=[RawEntry(guid="g", title="t", summary=summary)])
+    ingest(session, feed, parsed, index=EMPTY, now=NOW)
+    (item,) = list_feed_items(session, feed.id)
+    stored = item.summary_html
+    assert "javascript" not in stored.lower()
+    assert "piège" in stored
+    if space != "&#xfeff;":  # not white space to str.strip(): that link is dropped instead
+        assert 'href="https://news.example/a?id=3"' in stored
+    # Safe by itself: sanitising again changes nothing.
+    assert sanitise_html(stored, tags=SUMMARY_TAGS) == stored
+
+
+def test_finding_10_only_absolute_http_links_are_kept(session, feed):
+    summary = (
+        '<a href="data:text/html,x">a</a><a href="/relative">b</a>'
+        '<a href="mailto:x@example.org">c</a><a href="https://ok.example/">d</a>'
+    )
+    parsed = ParsedFeed(version="rss20", entries=[RawEntry(guid="g", title="t", summary=summary)])
+    ingest(session, feed, parsed, index=EMPTY, now=NOW)
+    (item,) = list_feed_items(session, feed.id)
+    assert item.summary_html.count("href=") == 1
+    assert 'href="https://ok.example/"' in item.summary_html
+
+
+# Finding 8: one feed stored 18 408 items and 257 712 suggestions.
+def test_finding_8_items_per_fetch_are_capped(session, feed):
+    entries = [RawEntry(guid=f"g{n}", title=f"Article {n}") for n in range(50)]
+    parsed = ParsedFeed(version="rss20", entries=entries)
+    report = ingest(session, feed, parsed, index=EMPTY, now=NOW, max_items=20)
+    assert (report.new_items, report.over_limit) == (20, 30)
+    titles = [i.title for i in list_feed_items(session, feed.id)]
+    assert sorted(titles) == sorted(f"Article {n}" for n in range(20))  # the first ones
+    again = ingest(session, feed, parsed, index=EMPTY, now=NOW, max_items=20)
+    assert (again.new_items, again.duplicates, again.over_limit) == (20, 20, 10)
+
+
+def test_finding_8_suggestions_per_item_are_capped_keeping_the_strongest(session, feed):
+    weak = [
+        make_pledge(session, keywords_include=["tramway"])
+        for _ in range(MAX_SUGGESTIONS_PER_ITEM + 5)
+    ]
+    strong = make_pledge(session, keywords_include=["tramway", "ligne"])
+    index = build_keyword_index(session)
+    parsed = ParsedFeed(
+        version="rss20", entries=[RawEntry(guid="g", title="Tramway : la ligne prolongée")]
+    )
+    report = ingest(session, feed, parsed, index=index, now=NOW)
+    assert report.suggestions == MAX_SUGGESTIONS_PER_ITEM
+    pledge_ids = set(session.exec(select(Suggestion.pledge_id)).all())
+    assert strong.id in pledge_ids
+    assert pledge_ids <= {strong.id, *(p.id for p in weak)}
+
+
+def test_finding_8_suggestions_carry_their_item_date_for_the_queue(session, feed):
+    make_pledge(session, keywords_include=["caméras"])
+    ingest(session, feed, parse(sample("rss20.xml")), index=build_keyword_index(session), now=NOW)
+    (suggestion,) = session.exec(select(Suggestion)).all()
+    item = session.get(FeedItem, suggestion.feed_item_id)
+    assert suggestion.item_date == item.published_at

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pledges.feed_parsing import FeedParseError, declares_entities, parse
+from pledges.feeds.parsing import FeedParseError, declares_entities, parse
 from tests.pledges.feed_server import sample
 
 XML = {"content-type": "application/xml"}
@@ -147,3 +147,104 @@ def test_a_body_that_looks_like_a_path_is_not_opened(tmp_path):
 def test_strings_are_refused():
     with pytest.raises(TypeError):
         parse("file:///etc/passwd", XML)  # type: ignore[arg-type]
+
+
+# Finding 1: entity declarations hidden from a prolog check that took the first
+# "<letter" for the root element, or in encodings it did not decode.
+HIDDEN_ENTITY_FEED = (
+    '<?xml version="1.0"?>\n{hide}\n'
+    '<!DOCTYPE rss [<!ENTITY a "EXPANDED">]>\n'
+    '<rss version="2.0"><channel><title>t</title>'
+    "<item><title>&a;</title><guid>g1</guid></item></channel></rss>\n"
+)
+
+
+@pytest.mark.parametrize(
+    "hide",
+    [
+        "<!-- <x -->",
+        "<?pi <x ?>",
+        "",
+    ],
+    ids=["comment", "processing-instruction", "plain"],
+)
+def test_finding_1_entities_hidden_behind_a_fake_root_are_refused(hide):
+    body = HIDDEN_ENTITY_FEED.format(hide=hide).encode()
+    assert declares_entities(body)
+    with pytest.raises(FeedParseError, match="declares XML entities") as refused:
+        parse(body, XML)
+    assert refused.value.code == "feed_entities_refused"
+
+
+def test_finding_1_entities_after_a_system_literal_holding_a_tag_are_refused():
+    body = (
+        b'<?xml version="1.0"?>\n'
+        b'<!DOCTYPE rss SYSTEM "<x" [<!ENTITY a "EXPANDED">]>\n'
+        b'<rss version="2.0"><channel><item><title>&a;</title></item></channel></rss>'
+    )
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse(body, XML)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp037"])
+def test_finding_1_entities_in_documents_without_a_bom_are_refused(encoding):
+    text = HIDDEN_ENTITY_FEED.format(hide="<!-- <x -->").replace(
+        '<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>'
+    )
+    body = text.encode(encoding)  # the -le/-be codecs write no BOM
+    assert not body.startswith((b"\xff\xfe", b"\xfe\xff"))
+    with pytest.raises(FeedParseError) as refused:
+        parse(body, XML)
+    assert "EXPANDED" not in str(refused.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-32-be", "cp037"])
+def test_finding_1_plain_feeds_in_those_encodings_still_parse(encoding):
+    text = sample("rss20.xml").decode("utf-8").replace('encoding="utf-8"', f'encoding="{encoding}"')
+    body = text.encode(encoding, errors="xmlcharrefreplace")
+    titles = [e.title for e in parse(body, XML).entries]
+    assert titles == [
+        "Vidéoprotection : 50 nouvelles caméras installées",
+        "Le caméraman du festival",
+    ]
+
+
+def test_finding_1_an_unreadable_prolog_fails_closed():
+    # A DOCTYPE expat cannot read: the guard cannot tell, so nothing is parsed.
+    body = b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY a "X"\n<rss><item><title>&a;</title>'
+    with pytest.raises(FeedParseError):
+        parse(body, XML)
+
+
+def test_finding_1_one_huge_entity_referenced_many_times_is_refused_at_once():
+    import time
+
+    big = "A" * (1024 * 1024)
+    body = (
+        f'<?xml version="1.0"?>\n<!-- <x -->\n<!DOCTYPE rss [<!ENTITY a "{big}">]>\n'
+        '<rss version="2.0"><channel>'
+        + "".join(f"<item><title>&a;</title><guid>{i}</guid></item>" for i in range(96))
+        + "</channel></rss>"
+    ).encode()
+    started = time.monotonic()
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse(body, XML)
+    assert time.monotonic() - started < 2
+
+
+def test_finding_1_a_doctype_without_internal_subset_is_still_accepted():
+    (entry,) = parse(sample("external_dtd.xml"), XML).entries
+    assert entry.title == "Article sans surprise"
+
+
+def test_finding_1_entities_feedparser_would_rebuild_from_a_comment_are_refused():
+    # feedparser lifts "<!ENTITY" lines out of the prolog, comments included, and
+    # rebuilds them into an internal subset when a DOCTYPE is present.
+    body = (
+        b'<?xml version="1.0"?>\n<!--\n<!ENTITY a "EXPANDED">\n-->\n<!DOCTYPE rss>\n'
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>&a;</title><guid>g</guid></item></channel></rss>"
+    )
+    assert declares_entities(body)
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse(body, XML)

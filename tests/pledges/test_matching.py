@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from pledges.matching import KeywordIndex, stem, visible_text, words
+from pledges.feeds.matching import KeywordIndex, stem, visible_text, words
 
 
 def index_of(*pledges):

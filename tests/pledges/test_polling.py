@@ -7,16 +7,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from models import Feed, FeedItem
+from models import AuditEntry, Feed, FeedItem
 from models.db import make_engine
 from models.enums import FeedStatus
-from pledges import polling
 from pledges.errors import DomainError, UnsafeFeedURL
-from pledges.feeds import AddressGuard
-from pledges.polling import add_feed, claim_next_feed, list_due_feeds, next_fetch_after_error
+from pledges.feeds import polling
+from pledges.feeds.fetch import AddressGuard
+from pledges.feeds.polling import (
+    PollSettings,
+    add_feed,
+    claim_next_feed,
+    next_fetch_after_error,
+    run_poller,
+)
 from tests.factories import make_pledge
 from tests.pledges.feed_server import Reply, sample, serving
-from views.cli.feeds import PollSettings, run_poller
 
 NOW = datetime(2026, 3, 24, 12, 0, tzinfo=UTC)
 SETTINGS = PollSettings(allow_private=True, connect_timeout=2, read_timeout=1, deadline_seconds=3)
@@ -79,10 +84,11 @@ def test_due_feeds_and_leases(session):
     due = new_feed(session, "http://a.example/rss")
     new_feed(session, "http://b.example/rss", next_fetch_at=NOW + timedelta(minutes=5))
     new_feed(session, "http://c.example/rss", active=False)
-    assert [f.url for f in list_due_feeds(session, now=NOW)] == [due.url]
     claimed = claim_next_feed(session, owner="p1", now=NOW)
     session.commit()
     assert claimed.id == due.id
+    # Nothing else is due: b is scheduled later, c is inactive.
+    assert claim_next_feed(session, owner="p1", now=NOW, skip_ids={due.id}) is None
     # Held by a live lease: nobody else gets it, not even with the schedule ignored.
     assert claim_next_feed(session, owner="p2", now=NOW + timedelta(minutes=1)) is None
     other = claim_next_feed(session, owner="p2", now=NOW, ignore_schedule=True)
@@ -283,3 +289,42 @@ def run_two_pollers(database_url, server):
         counts = [f.fetch_count for f in session.exec(select(Feed).order_by(Feed.id)).all()]
     setup.dispose()
     assert counts == [1] * 30 + [0]
+
+
+def test_finding_9_a_permanent_redirect_to_an_error_keeps_the_feed_url(engine, session, server):
+    server.routes["/old"] = Reply(301, headers={"Location": "/missing"})
+    server.routes["/old-gone"] = Reply(308, headers={"Location": "/gone"})
+    server.routes["/gone"] = Reply(410)
+    moved = new_feed(session, server.url("/old"))
+    gone = new_feed(session, server.url("/old-gone"))
+    reports = poll(engine, Clock())
+    assert {r.url_changed_to for r in reports} == {None}
+    assert reload(session, moved).url == server.url("/old")
+    assert reload(session, moved).last_status == FeedStatus.ERROR
+    assert reload(session, gone).url == server.url("/old-gone")
+    assert (
+        session.exec(select(AuditEntry).where(AuditEntry.action == "feed.url_changed")).all() == []
+    )
+
+
+def test_finding_8_items_per_fetch_follow_feeds_max_items(engine, session, server):
+    items = "".join(f"<item><title>Article {n}</title><guid>g{n}</guid></item>" for n in range(30))
+    server.routes["/many"] = Reply(
+        body=f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    )
+    feed = new_feed(session, server.url("/many"))
+    settings = PollSettings(allow_private=True, max_items=12, deadline_seconds=3)
+    (report,) = poll(engine, Clock(), settings=settings)
+    assert (report.ingest.new_items, report.ingest.over_limit) == (12, 18)
+    (report,) = poll(engine, Clock(NOW + timedelta(hours=2)), settings=settings)
+    assert (report.ingest.new_items, report.ingest.duplicates) == (12, 12)
+    stored = session.exec(select(FeedItem.title).where(FeedItem.feed_id == feed.id)).all()
+    assert sorted(stored) == sorted(f"Article {n}" for n in range(24))
+
+
+def test_finding_8_feeds_max_items_comes_from_the_configuration():
+    from app import ENV_SETTINGS  # the one place every default is written
+
+    config = {**ENV_SETTINGS, "PROJECT_URL": "https://x.example"}
+    assert PollSettings.from_config(config).max_items == 200
+    assert PollSettings.from_config({**config, "FEEDS_MAX_ITEMS": 7}).max_items == 7

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from models import AuditEntry, Evidence
 from models.enums import EvidenceState, Origin, Role, Stance, SuggestionState
-from pledges import review
 from pledges.errors import DuplicateEvidence
+from pledges.feeds import review
 from tests.factories import make_evidence, make_pledge, make_suggestion, make_user
 
 
@@ -90,3 +90,30 @@ def test_second_reviewer_loses(engine, session):
         with pytest.raises(review.ReviewError):
             review.accept_suggestion(other, stale, stance=Stance.KEPT, actor=second)
         other.rollback()
+
+
+def test_finding_8_pages_from_a_key_cover_ties_once_in_order(session):
+    pledge = make_pledge(session)
+    same = datetime(2022, 5, 1, 8, 0, tzinfo=UTC)
+    made = [make_suggestion(session, pledge, published_at=same) for _ in range(5)]
+    made.append(make_suggestion(session, pledge, published_at=datetime(2021, 1, 1, tzinfo=UTC)))
+    seen, after = [], None
+    while True:
+        page = review.list_suggestions(session, after=after, limit=2)
+        if not page:
+            break
+        seen += [row.suggestion.id for row in page]
+        after = review.QueueKey.parse(str(page[-1].key))  # as it travels in the URL
+    # Same date: higher id first; every suggestion exactly once.
+    assert seen == [s.id for s in reversed(made[:5])] + [made[5].id]
+
+
+def test_finding_8_counts_stop_at_the_cap(session):
+    pledge = make_pledge(session)
+    for _ in range(4):
+        make_suggestion(session, pledge)
+    count = review.count_suggestions(session, cap=3)
+    assert (count, count.capped) == (3, True)
+    assert review.count_suggestions(session, cap=4).capped is False
+    ((_p, _c, per_pledge),) = review.list_pledges_with_suggestions(session, cap=2)
+    assert (per_pledge, per_pledge.capped) == (2, True)

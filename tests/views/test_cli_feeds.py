@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEntry, Feed
-from pledges import feeds as feeds_module
+from pledges.feeds import fetch as feeds_module
 from tests.factories import make_pledge
 from tests.pledges.feed_server import Reply, sample, serving
 
@@ -206,3 +206,14 @@ def test_text_output_without_json(runner, server):
     invoke(runner, "fetch")
     assert server.url("/rss") in invoke(runner, "list").stdout
     assert "caméraman" in invoke(runner, "items", "1").stdout
+
+
+def test_finding_8_fetch_says_how_many_items_wait_past_the_cap(runner, app, server):
+    app.config["FEEDS_MAX_ITEMS"] = 1
+    server.routes["/rss"] = Reply(body=sample("rss20.xml"))
+    invoke(runner, "add", server.url("/rss"))
+    result = invoke(runner, "fetch")
+    assert result.exit_code == 0, result.output
+    assert "1 nouvel(s) article(s)" in result.stdout
+    assert "1 article(s) au-delà de FEEDS_MAX_ITEMS" in result.stdout
+    assert len(as_json(invoke(runner, "items", "1", "--json"))) == 1

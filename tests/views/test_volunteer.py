@@ -1,5 +1,6 @@
 """Volunteers' room: review queue (htmx rows, no-JS posts), hand-added evidence, contributions."""
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlmodel import select
 from models import Evidence
 from models.enums import EvidenceState, Origin, Role, Stance, SuggestionState
 from pledges import evidence as evidence_ops
+from pledges.feeds import review
 from tests.factories import make_candidate, make_evidence, make_pledge, make_suggestion, make_user
 
 HX = {"HX-Request": "true"}
@@ -308,3 +310,139 @@ def test_another_volunteer_sees_cited_evidence_but_not_who_or_why_rejected(
     assert "Proposition refusée" in html
     assert "Motif confidentiel" not in html
     assert "auteur@example.org" not in html
+
+
+def _bulk_suggestions(session, pledges, count, *, start):
+    """`count` items and one suggestion each, spread over `pledges`, inserted in bulk."""
+    from sqlalchemy import insert
+
+    from models import FeedItem, Suggestion
+    from tests.factories import make_feed
+
+    feed = make_feed(session)
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    items = [
+        {
+            "feed_id": feed.id,
+            "dedup_key": f"bulk-{start + n}",
+            "link": f"https://journal-fictif.example/bulk-{start + n}",
+            "title": f"Article {start + n}",
+            "summary_html": "",
+            "published_at": base + timedelta(minutes=start + n),
+            "published_raw": "",
+            "date_flag": "",
+            "first_seen_at": base,
+        }
+        for n in range(count)
+    ]
+    # Core executemany (no RETURNING): thousands of rows in a fraction of a second.
+    session.execute(insert(FeedItem.__table__), items)
+    ids = session.scalars(
+        select(FeedItem.id).where(FeedItem.feed_id == feed.id).order_by(FeedItem.id)
+    ).all()
+    session.execute(
+        insert(Suggestion.__table__),
+        [
+            {
+                "feed_item_id": item_id,
+                "pledge_id": pledges[n % len(pledges)].id,
+                "matched_terms": ["caméras"],
+                "state": SuggestionState.NEW,
+                "item_date": row["published_at"],
+                "created_at": base,
+            }
+            for n, (item_id, row) in enumerate(zip(ids, items, strict=True))
+        ],
+    )
+    session.commit()
+
+
+def _timed(client, count_queries, url):
+    """(statements, best of five times, response) for one GET."""
+    best = float("inf")
+    for _ in range(5):
+        count_queries.reset()
+        started = time.perf_counter()
+        response = client.get(url)
+        best = min(best, time.perf_counter() - started)
+        assert response.status_code == 200
+    return count_queries.count, best, response
+
+
+def _queue_reads(session, after=None):
+    """Best of five times for the queue's reads alone (no template rendering)."""
+    best = float("inf")
+    for _ in range(5):
+        session.expunge_all()
+        started = time.perf_counter()
+        review.list_suggestions(session, after=after, limit=21)
+        review.count_suggestions(session)
+        review.list_pledges_with_suggestions(session)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_finding_8_queue_cost_does_not_grow_with_its_length(
+    auth, client, app_session, count_queries
+):
+    auth.login_as(Role.VOLUNTEER)
+    candidate = make_candidate(app_session, name="Liste Fictive")
+    pledges = [make_pledge(app_session, candidate, title=f"Engagement {n}") for n in range(3)]
+    app_session.commit()
+    _bulk_suggestions(app_session, pledges, 45, start=0)
+    small_first = _timed(client, count_queries, "/volunteer/")
+    older = _soup(small_first[2]).find("a", rel="next")["href"]
+    small_later = _timed(client, count_queries, older)
+    small_reads = _queue_reads(app_session)
+
+    _bulk_suggestions(app_session, pledges, 12_000, start=1_000)
+    big_first = _timed(client, count_queries, "/volunteer/")
+    soup = _soup(big_first[2])
+    # Counts stop at the cap instead of reading the whole queue.
+    assert "Plus de" in soup.select_one("#suggestion-list .count").text
+    assert all("+)" in o.text for o in soup.select("#pledge-filter option")[1:])
+    # Keyset pages: the next page starts after the last row, without overlap.
+    first_ids = [a["id"] for a in soup.select("article.suggestion")]
+    older = soup.find("a", rel="next")["href"]
+    big_later = _timed(client, count_queries, older)
+    later_ids = [a["id"] for a in _soup(big_later[2]).select("article.suggestion")]
+    assert len(first_ids) == len(later_ids) == 20
+    assert not set(first_ids) & set(later_ids)
+    # The same statements, and about the same time, with 12 045 suggestions as with 45.
+    assert big_first[0] == small_first[0]
+    assert big_later[0] == small_later[0]
+    assert big_first[1] < small_first[1] * 3 + 0.05, (small_first[1], big_first[1])
+    assert big_later[1] < small_later[1] * 3 + 0.05, (small_later[1], big_later[1])
+    big_reads = _queue_reads(app_session)
+    assert big_reads < small_reads * 4 + 0.01, (small_reads, big_reads)
+    if app_session.get_bind().dialect.name == "sqlite":
+        # The page query walks ix_suggestion_queue: no sort of the whole queue.
+        compiled = _compiled_sql(review.list_suggestions_query(after=None, limit=21))
+        plan = " ".join(
+            str(row[-1])
+            for row in app_session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + compiled)
+        )
+        assert "ix_suggestion_queue" in plan
+        assert "TEMP B-TREE" not in plan
+
+
+def _compiled_sql(query):
+    from sqlalchemy.dialects import sqlite
+
+    return str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def test_finding_8_queue_pages_follow_the_documented_order(auth, client, app_session):
+    auth.login_as(Role.VOLUNTEER)
+    pledge = make_pledge(app_session)
+    app_session.commit()
+    _bulk_suggestions(app_session, [pledge], 45, start=0)
+    seen, url = [], "/volunteer/"
+    while url:
+        soup = _soup(client.get(url))
+        seen += [a.find("h2").text.strip() for a in soup.select("article.suggestion")]
+        link = soup.find("a", rel="next")
+        url = link["href"] if link else None
+    # Newest news first, every suggestion once, over three pages.
+    assert seen == [f"Article {n}" for n in reversed(range(45))]
+    assert client.get("/volunteer/?after=not-a-key").status_code == 200  # starts over

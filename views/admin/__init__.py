@@ -11,7 +11,7 @@ from flask import Blueprint, render_template
 
 from models.enums import Role, SuggestionState
 from pledges import evidence as evidence_ops
-from pledges import review
+from pledges.feeds import review
 from views.auth import protect_blueprint
 from views.database import db_session
 

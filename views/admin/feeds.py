@@ -9,9 +9,9 @@ from models import Feed
 from models.db import utc_now
 from pledges import editing
 from pledges.errors import DomainError
-from pledges.feeds import AddressGuard
-from pledges.polling import add_feed as register_feed
-from pledges.polling import list_feeds
+from pledges.feeds.fetch import AddressGuard
+from pledges.feeds.polling import add_feed as register_feed
+from pledges.feeds.polling import list_feeds
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form
 from views.auth import current_actor

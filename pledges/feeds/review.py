@@ -1,31 +1,33 @@
 """Volunteer review of feed suggestions: the queue, accepting one as evidence, dismissing one.
 
 Accepting turns the news item into *submitted* evidence (origin feed_item) that
-an editor then moderates. No Flask here.
+an editor then moderates. The queue's order is one, documented on
+`list_suggestions`, and its cost does not grow with its length: pages follow a
+(date, id) key along an index, counts stop at a cap. No Flask here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
 from models.db import utc_now
 from models.enums import Origin, Stance, SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
-from pledges.errors import DomainError
+from pledges.errors import ReviewError
 from pledges.evidence import submit_evidence
 
+__all__ = ["ReviewError"]  # re-exported for callers
 
-class ReviewError(DomainError):
-    def __init__(
-        self, message: str, *, code: str = "already_reviewed", field: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, field=field)
+# Counts past this are shown as "1 000+": counting further would read the whole queue.
+COUNT_CAP = 1000
+ALREADY_REVIEWED = "Someone has already reviewed this suggestion."
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,48 @@ class SuggestionRow:
     def outlet(self) -> str:
         return outlet_of(self.feed, self.item)
 
+    @property
+    def key(self) -> QueueKey:
+        """Where the page after this row starts."""
+        return QueueKey(self.suggestion.item_date, self.suggestion.id or 0)
+
+
+@dataclass(frozen=True)
+class QueueKey:
+    """A position in the queue: the item date and suggestion id of the last row seen."""
+
+    item_date: datetime
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.item_date.isoformat()}~{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> QueueKey | None:
+        """The key written by str(); None for anything else (the queue then starts over)."""
+        if not text or "~" not in text:
+            return None
+        date_text, _sep, id_text = text.rpartition("~")
+        try:
+            item_date = datetime.fromisoformat(date_text)
+            suggestion_id = int(id_text)
+        except ValueError:
+            return None
+        if item_date.tzinfo is None or not id_text.isascii() or suggestion_id < 0:
+            return None
+        return cls(item_date, suggestion_id)
+
+
+class Count(int):
+    """A count that stops at a cap: exact unless `capped` (then the true number is larger)."""
+
+    capped: bool
+
+    def __new__(cls, value: int, capped: bool = False) -> Count:
+        count = super().__new__(cls, value)
+        count.capped = capped
+        return count
+
 
 def outlet_of(feed: Feed, item: FeedItem) -> str:
     """The feed's name, else the item's host name."""
@@ -60,47 +104,92 @@ def _query():
     )
 
 
-def _newest_first():
-    item_date = func.coalesce(FeedItem.published_at, FeedItem.first_seen_at)
-    return (item_date.desc(), col(Suggestion.id).desc())
-
-
 def list_suggestions(
     session: Session,
     *,
     pledge_id: int | None = None,
-    state: SuggestionState = SuggestionState.NEW,
-    page: int = 1,
-    per_page: int = 20,
+    state: SuggestionState | None = SuggestionState.NEW,
+    after: QueueKey | None = None,
+    limit: int | None = 20,
 ) -> list[SuggestionRow]:
-    """Suggestions in `state`, newest news first, optionally for one pledge (one query)."""
-    query = _query().where(Suggestion.state == state)
-    if pledge_id is not None:
-        query = query.where(Suggestion.pledge_id == pledge_id)
-    query = query.order_by(*_newest_first()).offset((page - 1) * per_page).limit(per_page)
+    """Suggestions in `state` (None: all), optionally for one pledge; one query.
+
+    The order, the only one (volunteer queue, CLI): newest news first, that is
+    by the item's date (published, else first seen) descending, then by
+    suggestion id descending. `after` continues from a row's `key`, so a page
+    costs the same wherever it is in the queue (ix_suggestion_queue,
+    ix_suggestion_pledge_queue).
+    """
+    query = list_suggestions_query(pledge_id=pledge_id, state=state, after=after, limit=limit)
     return [SuggestionRow(*row) for row in session.exec(query).all()]
 
 
-def count_suggestions(
-    session: Session, *, pledge_id: int | None = None, state: SuggestionState = SuggestionState.NEW
-) -> int:
-    query = select(func.count()).select_from(Suggestion).where(Suggestion.state == state)
+def list_suggestions_query(
+    *,
+    pledge_id: int | None = None,
+    state: SuggestionState | None = SuggestionState.NEW,
+    after: QueueKey | None = None,
+    limit: int | None = 20,
+) -> Any:
+    """The statement behind list_suggestions (tests read its query plan)."""
+    query = _query()
+    if state is not None:
+        query = query.where(Suggestion.state == state)
     if pledge_id is not None:
         query = query.where(Suggestion.pledge_id == pledge_id)
-    return int(session.exec(query).one())
+    if after is not None:
+        query = query.where(
+            or_(
+                col(Suggestion.item_date) < after.item_date,
+                and_(col(Suggestion.item_date) == after.item_date, col(Suggestion.id) < after.id),
+            )
+        )
+    query = query.order_by(col(Suggestion.item_date).desc(), col(Suggestion.id).desc())
+    if limit:
+        query = query.limit(limit)
+    return query
 
 
-def list_pledges_with_suggestions(session: Session) -> list[tuple[Pledge, Candidate, int]]:
-    """Pledges that have new suggestions, with their count (for the queue's filter)."""
+def count_suggestions(
+    session: Session,
+    *,
+    pledge_id: int | None = None,
+    state: SuggestionState = SuggestionState.NEW,
+    cap: int = COUNT_CAP,
+) -> Count:
+    """How many suggestions are in `state`, counting no further than `cap` (one query)."""
+    rows = select(col(Suggestion.id)).where(Suggestion.state == state)
+    if pledge_id is not None:
+        rows = rows.where(Suggestion.pledge_id == pledge_id)
+    found = int(
+        session.exec(select(func.count()).select_from(rows.limit(cap + 1).subquery())).one()
+    )
+    return Count(min(found, cap), capped=found > cap)
+
+
+def list_pledges_with_suggestions(
+    session: Session, *, cap: int = COUNT_CAP
+) -> list[tuple[Pledge, Candidate, Count]]:
+    """Pledges that have new suggestions, with their capped count (the queue's filter).
+
+    One query whose cost follows the number of pledges, not of suggestions: an
+    index probe per pledge, and counts that stop at `cap`.
+    """
+    new_for_pledge = (
+        select(col(Suggestion.id))
+        .where(Suggestion.pledge_id == Pledge.id, Suggestion.state == SuggestionState.NEW)
+        .correlate(Pledge)
+    )
+    counted = (
+        select(func.count()).select_from(new_for_pledge.limit(cap + 1).subquery()).scalar_subquery()
+    )
     rows = session.exec(
-        select(Pledge, Candidate, func.count(col(Suggestion.id)))
-        .join(Suggestion, col(Suggestion.pledge_id) == Pledge.id)
+        select(Pledge, Candidate, counted)
         .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
-        .where(Suggestion.state == SuggestionState.NEW)
-        .group_by(col(Pledge.id), col(Candidate.id))
+        .where(exists(new_for_pledge))
         .order_by(col(Candidate.name), col(Pledge.title))
     ).all()
-    return [(p, c, int(n)) for p, c, n in rows]
+    return [(p, c, Count(min(int(n), cap), capped=int(n) > cap)) for p, c, n in rows]
 
 
 def get_suggestion(session: Session, suggestion_id: int) -> SuggestionRow | None:
@@ -123,7 +212,7 @@ def _claim(
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise ReviewError("Someone has already reviewed this suggestion.")
+        raise ReviewError(ALREADY_REVIEWED, code="already_reviewed")
     suggestion.state = to
     suggestion.reviewed_at = now
     suggestion.reviewed_by_id = actor.id if isinstance(actor, User) else None
@@ -146,7 +235,7 @@ def accept_suggestion(
     """
     now = now or utc_now()
     if row.suggestion.state != SuggestionState.NEW:
-        raise ReviewError("Someone has already reviewed this suggestion.")
+        raise ReviewError(ALREADY_REVIEWED, code="already_reviewed")
     evidence = submit_evidence(
         session,
         row.pledge,
@@ -184,7 +273,7 @@ def dismiss_suggestion(
     """Not relevant: the suggestion leaves the queue, nothing else changes."""
     now = now or utc_now()
     if row.suggestion.state != SuggestionState.NEW:
-        raise ReviewError("Someone has already reviewed this suggestion.")
+        raise ReviewError(ALREADY_REVIEWED, code="already_reviewed")
     _claim(session, row.suggestion, SuggestionState.DISMISSED, actor, now)
     log_change(
         session,

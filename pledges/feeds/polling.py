@@ -1,28 +1,38 @@
-"""Polling: which feeds are due, claiming one with a lease, and what a fetch does to its schedule.
+"""Polling: which feeds are due, claiming one with a lease, what a fetch does to its schedule,
+and the poll loop itself (`run_poller` once, `watch` forever).
 
 The network step (`fetch_feed`) touches no database, so no lock or transaction
-is held while waiting on a news site. The caller runs, per feed: claim → commit
-→ fetch → record → commit (one transaction per feed). Write functions flush and
-never commit.
+is held while waiting on a news site. The loop is the transaction boundary: per
+feed, claim → commit → fetch (no transaction open) → record → commit, so one
+broken feed loses nothing of the others. The other write functions flush and
+never commit. The CLI only parses arguments and calls the loop.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import and_, nulls_first, or_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from models import Feed, FeedItem
+from models.db import utc_now
 from models.enums import FeedStatus
 from pledges.audit import Actor, AuditAction, log_change
-from pledges.errors import DomainError
-from pledges.feed_parsing import FeedParseError, ParsedFeed, parse
-from pledges.feeds import AddressGuard, FetchResult, fetch
-from pledges.ingest import IngestReport, ingest
-from pledges.matching import KeywordIndex
+from pledges.errors import DomainError, FeedError
+from pledges.feeds.fetch import AddressGuard, FetchResult, fetch, make_client, user_agent_for
+from pledges.feeds.ingest import DEFAULT_MAX_ITEMS, IngestReport, build_keyword_index, ingest
+from pledges.feeds.matching import KeywordIndex
+from pledges.feeds.parsing import FeedParseError, ParsedFeed, parse
 
 MAX_BACKOFF = timedelta(days=1)
 DEFAULT_LEASE = timedelta(minutes=10)
@@ -69,13 +79,13 @@ def add_feed(
     url = url.strip()
     guard.check_url(url)
     if interval_minutes < 1:
-        raise DomainError(
+        raise FeedError(
             "the interval must be at least one minute",
-            code="interval_too_small",
+            code="feed_interval_too_small",
             field="interval_minutes",
         )
     if session.exec(select(Feed.id).where(Feed.url == url)).first() is not None:
-        raise DomainError(f"this feed is already registered: {url}", code="feed_taken", field="url")
+        raise FeedError(f"this feed is already registered: {url}", code="feed_taken", field="url")
     feed = Feed(
         url=url,
         name=name.strip()[:200],
@@ -98,7 +108,7 @@ def add_feed(
     return feed
 
 
-def _due(now: datetime, ignore_schedule: bool) -> list:
+def _due(now: datetime, ignore_schedule: bool) -> list[Any]:
     conditions = [
         col(Feed.active).is_(True),
         or_(col(Feed.lease_expires_at).is_(None), col(Feed.lease_expires_at) < now),
@@ -106,17 +116,6 @@ def _due(now: datetime, ignore_schedule: bool) -> list:
     if not ignore_schedule:
         conditions.append(or_(col(Feed.next_fetch_at).is_(None), col(Feed.next_fetch_at) <= now))
     return conditions
-
-
-def list_due_feeds(session: Session, *, now: datetime) -> list[Feed]:
-    """Active feeds whose next fetch time has come and that no live lease holds."""
-    return list(
-        session.exec(
-            select(Feed)
-            .where(*_due(now, False))
-            .order_by(nulls_first(col(Feed.next_fetch_at)), Feed.id)
-        ).all()
-    )
 
 
 def count_items(session: Session) -> dict[int, int]:
@@ -230,19 +229,27 @@ def record_outcome(
     index: KeywordIndex,
     now: datetime,
     actor: Actor = "feeds",
+    max_items: int = DEFAULT_MAX_ITEMS,
 ) -> FeedRunReport:
-    """Store new items, update validators and schedule, release the lease. Flushes."""
+    """Store new items, update validators and schedule, release the lease. Flushes.
+
+    A permanent redirect moves the feed's address only when the fetch succeeded
+    (200 or 304): a 301 towards an error page changes nothing (finding 9).
+    """
     feed = _count_fetch(session, claimed.id, now)
     if feed is None:  # deleted while we were fetching
         return FeedRunReport(claimed.id, "error", error="feed deleted during the fetch")
     report = FeedRunReport(feed.id, outcome.status, error=outcome.error)  # type: ignore[arg-type]
     result = outcome.result
-    if result is not None and result.permanent_url:
+    succeeded = outcome.status in {"ok", "not_modified"}
+    if succeeded and result is not None and result.permanent_url:
         report.url_changed_to = _follow_permanent_redirect(
             session, feed, result.permanent_url, actor=actor, now=now
         )
     if outcome.status == "ok" and outcome.parsed is not None and result is not None:
-        report.ingest = ingest(session, feed, outcome.parsed, index=index, now=now, actor=actor)
+        report.ingest = ingest(
+            session, feed, outcome.parsed, index=index, now=now, actor=actor, max_items=max_items
+        )
         feed.etag = result.headers.get("etag", "")[:500] or None
         feed.last_modified = result.headers.get("last-modified", "")[:200] or None
         _succeeded(feed, FeedStatus.OK, now, warning=outcome.parsed.warning)
@@ -349,3 +356,155 @@ def list_feeds(session: Session) -> list[tuple[Feed, int]]:
     feeds = session.exec(select(Feed).order_by(Feed.id)).all()
     counts = count_items(session)
     return [(feed, counts.get(feed.id, 0)) for feed in feeds]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """What the poll loop needs from the configuration."""
+
+    allow_private: bool = False
+    max_bytes: int = 5 * 1024 * 1024
+    max_items: int = DEFAULT_MAX_ITEMS
+    user_agent: str = "PledgeTracker-FeedPoller/1.0"
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    deadline_seconds: float = 60.0
+    lease: timedelta = DEFAULT_LEASE
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PollSettings:
+        """From the app's configuration (a mapping: no Flask needed here)."""
+        # Every key has its one default in app.ENV_SETTINGS.
+        return cls(
+            allow_private=bool(config["FEEDS_ALLOW_PRIVATE"]),
+            max_bytes=int(config["FEEDS_MAX_BYTES"]),
+            max_items=int(config["FEEDS_MAX_ITEMS"]),
+            user_agent=user_agent_for(config["PROJECT_URL"]),
+            connect_timeout=float(config["FEEDS_CONNECT_TIMEOUT"]),
+            read_timeout=float(config["FEEDS_READ_TIMEOUT"]),
+            deadline_seconds=float(config["FEEDS_DEADLINE_SECONDS"]),
+            lease=timedelta(seconds=float(config["FEEDS_LEASE_SECONDS"])),
+        )
+
+    @property
+    def guard(self) -> AddressGuard:
+        return AddressGuard(allow_private=self.allow_private)
+
+
+def poller_name() -> str:
+    """Unique per process and run, readable in Feed.lease_owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def run_poller(
+    engine: Engine,
+    settings: PollSettings,
+    *,
+    owner: str,
+    ignore_schedule: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+) -> Iterator[FeedRunReport]:
+    """Fetch every due feed once (all active ones with ignore_schedule), one transaction each."""
+    with Session(engine, expire_on_commit=False) as session:
+        index = build_keyword_index(session)
+    guard = settings.guard
+    done: set[int] = set()
+    with make_client(
+        guard,
+        user_agent=settings.user_agent,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    ) as client:
+        while True:
+            with Session(engine, expire_on_commit=False) as session:
+                claimed = claim_next_feed(
+                    session,
+                    owner=owner,
+                    now=clock(),
+                    lease=settings.lease,
+                    ignore_schedule=ignore_schedule,
+                    skip_ids=done,
+                )
+                session.commit()
+            if claimed is None:
+                return
+            done.add(claimed.id)
+            try:
+                outcome = fetch_feed(
+                    claimed,
+                    client,
+                    guard=guard,
+                    max_bytes=settings.max_bytes,
+                    deadline_seconds=settings.deadline_seconds,
+                )
+            except Exception as exc:  # one broken feed never stops the others
+                outcome = FetchOutcome("error", error=f"unexpected error: {exc!r}"[:500])
+            yield _store(engine, claimed, outcome, settings, owner=owner, index=index, clock=clock)
+
+
+def _store(
+    engine: Engine,
+    claimed: ClaimedFeed,
+    outcome: FetchOutcome,
+    settings: PollSettings,
+    *,
+    owner: str,
+    index: KeywordIndex,
+    clock: Callable[[], datetime],
+) -> FeedRunReport:
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            report = record_outcome(
+                session,
+                claimed,
+                outcome,
+                owner=owner,
+                index=index,
+                now=clock(),
+                max_items=settings.max_items,
+            )
+            session.commit()
+            return report
+        except Exception as exc:  # rolled back: record the failure alone, then go on
+            session.rollback()
+            error = f"could not store the fetched items: {exc!r}"[:500]
+            record_failure(session, claimed.id, error, owner=owner, now=clock())
+            session.commit()
+            return FeedRunReport(claimed.id, "error", error=error)
+
+
+def watch(
+    engine: Engine,
+    settings: PollSettings,
+    *,
+    on_report: Callable[[FeedRunReport], None],
+    max_sleep: float = 60.0,
+    cycles: int = 0,
+    owner: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Fetch feeds as they fall due, forever (or for `cycles` rounds); reports go to on_report."""
+    owner = owner or poller_name()
+    done_cycles = 0
+    while True:
+        for report in run_poller(engine, settings, owner=owner):
+            on_report(report)
+        done_cycles += 1
+        if cycles and done_cycles >= cycles:
+            return
+        sleep(seconds_until_next(engine, max_sleep, now=utc_now()))
+
+
+def seconds_until_next(engine: Engine, max_sleep: float, *, now: datetime) -> float:
+    """How long until the next feed falls due, between 0.01 s and max_sleep."""
+    with Session(engine) as session:
+        upcoming = session.exec(
+            select(Feed.next_fetch_at)
+            .where(col(Feed.active).is_(True), col(Feed.next_fetch_at).is_not(None))
+            .order_by(col(Feed.next_fetch_at))
+            .limit(1)
+        ).first()
+    if upcoming is None:
+        return max_sleep
+    wait = (upcoming - now).total_seconds()
+    return min(max(wait, 0.01), max_sleep)

@@ -1,17 +1,19 @@
 """Storing parsed feed entries: dedup, dates policy, sanitised summaries, clean links, suggestions.
 
 `ingest()` writes one feed's new items and their suggestions into the session
-and flushes; the caller commits (one transaction per feed). Nothing here fetches.
+and flushes; the caller commits (one transaction per feed). Both are capped: at
+most `max_items` new items per fetch and MAX_SUGGESTIONS_PER_ITEM suggestions
+per item, so one huge feed cannot flood the volunteers' queue (issue 9).
+Nothing here fetches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import nh3
@@ -21,12 +23,12 @@ from sqlmodel import Session, col, select
 from models import Feed, FeedItem, Pledge, Suggestion
 from models.enums import SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
-from pledges.feed_dates import parse_feed_date
-from pledges.feed_parsing import ParsedFeed, RawEntry
+from pledges.feeds.dates import parse_feed_date
+from pledges.feeds.matching import KeywordIndex
+from pledges.feeds.parsing import ParsedFeed, RawEntry
 from pledges.links import clean_url, is_http_url
-from pledges.matching import KeywordIndex
 from pledges.search import fold
-from pledges.text import sanitise_html
+from pledges.text import ALLOWED_ATTRIBUTES, sanitise_html
 
 # A small subset for news summaries: text structure and links, no images (they
 # would make every reader's browser call the news site), no tables, no media.
@@ -36,13 +38,15 @@ SUMMARY_TAGS = {
 MAX_SUMMARY_CHARS = 20_000  # of source HTML; news summaries are a few paragraphs
 FUTURE_TOLERANCE = timedelta(days=1)
 IN_CHUNK = 500  # bound parameters per IN (...) query
+DEFAULT_MAX_ITEMS = 200  # new items stored per fetch (FEEDS_MAX_ITEMS)
+# An article matching more pledges than this says little about any of them; the
+# ones matching the most terms are kept.
+MAX_SUGGESTIONS_PER_ITEM = 10
 
 # FeedItem.date_flag values
 UNDATED = "undated"  # no date in the feed: first-seen time
 UNPARSED = "unparsed"  # a date we could not read for sure: first-seen time
 FUTURE_CLAMPED = "future_clamped"  # more than a day ahead: first-seen time
-
-_HREF = re.compile(r'href="([^"]*)"')
 
 
 @dataclass
@@ -50,8 +54,8 @@ class IngestReport:
     new_items: int = 0
     duplicates: int = 0
     skipped: int = 0  # entries with nothing to identify them (no guid, link or title)
+    over_limit: int = 0  # new entries left for a later fetch: past max_items
     suggestions: int = 0
-    new_item_ids: list[int] = field(default_factory=list)
 
 
 def build_keyword_index(session: Session) -> KeywordIndex:
@@ -68,12 +72,16 @@ def ingest(
     index: KeywordIndex,
     now: datetime,
     actor: Actor = "feeds",
+    max_items: int = DEFAULT_MAX_ITEMS,
 ) -> IngestReport:
     """Store the entries not seen before for this feed, and their suggestions; flush.
 
     Identity: the guid, unless several entries of this document share it with
     different links (a home page used as guid); then the tracking-free link;
     else the title with the raw date. The same entry is stored once across fetches.
+    At most `max_items` new entries are stored, the first ones of the document
+    (feeds put their newest first); the rest are counted in `over_limit` and
+    stored by a later fetch if the feed still lists them.
     """
     report = IngestReport()
     prepared = [_prepare(entry) for entry in parsed.entries]
@@ -99,6 +107,9 @@ def ingest(
     for key, entry in keyed.items():
         if key in existing:
             continue
+        if len(rows) >= max_items:
+            report.over_limit += 1
+            continue
         published_at, raw, flag = _dates(entry.raw, now)
         rows.append(
             {
@@ -122,7 +133,6 @@ def ingest(
         insert(FeedItem).returning(FeedItem.id, sort_by_parameter_order=True), rows
     ).all()
     report.new_items = len(ids)
-    report.new_item_ids = list(ids)
 
     suggestions = [
         {
@@ -130,10 +140,11 @@ def ingest(
             "pledge_id": pledge_id,
             "matched_terms": terms,
             "state": SuggestionState.NEW,
+            "item_date": row["published_at"],
             "created_at": now,
         }
         for item_id, row in zip(ids, rows, strict=True)
-        for pledge_id, terms in index.match(row["title"], row["summary_html"]).items()
+        for pledge_id, terms in _strongest(index.match(row["title"], row["summary_html"]))
     ]
     if suggestions:
         session.execute(insert(Suggestion), suggestions)
@@ -144,11 +155,21 @@ def ingest(
         action=AuditAction.FEED_ITEMS_STORED,
         object_type="feed",
         object_id=feed.id,
-        after={"new_items": report.new_items, "suggestions": report.suggestions},
+        after={
+            "new_items": report.new_items,
+            "suggestions": report.suggestions,
+            "over_limit": report.over_limit,
+        },
         now=now,
     )
     session.flush()
     return report
+
+
+def _strongest(matches: dict[int, list[str]]) -> list[tuple[int, list[str]]]:
+    """At most MAX_SUGGESTIONS_PER_ITEM matches: most terms found first, then pledge id."""
+    ranked = sorted(matches.items(), key=lambda match: (-len(match[1]), match[0]))
+    return ranked[:MAX_SUGGESTIONS_PER_ITEM]
 
 
 @dataclass
@@ -215,16 +236,34 @@ def _dates(raw: RawEntry, now: datetime) -> tuple[datetime, str, str]:
 
 
 def _clean_summary(summary: str) -> str:
+    """Summary HTML safe by itself: link targets cleaned first, sanitised last.
+
+    Cleaning a URL after sanitising could turn an accepted value into a
+    dangerous one (clean_url's strip() removes U+00A0, so "&#xa0;javascript:…"
+    passed nh3 as a relative link and came out as javascript:). Here every href
+    is cleaned and kept only if it is then an absolute http(s) URL, and the
+    final nh3 pass judges the HTML exactly as it is stored.
+    """
     if not summary:
         return ""
-    cleaned = sanitise_html(summary[:MAX_SUMMARY_CHARS], tags=SUMMARY_TAGS)
-    # Links inside summaries lose their tracking parameters too.
-    return _HREF.sub(_clean_href, cleaned).strip()
+    summary = summary[:MAX_SUMMARY_CHARS]
+    if "href" not in summary.lower():  # no link to clean: the last pass alone
+        return sanitise_html(summary, tags=SUMMARY_TAGS).strip()
+    links_cleaned = nh3.clean(
+        summary,
+        tags=SUMMARY_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_clean_link_attribute,
+        strip_comments=True,
+    )
+    return sanitise_html(links_cleaned, tags=SUMMARY_TAGS).strip()
 
 
-def _clean_href(match: re.Match[str]) -> str:
-    url = clean_url(html.unescape(match.group(1)))
-    return f'href="{html.escape(url, quote=True)}"'
+def _clean_link_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute != "href":
+        return value
+    url = clean_url(value)
+    return url if is_http_url(url) else None  # None: nh3 drops the attribute
 
 
 def list_feed_items(session: Session, feed_id: int, *, limit: int | None = None) -> list[FeedItem]:
@@ -237,19 +276,3 @@ def list_feed_items(session: Session, feed_id: int, *, limit: int | None = None)
     if limit:
         query = query.limit(limit)
     return list(session.exec(query).all())
-
-
-def list_suggestions(
-    session: Session, *, pledge_id: int | None = None, limit: int | None = None
-) -> list[tuple[Suggestion, FeedItem]]:
-    """Suggestions with their item, newest item first (one query, joined)."""
-    query = (
-        select(Suggestion, FeedItem)
-        .join(FeedItem, col(FeedItem.id) == Suggestion.feed_item_id)
-        .order_by(col(FeedItem.published_at).desc(), col(Suggestion.id).desc())
-    )
-    if pledge_id is not None:
-        query = query.where(Suggestion.pledge_id == pledge_id)
-    if limit:
-        query = query.limit(limit)
-    return [(s, i) for s, i in session.exec(query).all()]

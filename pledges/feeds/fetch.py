@@ -10,8 +10,10 @@ the private network (issue 3).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -21,33 +23,19 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from pledges.errors import DomainError, UnsafeFeedURL
+from pledges.errors import FeedFetchError, FeedTooLarge, UnsafeFeedURL
 
 Resolver = Callable[[str, int], list[str]]
 
 MAX_REDIRECTS = 5
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 PERMANENT_CODES = {301, 308}
+SUCCESS_CODES = {200, 304}  # the only answers after which a permanent redirect is followed
 # Only the codings we decode ourselves, with a bound on the output (gzip bombs).
 ACCEPT_ENCODING = "gzip, deflate"
 
 
-class FeedFetchError(DomainError):
-    """The feed could not be fetched (network, limits, redirects); the text is recorded."""
-
-    def __init__(
-        self, message: str, *, code: str = "feed_fetch_failed", field: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, field=field)
-
-
-class FeedTooLarge(FeedFetchError):
-    """The body went past the configured maximum, raw or decompressed."""
-
-    def __init__(
-        self, message: str, *, code: str = "feed_too_large", field: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, field=field)
+__all__ = ["FeedFetchError", "FeedTooLarge", "UnsafeFeedURL"]  # re-exported for callers
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -56,7 +44,7 @@ def system_resolver(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FeedFetchError(
-            f"cannot resolve host {host!r}: {exc}", code="host_not_found", field="url"
+            f"cannot resolve host {host!r}: {exc}", code="feed_host_unresolved", field="url"
         ) from exc
     return list(dict.fromkeys(info[4][0] for info in infos))
 
@@ -110,7 +98,7 @@ class AddressGuard:
         addresses = resolver(host, port)
         if not addresses:
             raise FeedFetchError(
-                f"host {host!r} has no address", code="host_not_found", field="url"
+                f"host {host!r} has no address", code="feed_host_unresolved", field="url"
             )
         return addresses
 
@@ -121,7 +109,9 @@ class AddressGuard:
             for address in addresses:
                 if not is_public_address(address):
                     raise UnsafeFeedURL(
-                        f"refused: {host} resolves to a non-public address ({address})"
+                        f"refused: {host} resolves to a non-public address ({address})",
+                        code="feed_url_private_address",
+                        field="url",
                     )
         return addresses
 
@@ -131,16 +121,26 @@ class AddressGuard:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
-            raise UnsafeFeedURL(f"refused: not a valid URL ({exc})") from exc
+            raise UnsafeFeedURL(
+                f"refused: not a valid URL ({exc})", code="feed_url_invalid", field="url"
+            ) from exc
         if parts.scheme not in {"http", "https"}:
             raise UnsafeFeedURL(
                 "refused: only http and https feed URLs are allowed, "
-                f"not {parts.scheme or 'none'!r}"
+                f"not {parts.scheme or 'none'!r}",
+                code="feed_url_scheme",
+                field="url",
             )
         if not parts.hostname:
-            raise UnsafeFeedURL("refused: the URL has no host")
+            raise UnsafeFeedURL(
+                "refused: the URL has no host", code="feed_url_invalid", field="url"
+            )
         if parts.username or parts.password:
-            raise UnsafeFeedURL("refused: credentials in feed URLs are not allowed")
+            raise UnsafeFeedURL(
+                "refused: credentials in feed URLs are not allowed",
+                code="feed_url_credentials",
+                field="url",
+            )
         self.checked_addresses(parts.hostname, port)
         return url
 
@@ -173,7 +173,9 @@ class GuardedBackend(httpcore.NetworkBackend):
         raise last_error
 
     def connect_unix_socket(self, *args: object, **kwargs: object) -> httpcore.NetworkStream:
-        raise UnsafeFeedURL("refused: unix sockets are not feed addresses")
+        raise UnsafeFeedURL(
+            "refused: unix sockets are not feed addresses", code="feed_url_invalid", field="url"
+        )
 
     def sleep(self, seconds: float) -> None:
         self.inner.sleep(seconds)
@@ -249,8 +251,10 @@ def fetch(
     """GET a feed: conditional, redirects followed by hand (each hop checked), body bounded.
 
     Raises UnsafeFeedURL for a refused address or scheme, FeedFetchError for
-    timeouts, too many redirects and bodies past `max_bytes`. Any HTTP status is
-    returned; only a 200 carries a body.
+    timeouts, the deadline, too many redirects and bodies past `max_bytes`. Any
+    HTTP status is returned; only a 200 carries a body. `permanent_url` is set
+    only when the final answer is a success (200 or 304): a 301 to an error page
+    must not rewrite the feed's address.
     """
     started = time.monotonic()
     headers: dict[str, str] = {}
@@ -264,22 +268,54 @@ def fetch(
     for _hop in range(max_redirects + 1):
         guard.check_url(current)
         seen.add(current)
-        remaining = deadline_seconds - (time.monotonic() - started)
-        if remaining <= 0:
-            raise FeedFetchError(f"deadline of {deadline_seconds:g}s exceeded")
+        if deadline_seconds - (time.monotonic() - started) <= 0:
+            raise _deadline_error(deadline_seconds)
         result = _get_once(current, client, headers, max_bytes, started, deadline_seconds)
         if result.status_code in REDIRECT_CODES and "location" in result.headers:
             all_permanent = all_permanent and result.status_code in PERMANENT_CODES
             target = urljoin(current, result.headers["location"].strip())
             if target in seen:
-                raise FeedFetchError(f"redirect loop at {target}")
+                raise FeedFetchError(f"redirect loop at {target}", code="feed_redirects")
             current = target
             continue
         result.url = url
-        if current != url and all_permanent:
+        if current != url and all_permanent and result.status_code in SUCCESS_CODES:
             result.permanent_url = current
         return result
-    raise FeedFetchError(f"more than {max_redirects} redirects")
+    raise FeedFetchError(f"more than {max_redirects} redirects", code="feed_redirects")
+
+
+def _deadline_error(deadline_seconds: float) -> FeedFetchError:
+    return FeedFetchError(f"deadline of {deadline_seconds:g}s exceeded", code="feed_deadline")
+
+
+class _Watchdog:
+    """Shuts the socket down when the feed's deadline passes, even inside a blocking read.
+
+    A read timeout bounds each wait, not their sum: a server that trickles a byte
+    just before every timeout would hold us for many of them (finding 18).
+    Shutting the socket down wakes the read at once, whatever it is waiting for.
+    """
+
+    def __init__(self, response: httpx.Response, seconds: float) -> None:
+        self.fired = False
+        stream = response.extensions.get("network_stream")
+        self._socket = stream.get_extra_info("socket") if stream is not None else None
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
 
 
 def _get_once(
@@ -299,6 +335,7 @@ def _get_once(
         write=min(timeout.write or remaining, remaining),
         pool=min(timeout.pool or remaining, remaining),
     )
+    watchdog: _Watchdog | None = None
     try:
         with client.stream("GET", url, headers=dict(headers), timeout=per_request) as response:
             result = FetchResult(
@@ -308,12 +345,22 @@ def _get_once(
                 headers={k.lower(): v for k, v in response.headers.items()},
             )
             if response.status_code == 200:
-                result.content = _read_bounded(response, max_bytes, started, deadline_seconds)
+                left = deadline_seconds - (time.monotonic() - started)
+                with _Watchdog(response, left) as watchdog:
+                    result.content = _read_bounded(response, max_bytes, started, deadline_seconds)
+                if watchdog.fired:  # the body may look complete when the socket was shut
+                    raise _deadline_error(deadline_seconds)
             return result
     except httpx.TimeoutException as exc:
-        raise FeedFetchError(f"timed out ({type(exc).__name__}) fetching {url}") from exc
+        raise FeedFetchError(
+            f"timed out ({type(exc).__name__}) fetching {url}", code="feed_timeout"
+        ) from exc
     except httpx.HTTPError as exc:
-        raise FeedFetchError(f"HTTP error fetching {url}: {exc or type(exc).__name__}") from exc
+        if watchdog is not None and watchdog.fired:
+            raise _deadline_error(deadline_seconds) from exc
+        raise FeedFetchError(
+            f"HTTP error fetching {url}: {exc or type(exc).__name__}", code="feed_fetch_failed"
+        ) from exc
 
 
 def _read_bounded(
@@ -326,22 +373,31 @@ def _read_bounded(
     """
     declared = response.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise FeedTooLarge(f"body too large: {declared} bytes declared, limit {max_bytes}")
+        raise FeedTooLarge(
+            f"body too large: {declared} bytes declared, limit {max_bytes}", code="feed_too_large"
+        )
     decoder = _decoder(response.headers.get("content-encoding", ""))
     raw_total = 0
     out = bytearray()
     for chunk in response.iter_raw():  # as received: no waiting to fill a buffer
         raw_total += len(chunk)
         if raw_total > max_bytes:
-            raise FeedTooLarge(f"body too large: more than {max_bytes} bytes received")
+            raise FeedTooLarge(
+                f"body too large: more than {max_bytes} bytes received", code="feed_too_large"
+            )
         if time.monotonic() - started > deadline_seconds:
-            raise FeedFetchError(f"deadline of {deadline_seconds:g}s exceeded while reading")
+            raise _deadline_error(deadline_seconds)
         out += decoder(chunk, max_bytes - len(out))
         if len(out) > max_bytes:
-            raise FeedTooLarge(f"body too large: more than {max_bytes} bytes once decompressed")
+            raise FeedTooLarge(
+                f"body too large: more than {max_bytes} bytes once decompressed",
+                code="feed_too_large",
+            )
     out += decoder(b"", max_bytes - len(out))
     if len(out) > max_bytes:
-        raise FeedTooLarge(f"body too large: more than {max_bytes} bytes once decompressed")
+        raise FeedTooLarge(
+            f"body too large: more than {max_bytes} bytes once decompressed", code="feed_too_large"
+        )
     return bytes(out)
 
 
@@ -351,7 +407,9 @@ def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes]:
     if not codings:
         return lambda data, _room: data
     if len(codings) > 1 or codings[0] not in {"gzip", "x-gzip", "deflate"}:
-        raise FeedFetchError(f"unsupported Content-Encoding {content_encoding!r}")
+        raise FeedFetchError(
+            f"unsupported Content-Encoding {content_encoding!r}", code="feed_bad_encoding"
+        )
     # gzip: header expected; deflate: zlib-wrapped or raw (servers send both).
     wbits = zlib.MAX_WBITS | 16 if codings[0] in {"gzip", "x-gzip"} else zlib.MAX_WBITS | 32
     state = {"z": zlib.decompressobj(wbits), "raw_tried": codings[0] == "gzip"}
@@ -368,7 +426,9 @@ def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes]:
                 state["raw_tried"] = True
                 state["z"] = zlib.decompressobj(-zlib.MAX_WBITS)
                 return decode(data, room)
-            raise FeedFetchError(f"corrupt {codings[0]} body: {exc}") from exc
+            raise FeedFetchError(
+                f"corrupt {codings[0]} body: {exc}", code="feed_bad_encoding"
+            ) from exc
         return result
 
     return decode
