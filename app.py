@@ -50,6 +50,11 @@ ENV_SETTINGS: dict[str, Any] = {
     "PUBLIC_EDITOR_NAMES": True,
     "PAGE_CACHE_SIZE": 2000,  # rendered anonymous pages kept per worker; 0 disables
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto we believe
+    # Largest request body anywhere (form posts are small) and on the import page.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    # Seconds a login lasts (the signed cookie's age is checked on every request).
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
 }
 
 

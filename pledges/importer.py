@@ -49,7 +49,7 @@ from models.db import utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
 from pledges.audit import Actor, log_change, snapshot
 from pledges.errors import InvalidImport, Problem
-from pledges.links import clean_url, is_http_url
+from pledges.links import MAX_URL_LENGTH, clean_url, is_http_url, url_problem
 from pledges.search import search_text_for
 from pledges.status import VERDICTS, record_status_change
 
@@ -256,13 +256,19 @@ class _Reader:
             return None
 
     def url(self, data: Mapping[str, Any], key: str, record: str, *, required: bool) -> str:
-        value = self.text(data, key, record, required=required, max_length=2000)
+        # The length is checked once cleaned (clean_url can lengthen a URL).
+        value = self.text(data, key, record, required=required)
         if not value:
             return ""
-        if not is_http_url(value):
+        cleaned = clean_url(value)
+        problem = url_problem(cleaned)
+        if problem == "url_too_long":
+            self.problem(record, key, f"longer than {MAX_URL_LENGTH} characters once cleaned")
+            return ""
+        if problem is not None:
             self.problem(record, key, "not an http(s) URL")
             return ""
-        return clean_url(value)
+        return cleaned
 
     def strings(self, value: Any, record: str, key: str) -> list[str]:
         if value is None:

@@ -11,11 +11,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from models.enums import Role, Stance
+from models.enums import EvidenceState, Role, Stance
 from pledges import evidence as evidence_ops
 from pledges import review
 from pledges import scoreboard as reads
 from pledges.errors import DomainError, DuplicateEvidence
+from pledges.links import MAX_URL_LENGTH
 from pledges.scoreboard import PledgeFilters
 from views.auth import current_actor, protect_blueprint
 from views.common import db_session, parse_id, today, wants_fragment
@@ -31,6 +32,9 @@ def evidence_error_message(error: DomainError) -> str:
     code = getattr(error, "code", "")
     messages = {
         "bad_url": _("Le lien doit commencer par http:// ou https://."),
+        "url_too_long": _(
+            "Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH
+        ),
         "outlet_required": _("Indiquez le média ou la source."),
         "future_date": _("La date ne peut pas être dans le futur."),
         "already_reviewed": _("Quelqu'un a déjà traité cet élément."),
@@ -41,6 +45,12 @@ def evidence_error_message(error: DomainError) -> str:
 
 def duplicate_message(error: DuplicateEvidence) -> Markup:
     """The refusal, with a link to the evidence that already cites this URL."""
+    existing = evidence_ops.get_evidence(db_session(), error.existing_id)
+    if existing is None or not (
+        _sees_private(existing) or existing.evidence.state == EvidenceState.PUBLISHED
+    ):
+        # Someone else's submission not yet published: say it exists, show nothing of it.
+        return Markup("{}").format(_("Ce lien est déjà cité pour cet engagement."))
     link = url_for("volunteer.evidence", evidence_id=error.existing_id)
     return Markup('{} <a href="{}">{}</a>').format(
         _("Ce lien est déjà cité pour cet engagement."),
@@ -203,9 +213,11 @@ def add_evidence(pledge_id: int):
             status = 422
         except DomainError as exc:
             dbs.rollback()
-            field = {"bad_url": form.url, "outlet_required": form.outlet}.get(
-                getattr(exc, "code", ""), form.published_on
-            )
+            field = {
+                "bad_url": form.url,
+                "url_too_long": form.url,
+                "outlet_required": form.outlet,
+            }.get(getattr(exc, "code", ""), form.published_on)
             field.errors = [*field.errors, evidence_error_message(exc)]
             status = 422
         else:
@@ -223,11 +235,18 @@ def evidence(evidence_id: int):
     found = evidence_ops.get_evidence(db_session(), evidence_id)
     if found is None:
         abort(404)
-    # Any volunteer may see what is already cited (duplicate links point here), but
-    # who submitted it and why it was rejected stay between the submitter and editors.
-    actor = current_actor()
-    private = Role(actor.role).at_least(Role.EDITOR) or found.evidence.submitted_by_id == actor.id
+    # Editors and the submitter see it in any state, with who submitted it and why it
+    # was rejected. Other volunteers see it only once published (what anyone will
+    # see): another's unmoderated or rejected note is not theirs to read.
+    private = _sees_private(found)
+    if not private and found.evidence.state != EvidenceState.PUBLISHED:
+        abort(404)
     return render_template("volunteer/evidence.html", row=found, private=private)
+
+
+def _sees_private(row: evidence_ops.EvidenceRow) -> bool:
+    actor = current_actor()
+    return Role(actor.role).at_least(Role.EDITOR) or row.evidence.submitted_by_id == actor.id
 
 
 @bp.get("/contributions")
