@@ -5,7 +5,9 @@ Every form carries the CSRF token; validators give a message next to each field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +16,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -42,7 +45,7 @@ _SINGLE_LINE_CONTROLS = frozenset(chr(c) for c in range(0x20))
 _MULTI_LINE_CONTROLS = _SINGLE_LINE_CONTROLS - {"\t", "\n", "\r"}
 
 
-def has_control_characters(field) -> bool:
+def has_control_characters(field: Field) -> bool:
     """True when a text field's submitted value holds a control it must not hold."""
     if not isinstance(field, StringField) or field.raw_data is None:
         return False
@@ -55,7 +58,7 @@ def has_control_characters(field) -> bool:
 class Form(FlaskForm):
     """Base of every form here: text fields refuse control characters, per field type."""
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         valid = super().validate(extra_validators=extra_validators)
         for field in self:
             if has_control_characters(field):

@@ -310,7 +310,7 @@ def test_finding_2_many_addresses_cannot_keep_an_account_locked(app, auth, monke
     assert _login_from(owner, "198.51.100.7", user.email, PASSWORD).status_code == 302
 
 
-def test_finding_2_limit_keys_hold_no_address_or_email(app, auth):
+def test_login_limit_keys_hold_no_address_or_email(app, auth):
     user = auth.create()
     _login_from(app.test_client(), "192.0.2.66", user.email, "wrong password")
     storage = app.extensions["login_limiter"].limiter.storage

@@ -424,7 +424,7 @@ def test_finding_16_others_unpublished_evidence_is_not_found(auth, client, app_s
     assert f"/volunteer/evidence/{found.id}" not in html
 
 
-def test_finding_16_editors_and_the_public_state_still_show(auth, client, app_session):
+def test_evidence_stays_visible_to_editors_and_once_published(auth, client, app_session):
     pledge = make_pledge(app_session)
     found = _submitted_by_other(app_session, pledge)
     editor = make_user(app_session, Role.EDITOR)
