@@ -65,15 +65,24 @@ ENV_SETTINGS: dict[str, Any] = {
     "PUBLIC_EDITOR_NAMES": True,
     "PAGE_CACHE_SIZE": 2000,  # rendered anonymous pages kept per worker; 0 disables
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto we believe
-    # Login attempts counted before any password is hashed (argon2 costs ~100 ms):
-    # per account and per address, in the limiter's storage, expiring.
-    "LOGIN_LIMIT_ACCOUNT": "5 per minute;30 per hour",
+    # Login limits, in the limiter's storage under HMAC keys (views/auth.py says why):
+    # every attempt per address (checked before any password is hashed); failures
+    # per account and address together; failures per account from every address;
+    # wrong current passwords on the password page, per account.
     "LOGIN_LIMIT_ADDRESS": "20 per minute;200 per hour",
+    "LOGIN_LIMIT_ACCOUNT_ADDRESS": "5 per minute;30 per hour",
+    "LOGIN_LIMIT_ACCOUNT": "30 per hour;100 per day",
+    "PASSWORD_LIMIT_ACCOUNT": "5 per minute;30 per hour",
     # The feed poller's limits, in seconds.
     "FEEDS_CONNECT_TIMEOUT": 10.0,
     "FEEDS_READ_TIMEOUT": 20.0,
     "FEEDS_DEADLINE_SECONDS": 60.0,
     "FEEDS_LEASE_SECONDS": 600,
+    # Largest request body anywhere (form posts are small) and on the import page.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    # Seconds a login lasts (the signed cookie's age is checked on every request).
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
 }
 
 

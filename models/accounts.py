@@ -23,6 +23,9 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime, nullable=True)
     )
+    # Part of every session's fingerprint: bumped to end all of the user's sessions
+    # (logout, password, role or access change, "log out my other sessions").
+    session_generation: int = Field(default=0)
 
 
 class Invitation(SQLModel, table=True):

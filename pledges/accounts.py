@@ -97,12 +97,22 @@ def _burn_time(password: str) -> None:
 
 
 def session_token(user: User) -> str:
-    """A short fingerprint of the password hash, stored in the login session.
+    """A short fingerprint of the password hash and session generation, kept in the session.
 
-    Changing the password (or disabling the account) changes or voids it, which
-    logs out every other session of that user.
+    Changing the password, the role or the access, logging out, or ending one's
+    other sessions changes it (end_sessions), which voids every cookie issued
+    before: even a copied cookie stops working, and re-enabling an account does
+    not revive its old sessions.
     """
-    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:20]
+    material = f"{user.id}:{user.password_hash}:{user.session_generation}"
+    return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Void every login session of `user` (the caller may start a new one)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.add(user)
+    session.flush()
 
 
 # --- Reads ---------------------------------------------------------------------------
@@ -212,7 +222,7 @@ def change_password(
         )
     check_password(new)
     user.password_hash = hash_password(new)
-    session.add(user)
+    end_sessions(session, user)
     log_change(
         session,
         actor=actor,
@@ -232,7 +242,7 @@ def set_user_active(
         return
     before = _user_snapshot(user)
     user.active = active
-    session.add(user)
+    end_sessions(session, user)
     log_change(
         session,
         actor=actor,
@@ -260,7 +270,7 @@ def set_user_role(
         return
     before = _user_snapshot(user)
     user.role = role
-    session.add(user)
+    end_sessions(session, user)
     log_change(
         session,
         actor=actor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
@@ -94,17 +95,25 @@ def log_change(
 # --- Reads (issue 4: the log is visible to editors, per pledge and site-wide) --------
 
 
+# Account management (emails, roles, invitations, site settings): admins only.
+ACCOUNT_OBJECT_TYPES = ("user", "invitation", "sitesetting")
+
+
 def list_entries(
     session: Session,
     *,
     pledge_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
+    hidden_types: Sequence[str] = (),
 ) -> list[AuditEntry]:
-    """Audit entries, newest first; only those about one pledge when `pledge_id` is given."""
+    """Audit entries, newest first; only those about one pledge when `pledge_id` is given,
+    never those whose object type is in `hidden_types`."""
     query = select(AuditEntry)
     if pledge_id is not None:
         query = query.where(AuditEntry.pledge_id == pledge_id)
+    if hidden_types:
+        query = query.where(col(AuditEntry.object_type).not_in(hidden_types))
     query = (
         query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .offset((max(page, 1) - 1) * per_page)
@@ -113,8 +122,12 @@ def list_entries(
     return list(session.exec(query))
 
 
-def count_entries(session: Session, *, pledge_id: int | None = None) -> int:
+def count_entries(
+    session: Session, *, pledge_id: int | None = None, hidden_types: Sequence[str] = ()
+) -> int:
     query = select(func.count()).select_from(AuditEntry)
     if pledge_id is not None:
         query = query.where(AuditEntry.pledge_id == pledge_id)
+    if hidden_types:
+        query = query.where(col(AuditEntry.object_type).not_in(hidden_types))
     return int(session.exec(query).one())

@@ -25,7 +25,7 @@ from models.enums import PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DomainError, EditError
 from pledges.feeds.fetch import AddressGuard
-from pledges.links import clean_url, is_http_url
+from pledges.links import clean_url, url_problem
 from pledges.search import search_text_for, slugify
 from pledges.status import record_status_change
 
@@ -103,7 +103,10 @@ def _url(value: str | None, *, field: str) -> str:
     if not value:
         return ""
     cleaned = clean_url(value)
-    if not is_http_url(cleaned):
+    problem = url_problem(cleaned)
+    if problem == "url_too_long":
+        raise EditError("The link is too long.", field=field, code="too_long")
+    if problem is not None:
         raise EditError("The link must be an http(s) URL.", field=field, code="bad_url")
     return cleaned
 

@@ -19,7 +19,7 @@ from models.db import utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, Stance
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import DuplicateEvidence, EvidenceError
-from pledges.links import clean_url, is_http_url
+from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
 
 EVIDENCE_FIELDS = [
     "pledge_id", "url", "outlet", "published_on", "kind", "title", "quote", "note", "stance",
@@ -55,7 +55,12 @@ def submit_evidence(
     already cited for the same pledge raises DuplicateEvidence carrying the existing id."""
     now = now or utc_now()
     cleaned = clean_url(url or "")
-    if not is_http_url(cleaned):
+    problem = url_problem(cleaned)
+    if problem == "url_too_long":
+        raise EvidenceError(
+            f"The link is longer than {MAX_URL_LENGTH} characters.", code=problem, field="url"
+        )
+    if problem is not None:
         raise EvidenceError("The link must be an http(s) URL.", code="bad_url", field="url")
     if not (outlet or "").strip():
         raise EvidenceError("The outlet is required.", code="outlet_required", field="outlet")
@@ -89,11 +94,14 @@ def submit_evidence(
         submitted_by_id=actor.id if isinstance(actor, User) else None,
         created_at=now,
     )
-    session.add(evidence)
     # Two people citing the same URL at once: the unique constraint decides,
-    # and the loser gets the same answer as a sequential duplicate.
+    # and the loser gets the same answer as a sequential duplicate. The row is
+    # added inside the savepoint: added before it, the INSERT would run (and
+    # fail) in the outer transaction while the savepoint opens, leaving the
+    # session unusable (PendingRollbackError) instead of rolled back to it.
     try:
         with session.begin_nested():
+            session.add(evidence)
             session.flush()
     except IntegrityError:
         existing = find_duplicate(session, pledge.id, cleaned)

@@ -1,9 +1,11 @@
-"""Link hygiene: tracking parameters removed from every URL we store."""
+"""Link hygiene: tracking parameters removed from every URL we store, and its length bound."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+# Columns holding URLs are varchar(2000); PostgreSQL refuses anything longer.
+MAX_URL_LENGTH = 2000
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 TRACKING_PARAMS = frozenset(
     {
@@ -73,3 +75,17 @@ def is_http_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def url_problem(cleaned: str) -> str | None:
+    """Why a *cleaned* URL cannot be stored ("bad_url", "url_too_long"), or None.
+
+    The length is checked after clean_url: re-encoding the query can make a URL
+    several times longer (1,991 characters have become 11,841), so a check on the
+    raw input lets too long a value reach the database.
+    """
+    if not is_http_url(cleaned):
+        return "bad_url"
+    if len(cleaned) > MAX_URL_LENGTH:
+        return "url_too_long"
+    return None

@@ -46,6 +46,19 @@ from views.query import parse_id
 
 bp = Blueprint("auth", __name__)
 
+# Login limits, counted in the limiter's storage under HMAC keys (no raw address
+# or email is kept) and expiring with their window:
+# - every attempt per address, counted before any password is hashed (argon2
+#   costs ~100 ms), so nobody can use the login form to burn our CPU;
+# - failures per account *and* address: a guesser is slowed down without locking
+#   the account's owner out from elsewhere; a success resets it;
+# - failures per account from all addresses: once exhausted, only an address
+#   that has not failed on this account may still try, so spreading guesses over
+#   many addresses buys one guess each, and the owner's right password from a
+#   new address still works.
+# Successes are never counted against the account.
+# The limits themselves are settings (app.ENV_SETTINGS: LOGIN_LIMIT_*, PASSWORD_LIMIT_ACCOUNT).
+
 # The minimum role of each protected blueprint (filled by protect_blueprint).
 BLUEPRINT_ROLES: dict[str, Role] = {}
 # Auth routes open to anonymous visitors (they *start* a session).
@@ -218,19 +231,66 @@ def _limit_key(kind: str, value: str) -> str:
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _within_login_limits(email: str) -> bool:
-    """Count this attempt per account and per address; False when either is exhausted."""
-    limiter = get_limiter().limiter
-    checks = [
-        ("LOGIN_LIMIT_ACCOUNT", _limit_key("account", accounts.normalise_email(email))),
-        ("LOGIN_LIMIT_ADDRESS", _limit_key("address", request.remote_addr or "")),
-    ]
-    allowed = True
-    for setting, key in checks:
-        for item in parse_many(current_app.config[setting]):
-            if not limiter.hit(item, "login", key):
+class FailureLimit:
+    """Failures counted under one key, tested before the work, hit only on failure."""
+
+    def __init__(self, setting: str, kind: str, value: str) -> None:
+        self.items = parse_many(current_app.config[setting])
+        self.key = _limit_key(kind, value)
+
+    def exhausted(self) -> bool:
+        limiter = get_limiter().limiter
+        return not all(limiter.test(item, "login", self.key) for item in self.items)
+
+    def untouched(self) -> bool:
+        """No failure counted in any window."""
+        limiter = get_limiter().limiter
+        return all(
+            limiter.get_window_stats(item, "login", self.key).remaining >= item.amount
+            for item in self.items
+        )
+
+    def fail(self) -> None:
+        limiter = get_limiter().limiter
+        for item in self.items:
+            limiter.hit(item, "login", self.key)
+
+    def reset(self) -> None:
+        limiter = get_limiter().limiter
+        for item in self.items:
+            limiter.clear(item, "login", self.key)
+
+
+class LoginLimits:
+    """The three login limits of one attempt (see the comment at the top of this module)."""
+
+    def __init__(self, email: str) -> None:
+        email = accounts.normalise_email(email)
+        address = request.remote_addr or ""
+        self.address = address
+        self.pair = FailureLimit("LOGIN_LIMIT_ACCOUNT_ADDRESS", "pair", f"{email}\n{address}")
+        self.account = FailureLimit("LOGIN_LIMIT_ACCOUNT", "account", email)
+
+    def allow(self) -> bool:
+        """Count the attempt per address; False when any limit refuses it (before hashing)."""
+        limiter = get_limiter().limiter
+        address_key = _limit_key("address", self.address)
+        allowed = True
+        for item in parse_many(current_app.config["LOGIN_LIMIT_ADDRESS"]):
+            if not limiter.hit(item, "login", address_key):
                 allowed = False
-    return allowed
+        if self.pair.exhausted():
+            return False
+        if self.account.exhausted() and not self.pair.untouched():
+            return False
+        return allowed
+
+    def failed(self) -> None:
+        self.pair.fail()
+        self.account.fail()
+
+    def succeeded(self) -> None:
+        self.pair.reset()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -241,7 +301,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        if not _within_login_limits(form.email.data):
+        limits = LoginLimits(form.email.data)
+        if not limits.allow():
             form.form_errors.append(
                 _l("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
             )
@@ -250,10 +311,12 @@ def login():
             dbs = db_session()
             user = accounts.authenticate(dbs, form.email.data, form.password.data)
             if user is None:
+                limits.failed()
                 form.form_errors.append(_l("Adresse e-mail ou mot de passe incorrect."))
                 status = 401
             else:
                 dbs.commit()
+                limits.succeeded()
                 return _start_session(user, request.args.get("next"))
     return render_template("auth/login.html", form=form), status
 
@@ -275,32 +338,69 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    # A new generation voids this cookie everywhere, even a copy taken earlier.
+    dbs = db_session()
+    accounts.end_sessions(dbs, current_actor())
+    dbs.commit()
     logout_user()
     # An empty session: Flask deletes the cookie, the visitor is anonymous again.
     session.clear()
     return redirect(url_for("public.scoreboard"))
 
 
+def _renew_session(user: User) -> None:
+    # The session id embeds the session fingerprint: renew ours once the others end.
+    login_user(SessionUser(user))
+    session.pop("_id", None)
+
+
+def _account_page(form: PasswordForm, *, changed: bool = False, status: int = 200):
+    return render_template("auth/password.html", form=form, changed=changed), status
+
+
 @bp.route("/password", methods=["GET", "POST"])
 def password():
+    """Password change; wrong current passwords are limited per account (a stolen
+    session must not become a way to guess the password)."""
     form = PasswordForm()
     if form.validate_on_submit():
         dbs = db_session()
         user = current_actor()
+        guesses = FailureLimit("PASSWORD_LIMIT_ACCOUNT", "password", str(user.id))
+        if guesses.exhausted():
+            form.form_errors.append(_l("Trop de tentatives. Réessayez dans quelques minutes."))
+            return _account_page(form, status=429)
         try:
             accounts.change_password(
                 dbs, user, current=form.current.data, new=form.new.data, actor=user
             )
         except AccountError as error:
+            if error.code == "wrong_password":
+                guesses.fail()
             # The password rules name no field: here they are about the new one.
             show_on_form(form, error, field=error.field or "new")
         else:
             dbs.commit()
-            # The session id embeds the password fingerprint: renew ours, others end.
-            login_user(SessionUser(user))
-            session.pop("_id", None)
-            return render_template("auth/password.html", form=PasswordForm(), changed=True)
-    return render_template("auth/password.html", form=form, changed=False)
+            guesses.reset()
+            _renew_session(user)
+            return _account_page(PasswordForm(formdata=None), changed=True)
+    return _account_page(form)
+
+
+@bp.post("/sessions/end-others")
+def end_other_sessions():
+    """Log out everywhere else (a forgotten session, a lost device); this one stays."""
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    dbs = db_session()
+    user = current_actor()
+    accounts.end_sessions(dbs, user)
+    dbs.commit()
+    _renew_session(user)
+    return render_template(
+        "auth/password.html", form=PasswordForm(formdata=None), changed=False, others_ended=True
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

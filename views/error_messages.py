@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from models.enums import PledgeStatus
 from pledges.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from pledges.errors import DomainError, Problem
+from pledges.links import MAX_URL_LENGTH
 from views.labels import status_label
 
 # The same wording for a code wherever it is shown; several codes may share one.
@@ -50,6 +51,9 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
     "reason_required": lazy_gettext("Un motif est nécessaire."),
     "duplicate_evidence": lazy_gettext("Ce lien est déjà cité pour cet engagement."),
+    "url_too_long": lazy_gettext(
+        "Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH
+    ),
     # --- Accounts (pledges.accounts) ---
     "invalid_email": lazy_gettext("Adresse e-mail invalide."),
     "email_taken": lazy_gettext("Un compte existe déjà avec cette adresse."),

@@ -5,7 +5,9 @@ Every form carries the CSRF token; validators give a message next to each field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +16,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -31,9 +34,37 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.enums import EvidenceKind, PledgeStatus, Role, Stance
 from pledges.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from pledges.links import clean_url, is_http_url
+from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
 
 REQUIRED = _l("Ce champ est obligatoire.")
+CONTROL_CHARACTERS = _l("Ce champ contient un caractère de contrôle invisible.")
+# C0 controls have no place in stored text (NUL is refused for the whole request
+# by views.security before any form is read); multi-line fields keep tab and the
+# CR/LF a browser sends for each line break.
+_SINGLE_LINE_CONTROLS = frozenset(chr(c) for c in range(0x20))
+_MULTI_LINE_CONTROLS = _SINGLE_LINE_CONTROLS - {"\t", "\n", "\r"}
+
+
+def has_control_characters(field: Field) -> bool:
+    """True when a text field's submitted value holds a control it must not hold."""
+    if not isinstance(field, StringField) or field.raw_data is None:
+        return False
+    forbidden = _MULTI_LINE_CONTROLS if isinstance(field, TextAreaField) else _SINGLE_LINE_CONTROLS
+    return any(
+        not forbidden.isdisjoint(value) for value in field.raw_data if isinstance(value, str)
+    )
+
+
+class Form(FlaskForm):
+    """Base of every form here: text fields refuse control characters, per field type."""
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        valid = super().validate(extra_validators=extra_validators)
+        for field in self:
+            if has_control_characters(field):
+                field.errors = [*field.errors, CONTROL_CHARACTERS]
+                valid = False
+        return valid
 
 
 def required() -> DataRequired:
@@ -51,9 +82,16 @@ def password_length() -> Length:
 
 
 def http_url(form, field) -> None:
-    """An http(s) link; stored without its tracking parameters."""
+    """An http(s) link, short enough once stored without its tracking parameters."""
     value = (field.data or "").strip()
-    if value and not is_http_url(clean_url(value)):
+    if not value:
+        return
+    problem = url_problem(clean_url(value))
+    if problem == "url_too_long":
+        raise ValidationError(
+            _l("Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH)
+        )
+    if problem is not None:
         raise ValidationError(_l("Le lien doit commencer par http:// ou https://."))
 
 
@@ -107,19 +145,21 @@ class MultiCheckboxField(SelectMultipleField):
 # --- Accounts ----------------------------------------------------------------------
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Adresse e-mail"), validators=[required(), Length(max=320)])
     password = PasswordField(
         _l("Mot de passe"), validators=[required(), Length(max=MAX_PASSWORD_LENGTH)]
     )
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     pass
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Mot de passe actuel"), validators=[required()])
+class PasswordForm(Form):
+    current = PasswordField(
+        _l("Mot de passe actuel"), validators=[required(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     new = PasswordField(_l("Nouveau mot de passe"), validators=[required(), password_length()])
     confirm = PasswordField(
         _l("Confirmer le nouveau mot de passe"),
@@ -127,7 +167,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     display_name = StringField(
         _l("Nom affiché"),
         validators=[required(), Length(max=120)],
@@ -143,17 +183,17 @@ class InvitationForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Adresse e-mail"), validators=[required(), Length(max=320)])
     role = SelectField(_l("Rôle"), choices=role_choices, default=Role.VOLUNTEER.value)
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     role = SelectField(_l("Rôle"), choices=role_choices)
     active = BooleanField(_l("Compte actif"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     public_editor_names = BooleanField(
         _l("Afficher publiquement le nom de l'éditeur ou de l'éditrice de chaque décision")
     )
@@ -162,7 +202,7 @@ class SettingsForm(FlaskForm):
 # --- Volunteer work ------------------------------------------------------------------
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     url = URLField(_l("Lien (URL)"), validators=[required(), Length(max=2000), http_url])
     outlet = StringField(
         _l("Média ou source"),
@@ -190,7 +230,7 @@ class EvidenceForm(FlaskForm):
             raise ValidationError(_l("Indiquez une date valide (AAAA-MM-JJ)."))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """One suggestion: kept / broken / context (with optional quote and note), or not relevant."""
 
     decision = RadioField(
@@ -207,18 +247,18 @@ class ReviewForm(FlaskForm):
 # --- Editor work ---------------------------------------------------------------------
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     pass
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         _l("Motif du refus (montré à la personne qui l'a proposé)"),
         validators=[required(), Length(max=2000)],
     )
 
 
-class RulingForm(FlaskForm):
+class RulingForm(Form):
     version = HiddenField(validators=[required()])
     status = RadioField(
         _l("Nouveau statut"),
@@ -238,7 +278,7 @@ class RulingForm(FlaskForm):
     cites = MultiCheckboxField(_l("Preuves publiées citées"), coerce=int, validate_choice=True)
 
 
-class ElectionForm(FlaskForm):
+class ElectionForm(Form):
     fingerprint = HiddenField(validators=[required()])
     name = StringField(_l("Nom"), validators=[required(), Length(max=300)])
     territory = StringField(_l("Territoire"), validators=[required(), Length(max=300)])
@@ -247,7 +287,7 @@ class ElectionForm(FlaskForm):
     )
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(Form):
     version = HiddenField(validators=[required()])
     name = StringField(_l("Nom"), validators=[required(), Length(max=300)])
     list_name = StringField(_l("Liste ou parti"), validators=[Optional(), Length(max=300)])
@@ -255,7 +295,7 @@ class CandidateForm(FlaskForm):
     office = StringField(_l("Mandat exercé"), validators=[Optional(), Length(max=300)])
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(Form):
     version = HiddenField(validators=[required()])
     title = StringField(_l("Titre"), validators=[required(), Length(max=500)])
     body = TextAreaField(_l("Texte (Markdown)"), validators=[Optional(), Length(max=50000)])
@@ -275,7 +315,7 @@ class PledgeForm(FlaskForm):
     )
 
 
-class FeedForm(FlaskForm):
+class FeedForm(Form):
     fingerprint = HiddenField()
     url = URLField(_l("Adresse du flux (URL)"), validators=[required(), Length(max=2000)])
     name = StringField(_l("Nom"), validators=[Optional(), Length(max=200)])
@@ -290,7 +330,7 @@ class FeedForm(FlaskForm):
     active = BooleanField(_l("Actif"), default=True)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Fichier JSON ou CSV"), validators=[FileRequired(message=REQUIRED)])
     election = StringField(
         _l("Élection (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]

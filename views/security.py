@@ -1,4 +1,4 @@
-"""Security and privacy headers on every response.
+"""Security and privacy headers on every response, and the guards on odd input.
 
 The CSP allows nothing inline and nothing from another host: htmx and every
 asset are served from static/, and htmx's inline indicator styles are turned
@@ -7,7 +7,7 @@ off in the htmx-config meta tag so `style-src 'self'` holds.
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.routing import IntegerConverter
 
 from models.db import MAX_DB_ID
@@ -65,12 +65,44 @@ class DatabaseIdConverter(IntegerConverter):
 
 def install_request_guards(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_control_characters)
 
-    @app.before_request
-    def _refuse_nul_bytes() -> None:
-        # Query strings are read by each view's own parser, which ignores or refuses them.
-        if "\x00" in request.path:
+
+# Endpoints that accept a file upload, with the larger body limit MAX_UPLOAD_BYTES;
+# every other request is held to MAX_CONTENT_LENGTH (a login form needs a few
+# hundred bytes: without a bound, a 100 MB anonymous POST is spooled to disk).
+UPLOAD_ENDPOINTS = frozenset({"admin.import_upload"})
+# Query arguments are one-line filters: no control character has any use there.
+_ARG_CONTROLS = frozenset(chr(c) for c in range(0x20))
+
+
+def _has_control(text: str, forbidden: frozenset[str]) -> bool:
+    return not forbidden.isdisjoint(text)
+
+
+def refuse_control_characters() -> None:
+    """400 for NUL anywhere (path, query, form) and any C0 control in a query argument.
+
+    PostgreSQL refuses NUL in text, so such a value could only fail inside the
+    database (a 500) after having reached a query. Runs before CSRF and every
+    view, in one place. Other controls in form fields are refused per field type
+    by views.forms.Form (multi-line fields keep tab and newlines).
+    """
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
+    if "\x00" in request.path:
+        abort(400)
+    for key, value in request.args.items(multi=True):
+        if _has_control(key, _ARG_CONTROLS) or _has_control(value, _ARG_CONTROLS):
             abort(400)
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        # Reading the form here enforces the body limit before anything else runs.
+        for key, value in request.form.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+        for key, upload in request.files.items(multi=True):
+            if "\x00" in key or "\x00" in (upload.filename or ""):
+                abort(400)
 
 
 # Pages rendered for someone logged in carry their CSRF token and address.

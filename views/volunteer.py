@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from models.enums import Role, Stance
+from models.enums import EvidenceState, Role, Stance
 from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
 from pledges.errors import DomainError, DuplicateEvidence
@@ -36,6 +36,12 @@ PER_PAGE = 20
 
 def duplicate_message(error: DuplicateEvidence) -> Markup:
     """The refusal, with a link to the evidence that already cites this URL."""
+    existing = evidence_ops.get_evidence(db_session(), error.existing_id)
+    if existing is None or not (
+        _sees_private(existing) or existing.evidence.state == EvidenceState.PUBLISHED
+    ):
+        # Someone else's submission not yet published: say it exists, show nothing of it.
+        return Markup("{}").format(_("Ce lien est déjà cité pour cet engagement."))
     link = url_for("volunteer.evidence", evidence_id=error.existing_id)
     return Markup('{} <a href="{}">{}</a>').format(
         error_message(error),
@@ -206,11 +212,18 @@ def evidence(evidence_id: int) -> str:
     found = evidence_ops.get_evidence(db_session(), evidence_id)
     if found is None:
         abort(404)
-    # Any volunteer may see what is already cited (duplicate links point here), but
-    # who submitted it and why it was rejected stay between the submitter and editors.
-    actor = current_actor()
-    private = Role(actor.role).at_least(Role.EDITOR) or found.evidence.submitted_by_id == actor.id
+    # Editors and the submitter see it in any state, with who submitted it and why it
+    # was rejected. Other volunteers see it only once published (what anyone will
+    # see): another's unmoderated or rejected note is not theirs to read.
+    private = _sees_private(found)
+    if not private and found.evidence.state != EvidenceState.PUBLISHED:
+        abort(404)
     return render_template("volunteer/evidence.html", row=found, private=private)
+
+
+def _sees_private(row: evidence_ops.EvidenceRow) -> bool:
+    actor = current_actor()
+    return Role(actor.role).at_least(Role.EDITOR) or row.evidence.submitted_by_id == actor.id
 
 
 @bp.get("/contributions")

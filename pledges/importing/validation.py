@@ -16,7 +16,7 @@ from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.importing.records import CandidateIn, ElectionIn, EvidenceIn, HistoryIn, PledgeIn
 from pledges.importing.report import ProblemLog, TooManyProblems, shown
-from pledges.links import clean_url, is_http_url
+from pledges.links import MAX_URL_LENGTH, clean_url, is_http_url, url_problem
 from pledges.status import VERDICTS
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -118,14 +118,20 @@ class Reader:
             return None
 
     def url(self, data: Mapping[str, Any], key: str, record: str, *, required: bool) -> str:
-        # The 2000-character limit applies to the URL as written, before clean_url.
-        value = self.text(data, key, record, required=required, max_length=2000)
+        # The length is checked once cleaned: clean_url can lengthen a URL (it
+        # re-encodes characters), and the column holds what is stored.
+        value = self.text(data, key, record, required=required)
         if not value:
             return ""
-        if not is_http_url(value):
+        cleaned = clean_url(value)
+        problem = url_problem(cleaned)
+        if problem == "url_too_long":
+            self.problem(record, key, "too_long", max_length=MAX_URL_LENGTH)
+            return ""
+        if problem is not None:
             self.problem(record, key, "not_a_url")
             return ""
-        return clean_url(value)
+        return cleaned
 
     def strings(self, value: Any, record: str, key: str) -> list[str]:
         if value is None:

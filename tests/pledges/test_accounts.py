@@ -152,3 +152,32 @@ def test_public_editor_names_setting(session):
     assert accounts.public_author_name(change, show=show) is None
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "setting.update")).one()
     assert entry.after == {"key": "public_editor_names", "value": "0"}
+
+
+def _fresh_user(session, role=Role.VOLUNTEER):
+    return accounts.create_user(
+        session,
+        email=f"u{len(accounts.list_users(session))}@example.org",
+        role=role,
+        password="correct horse battery",
+        actor="test",
+    )
+
+
+def test_finding_12_access_and_role_changes_void_every_session(session):
+    user = _fresh_user(session)
+    before = accounts.session_token(user)
+    accounts.set_user_active(session, user, active=False, actor="test")
+    accounts.set_user_active(session, user, active=True, actor="test")
+    after_reenable = accounts.session_token(user)
+    assert after_reenable != before  # re-enabling does not revive old sessions
+    accounts.set_user_role(session, user, role=Role.EDITOR, actor="test")
+    assert accounts.session_token(user) != after_reenable
+
+
+def test_finding_12_ending_sessions_changes_the_token_and_keeps_the_password(session):
+    user = _fresh_user(session)
+    before = accounts.session_token(user)
+    accounts.end_sessions(session, user)
+    assert accounts.session_token(user) != before
+    assert accounts.authenticate(session, user.email, "correct horse battery") is user

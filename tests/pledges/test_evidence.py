@@ -92,3 +92,69 @@ def test_publish_and_reject(session):
     assert ops.list_submitted(session) == []
     actions = session.exec(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-2:] == ["evidence.publish", "evidence.reject"]
+
+
+def test_finding_6_a_url_too_long_once_cleaned_is_refused(session):
+    pledge = make_pledge(session)
+    actor = make_user(session)
+    with pytest.raises(ops.EvidenceError) as refused:
+        _submit(session, pledge, actor, url="https://journal.example/a?q=" + "é" * 1963)
+    assert refused.value.code == "url_too_long"
+
+
+def test_finding_7_a_duplicate_found_by_the_constraint_is_reported(session, monkeypatch):
+    """The race, sequentially: the other citation lands between our check and our insert."""
+    pledge = make_pledge(session)
+    actor = make_user(session)
+    first = _submit(session, pledge, actor)
+    session.commit()
+    real = ops.find_duplicate
+    calls = []
+
+    def racing(session, pledge_id, url):
+        calls.append(url)
+        return None if len(calls) == 1 else real(session, pledge_id, url)
+
+    monkeypatch.setattr(ops, "find_duplicate", racing)
+    with pytest.raises(DuplicateEvidence) as refused:
+        _submit(session, pledge, actor)
+    assert refused.value.existing_id == first.id
+    session.rollback()
+    assert session.exec(select(ops.Evidence)).all() == [first]
+
+
+def test_finding_7_two_sessions_citing_the_same_url_at_once(engine):
+    """Two volunteers at once on PostgreSQL: the second waits on the unique index, then
+    gets "already cited" (SQLite serialises writers, so the race cannot happen there)."""
+    import threading
+    import time
+
+    from sqlmodel import Session
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    with Session(engine, expire_on_commit=False) as setup:
+        pledge = make_pledge(setup)
+        one, two = make_user(setup), make_user(setup)
+        setup.commit()
+    outcome: list[object] = []
+
+    def second() -> None:
+        with Session(engine) as other:
+            try:
+                _submit(other, other.get(type(pledge), pledge.id), two)
+                other.commit()
+                outcome.append("inserted")
+            except Exception as error:  # noqa: BLE001  (the test reports whatever happened)
+                outcome.append(error)
+
+    with Session(engine, expire_on_commit=False) as first:
+        mine = _submit(first, first.get(type(pledge), pledge.id), one)
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.5)  # the second INSERT now waits on our uncommitted row
+        first.commit()
+    thread.join(timeout=30)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], DuplicateEvidence), outcome
+    assert outcome[0].existing_id == mine.id

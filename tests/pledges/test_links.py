@@ -21,3 +21,15 @@ def test_broken_or_foreign_urls_are_refused_not_raised(url):
 
 def test_slugify_folds_accents_and_spaces():
     assert slugify("  Sécurité publique / Vidéo ") == "securite-publique-video"
+
+
+def test_finding_6_the_length_is_checked_once_cleaned():
+    from pledges.links import MAX_URL_LENGTH, url_problem
+
+    raw = "https://journal.example/a?q=" + "é" * 1963  # 1,991 characters as typed
+    assert len(raw) <= MAX_URL_LENGTH
+    cleaned = clean_url(raw)
+    assert len(cleaned) > MAX_URL_LENGTH  # re-encoding lengthened it
+    assert url_problem(cleaned) == "url_too_long"
+    assert url_problem(clean_url("https://journal.example/a?q=" + "é" * 100)) is None
+    assert url_problem("ftp://a.org/") == "bad_url"

@@ -22,7 +22,7 @@ from pledges import evidence as evidence_ops
 from pledges.errors import ConflictError, DomainError, EditError
 from pledges.importing import MAX_COUNTED, MAX_PROBLEMS
 from tests.factories import make_candidate, make_evidence, make_pledge, make_user
-from tests.views.conftest import AuthActions, token_from
+from tests.views.conftest import PASSWORD, AuthActions, token_from
 from views.admin.editing import Saved, VersionCheck, edit_page
 
 HX = {"HX-Request": "true"}
@@ -499,11 +499,20 @@ def test_settings_public_editor_names(auth, client, app_session):
     assert accounts.show_editor_names(app_session, default=True) is False
 
 
-def test_evidence_of_a_submitted_item_is_visible_to_volunteers(auth, client, submitted):
-    _p, evidence, _ = submitted
-    auth.login_as(Role.VOLUNTEER)
+def test_evidence_of_a_submitted_item_is_visible_to_its_submitter_not_others(
+    auth, client, app_session, submitted
+):
+    _p, evidence, volunteer = submitted
+    volunteer.password_hash = accounts.hash_password(PASSWORD)
+    app_session.add(volunteer)
+    app_session.commit()
+    assert auth.login(volunteer.email).status_code == 302
     html = client.get(f"/volunteer/evidence/{evidence.id}").get_data(as_text=True)
     assert "En attente de relecture" in html
+    # Another volunteer: unmoderated work is not theirs to read (hardening).
+    auth.logout()
+    auth.login_as(Role.VOLUNTEER)
+    assert client.get(f"/volunteer/evidence/{evidence.id}").status_code == 404
 
 
 def test_users_cli(runner, app_session):

@@ -253,3 +253,167 @@ def test_logged_in_pages_are_not_cached(auth, client):
     response = client.get("/volunteer/")
     assert response.headers["Cache-Control"] == "no-store"
     assert "Cookie" in response.headers["Vary"]
+
+
+# --- Hardening: login limits count failures per account and address -----------------
+
+
+def _login_from(client, address, email, password):
+    token = token_from(client.get("/auth/login").get_data(as_text=True))
+    return client.post(
+        "/auth/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_finding_2_wrong_passwords_elsewhere_do_not_lock_out_the_owner(app, auth):
+    editor = auth.create(Role.EDITOR)
+    attacker = app.test_client()
+    statuses = [
+        _login_from(attacker, "192.0.2.66", editor.email, "wrong password").status_code
+        for _ in range(7)
+    ]
+    assert statuses == [401] * 5 + [429, 429]  # the guesser is stopped
+    owner = app.test_client()
+    assert _login_from(owner, "198.51.100.7", editor.email, PASSWORD).status_code == 302
+
+
+def test_finding_2_successful_logins_are_not_counted(app, auth):
+    user = auth.create()
+    for _ in range(8):
+        visitor = app.test_client()
+        assert _login_from(visitor, "198.51.100.7", user.email, PASSWORD).status_code == 302
+
+
+def test_finding_2_a_success_resets_the_failures(app, auth):
+    user = auth.create()
+    client = app.test_client()
+    for _ in range(2):
+        for _ in range(4):
+            assert _login_from(client, "198.51.100.7", user.email, "typo typo").status_code == 401
+        assert _login_from(client, "198.51.100.7", user.email, PASSWORD).status_code == 302
+        client = app.test_client()
+
+
+def test_finding_2_many_addresses_cannot_keep_an_account_locked(app, auth, monkeypatch):
+    user = auth.create()
+    attacker = app.test_client()
+    for n in range(40):
+        response = _login_from(attacker, f"203.0.113.{n}", user.email, "wrong password")
+        assert response.status_code == 401
+    # The account-wide backoff: an address that already failed gets no second guess...
+    again = _login_from(attacker, "203.0.113.1", user.email, "wrong password")
+    assert again.status_code == 429
+    # ...but the right password from an address with no failure still opens the session.
+    owner = app.test_client()
+    assert _login_from(owner, "198.51.100.7", user.email, PASSWORD).status_code == 302
+
+
+def test_login_limit_keys_hold_no_address_or_email(app, auth):
+    user = auth.create()
+    _login_from(app.test_client(), "192.0.2.66", user.email, "wrong password")
+    storage = app.extensions["login_limiter"].limiter.storage
+    stored = repr(vars(storage))
+    assert "192.0.2.66" not in stored
+    assert user.email not in stored
+
+
+# --- Hardening: sessions can be revoked and expire ----------------------------------
+
+
+def _session_cookie(client):
+    return client.get_cookie("session").value
+
+
+def _with_cookie(app, value):
+    other = app.test_client()
+    other.set_cookie("session", value)
+    return other
+
+
+def test_finding_12_a_cookie_copied_before_logout_stops_working(app, auth, client):
+    auth.login_as(Role.VOLUNTEER)
+    copied = _session_cookie(client)
+    assert _with_cookie(app, copied).get("/volunteer/").status_code == 200
+    auth.logout()
+    assert _with_cookie(app, copied).get("/volunteer/").status_code == 302
+
+
+def test_finding_12_reenabling_an_account_does_not_revive_its_cookies(
+    app, auth, client, app_session
+):
+    user = auth.login_as(Role.VOLUNTEER)
+    copied = _session_cookie(client)
+    accounts.set_user_active(app_session, user, active=False, actor="test")
+    accounts.set_user_active(app_session, user, active=True, actor="test")
+    app_session.commit()
+    assert _with_cookie(app, copied).get("/volunteer/").status_code == 302
+
+
+def test_finding_12_a_role_change_ends_the_sessions(app, auth, client, app_session):
+    user = auth.login_as(Role.EDITOR)
+    assert client.get("/admin/").status_code == 200
+    accounts.set_user_role(app_session, user, role=Role.VOLUNTEER, actor="test")
+    app_session.commit()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_finding_12_log_out_everywhere_else_keeps_this_session(app, auth, client):
+    user = auth.login_as(Role.VOLUNTEER)
+    elsewhere = app.test_client()
+    assert _login_from(elsewhere, "198.51.100.7", user.email, PASSWORD).status_code == 302
+    page = client.get("/auth/password").get_data(as_text=True)
+    assert 'action="/auth/sessions/end-others"' in page
+    response = client.post("/auth/sessions/end-others", data={"csrf_token": auth.csrf_token()})
+    assert response.status_code == 200
+    assert "Vos sessions sur les autres appareils sont fermées." in response.get_data(as_text=True)
+    assert client.get("/volunteer/").status_code == 200
+    assert elsewhere.get("/volunteer/").status_code == 302
+
+
+def test_finding_12_a_login_lasts_twelve_hours(app, auth, client, monkeypatch):
+    from datetime import timedelta
+
+    from itsdangerous import TimestampSigner
+
+    assert app.permanent_session_lifetime == timedelta(hours=12)
+    user = auth.create()
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) - 13 * 3600)
+    assert auth.login(user.email).status_code == 302
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    assert client.get("/volunteer/").status_code == 302
+
+
+# --- Hardening: the password page limits guesses of the current password -------------
+
+
+def _change_password(client, auth, current, new="a brand new password"):
+    return client.post(
+        "/auth/password",
+        data={"current": current, "new": new, "confirm": new, "csrf_token": auth.csrf_token()},
+    )
+
+
+def test_finding_13_current_password_guesses_are_limited(auth, client, monkeypatch):
+    auth.login_as(Role.VOLUNTEER)
+    calls = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(1) or real(h, p))
+    statuses = [_change_password(client, auth, "not my password").status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    assert len(calls) == 5
+    refused = _change_password(client, auth, PASSWORD)
+    assert refused.status_code == 429
+    assert len(calls) == 5  # no more guesses reach argon2
+    assert "Trop de tentatives" in refused.get_data(as_text=True)
+
+
+def test_finding_13_current_password_has_a_maximum_length(auth, client, monkeypatch):
+    auth.login_as(Role.VOLUNTEER)
+    calls = []
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(1) or False)
+    response = _change_password(client, auth, "x" * (accounts.MAX_PASSWORD_LENGTH + 1))
+    assert response.status_code == 200
+    assert calls == []

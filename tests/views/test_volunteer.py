@@ -305,9 +305,26 @@ def test_another_volunteer_sees_cited_evidence_but_not_who_or_why_rejected(
     )
     evidence_ops.reject_evidence(app_session, submitted, reason="Motif confidentiel", actor=editor)
     app_session.commit()
+    published = evidence_ops.submit_evidence(
+        app_session,
+        pledge,
+        url="https://a.example/publiee",
+        outlet="A",
+        published_on=date(2021, 1, 1),
+        stance=Stance.KEPT,
+        title="Proposition publiée",
+        actor=author,
+    )
+    evidence_ops.publish_evidence(app_session, published, actor=editor)
+    app_session.commit()
     auth.login_as(Role.VOLUNTEER)
-    html = client.get(f"/volunteer/evidence/{submitted.id}").get_data(as_text=True)
-    assert "Proposition refusée" in html
+    html = client.get(f"/volunteer/evidence/{published.id}").get_data(as_text=True)
+    assert "Proposition publiée" in html
+    assert "auteur@example.org" not in html
+    # Someone else's rejected submission is not shown at all (hardening: only once published).
+    response = client.get(f"/volunteer/evidence/{submitted.id}")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
     assert "Motif confidentiel" not in html
     assert "auteur@example.org" not in html
 

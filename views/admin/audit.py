@@ -1,12 +1,17 @@
-"""The audit log, read-only: site-wide and per pledge. No route edits or deletes an entry."""
+"""The audit log, read-only: site-wide and per pledge. No route edits or deletes an entry.
+
+Editors see the editorial entries; account management (emails, roles) only admins.
+"""
 
 from __future__ import annotations
 
 from flask import abort, render_template, request
 
+from models.enums import Role
 from pledges import audit
 from pledges import evidence as evidence_ops
 from views.admin import bp
+from views.auth import current_actor
 from views.database import db_session
 from views.query import parse_id
 
@@ -17,12 +22,24 @@ def _page() -> int:
     return parse_id(request.args.get("page")) or 1
 
 
+def _hidden_types() -> tuple[str, ...]:
+    # Account management (emails, roles) is admin-only, as /admin/users is.
+    return () if current_actor_is_admin() else audit.ACCOUNT_OBJECT_TYPES
+
+
+def current_actor_is_admin() -> bool:
+    return Role(current_actor().role).at_least(Role.ADMIN)
+
+
 def _context(pledge_id: int | None) -> dict:
     dbs = db_session()
     page = _page()
-    total = audit.count_entries(dbs, pledge_id=pledge_id)
+    hidden = _hidden_types()
+    total = audit.count_entries(dbs, pledge_id=pledge_id, hidden_types=hidden)
     return {
-        "entries": audit.list_entries(dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE),
+        "entries": audit.list_entries(
+            dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE, hidden_types=hidden
+        ),
         "page": page,
         "pages": max(1, -(-total // PER_PAGE)),
         "total": total,
