@@ -35,8 +35,8 @@ def backup_database(url: str, target: Path) -> None:
     if parsed.get_backend_name() == "sqlite":
         _sqlite_copy(_sqlite_path(parsed), target)
     elif parsed.get_backend_name() == "postgresql":
-        _run_pg("pg_dump", parsed, ["--format=custom", "--no-owner", "--no-privileges",
-                                    f"--file={target}"])  # fmt: skip
+        options = ["--format=custom", "--no-owner", "--no-privileges", f"--file={target}"]
+        _run_pg("pg_dump", parsed, options)
     else:
         raise BackupError(
             f"unsupported database: {parsed.get_backend_name()}", code="backup_backend"
@@ -67,8 +67,9 @@ def restore_database(url: str, source: Path) -> None:
     else:
         # --clean drops the empty tables a migration may have made; the check above
         # guarantees they hold nothing.
-        _run_pg("pg_restore", parsed, ["--no-owner", "--no-privileges", "--clean", "--if-exists",
-                                       "--single-transaction", "--exit-on-error", str(source)])  # fmt: skip
+        options = ["--no-owner", "--no-privileges", "--clean", "--if-exists"]
+        options += ["--single-transaction", "--exit-on-error", str(source)]
+        _run_pg("pg_restore", parsed, options)
 
 
 def is_empty(engine: Engine) -> bool:
@@ -116,8 +117,8 @@ def _sqlite_copy(source: Path, target: Path) -> None:
 def _run_pg(program: str, url: URL, arguments: list[str]) -> None:
     executable = shutil.which(program)
     if executable is None:
-        raise BackupError(f"{program} is not installed (apt-get install postgresql-client)",
-                          code="backup_tool_missing")  # fmt: skip
+        hint = "apt-get install postgresql-client"
+        raise BackupError(f"{program} is not installed ({hint})", code="backup_tool_missing")
     # The password travels in the environment, never on a command line that
     # `ps` shows to every user of the machine.
     env = dict(os.environ)
