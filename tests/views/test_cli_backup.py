@@ -6,33 +6,10 @@ writes the very same bytes as before.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from app import create_app
 from models.db import make_engine
-
-
-@pytest.fixture
-def empty_url(database_url, tmp_path) -> Iterator[str]:
-    """A second database of the same kind, with no table at all."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"restore_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _runner_for(url: str):
@@ -41,7 +18,7 @@ def _runner_for(url: str):
 
 
 def test_backup_then_restore_into_an_empty_database_exports_the_same_bytes(
-    runner, tmp_path, empty_url
+    runner, tmp_path, scratch_database_url
 ):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     before = tmp_path / "before.json"
@@ -51,7 +28,7 @@ def test_backup_then_restore_into_an_empty_database_exports_the_same_bytes(
     assert result.exit_code == 0, result.output
     assert backup.stat().st_size > 0
 
-    app, other = _runner_for(empty_url)
+    app, other = _runner_for(scratch_database_url)
     try:
         result = other.invoke(args=["restore", str(backup)])
         assert result.exit_code == 0, result.output
@@ -63,14 +40,14 @@ def test_backup_then_restore_into_an_empty_database_exports_the_same_bytes(
     assert b"moratoire" in after.read_bytes().lower()
 
 
-def test_restore_into_an_empty_migrated_database_works(runner, tmp_path, empty_url):
+def test_restore_into_an_empty_migrated_database_works(runner, tmp_path, scratch_database_url):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     backup = tmp_path / "site.backup"
     assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
-    engine = make_engine(empty_url)
+    engine = make_engine(scratch_database_url)
     SQLModel.metadata.create_all(engine)  # tables present, no rows: still empty
     engine.dispose()
-    app, other = _runner_for(empty_url)
+    app, other = _runner_for(scratch_database_url)
     try:
         result = other.invoke(args=["restore", str(backup)])
         assert result.exit_code == 0, result.output
