@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table in the metadata)
@@ -51,6 +52,22 @@ def database_url(request, tmp_path, _pg_engine) -> Iterator[str]:
         _truncate(_pg_engine)
         yield PG_URL
         _truncate(_pg_engine)
+
+
+@pytest.fixture
+def scratch_database_url(database_url, tmp_path) -> Iterator[str]:
+    """A second, empty database of the same kind (no table at all), dropped afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

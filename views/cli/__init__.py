@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from views.cli import data, feeds, users
+    from views.cli import backup, data, feeds, users
 
+    backup.register(app)
     data.register(app)
     feeds.register(app)
     users.register(app)
