@@ -92,6 +92,19 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "feed_entities_refused": lazy_gettext(
         "Ce flux déclare des entités XML : il est refusé par sécurité."
     ),
+    # --- Backup and restore (pledges.backup) ---
+    "backup_backend": lazy_gettext("Cette base de données ne peut pas être sauvegardée ainsi."),
+    "backup_wrong_format": lazy_gettext(
+        "Ce fichier n'est pas une sauvegarde de ce type de base, faite par « backup »."
+    ),
+    "backup_unreadable": lazy_gettext("Le fichier de sauvegarde est illisible."),
+    "backup_failed": lazy_gettext("La sauvegarde ou la restauration a échoué : rien n'a changé."),
+    "backup_tool_missing": lazy_gettext(
+        "pg_dump ou pg_restore manque : installez postgresql-client."
+    ),
+    "restore_not_empty": lazy_gettext(
+        "La base contient déjà des données : restaurez seulement dans une base vide."
+    ),
     # --- Imports and demo data (pledges.importing, pledges.demo) ---
     "invalid_import": lazy_gettext("Le fichier contient des erreurs : rien n'a été importé."),
     "bad_generation_counts": lazy_gettext(

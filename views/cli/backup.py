@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from pledges.backup import backup_database, restore_database
 from pledges.errors import DomainError
+from views.error_messages import error_message
 
 
 def register(app: Flask) -> None:
@@ -24,7 +25,7 @@ def register(app: Flask) -> None:
         try:
             backup_database(current_app.config["DATABASE_URL"], file)
         except DomainError as error:
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(f"{file}: {error_message(error)}") from None
         click.echo(_("Sauvegarde écrite dans %(file)s.", file=file))
 
     @app.cli.command("restore")
@@ -34,5 +35,5 @@ def register(app: Flask) -> None:
         try:
             restore_database(current_app.config["DATABASE_URL"], file)
         except DomainError as error:
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(f"{file}: {error_message(error)}") from None
         click.echo(_("Sauvegarde %(file)s restaurée.", file=file))
