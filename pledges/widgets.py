@@ -1,14 +1,12 @@
 """Read models of the partner widget and badges: what an embedded candidate or pledge shows.
 
-Each function runs a fixed number of SQL statements whatever the data size, and
-the ETag helper lets a view answer 304 from one primary-key read
-(models.db.get_data_version) before loading anything. No writes, no Flask.
+Each function runs a fixed number of SQL statements whatever the data size; the
+views answer 304 from the data version alone (views.page_cache) before calling
+any of them. No writes, no Flask.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -135,13 +133,3 @@ def get_pledge_widget(session: Session, pledge_id: int) -> PledgeWidget | None:
     if latest is None:
         return PledgeWidget(pledge=pledge, evidence_count=0, latest_evidence=None)
     return PledgeWidget(pledge=pledge, evidence_count=int(latest[1]), latest_evidence=latest[0])
-
-
-def make_etag(data_version: int, *parts: object | Iterable[object]) -> str:
-    """A strong ETag for a representation: the data version plus everything else it depends on.
-
-    Callers pass the resource key and the options (language, theme, compact,
-    the day when "overdue" may change, the site URL the links point to).
-    """
-    text = "\x1f".join(str(p) for p in (FORMAT_VERSION, data_version, *parts))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
