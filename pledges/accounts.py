@@ -374,7 +374,7 @@ def accept_invitation(
             "A display name is required.", code="display_name_required", field="display_name"
         )
     # Claim it in one conditional UPDATE: of two simultaneous acceptances, one wins.
-    claimed = session.execute(
+    claimed = session.exec(
         update(Invitation)
         .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
         .values(used_at=now)

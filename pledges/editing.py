@@ -17,10 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import Candidate, Election, Evidence, Feed, Pledge, StatusChange
-from models.db import utc_now
+from models.db import id_of, table_of, utc_now
 from models.enums import PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DomainError, EditError
@@ -46,15 +46,15 @@ def fingerprint(obj: Any, fields: Sequence[str]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:24]
 
 
-def claim_version(session: Session, model: type, obj_id: int, expected: int) -> None:
+def claim_version(session: Session, model: type[SQLModel], obj_id: int, expected: int) -> None:
     """Lock the row if it is still at `expected`, else raise ConflictError.
 
     A no-op conditional UPDATE takes the row's write lock (PostgreSQL) or the
     database's (SQLite) until commit, so a concurrent save waits, then finds the
     version changed and is refused: the check and the write cannot interleave.
     """
-    table = model.__table__  # type: ignore[attr-defined]
-    claimed = session.execute(
+    table = table_of(model)
+    claimed = session.exec(
         update(table)
         .where(table.c.id == obj_id, table.c.version == expected)
         .values(version=table.c.version)
@@ -64,10 +64,10 @@ def claim_version(session: Session, model: type, obj_id: int, expected: int) -> 
 
 
 def _claim_fingerprint(
-    session: Session, model: type, obj: Any, fields: Sequence[str], expected: str
+    session: Session, model: type[SQLModel], obj: Any, fields: Sequence[str], expected: str
 ) -> None:
     """The same guarantee for rows without a version column: lock, re-read, compare."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     session.execute(update(table).where(table.c.id == obj.id).values(id=table.c.id))
     session.refresh(obj)
     if fingerprint(obj, fields) != expected:
@@ -187,7 +187,7 @@ def update_candidate(
         "elected": bool(elected),
         "office": _text(office, field="office", limit=300),
     }
-    claim_version(session, Candidate, candidate.id, expected_version)
+    claim_version(session, Candidate, id_of(candidate), expected_version)
     session.refresh(candidate)
     before, after = _apply(candidate, changes, CANDIDATE_FIELDS)
     if not after:
@@ -239,7 +239,7 @@ def update_pledge(
         "keywords_include": normalise_keywords(keywords_include, field="keywords_include"),
         "keywords_exclude": normalise_keywords(keywords_exclude, field="keywords_exclude"),
     }
-    claim_version(session, Pledge, pledge.id, expected_version)
+    claim_version(session, Pledge, id_of(pledge), expected_version)
     session.refresh(pledge)
     before, after = _apply(pledge, changes, PLEDGE_FIELDS)
     if not after:
@@ -295,7 +295,7 @@ def rule_on_pledge(
             "Cited evidence must belong to the pledge being ruled on.",
             code="foreign_evidence",
         )
-    claim_version(session, Pledge, pledge.id, expected_version)
+    claim_version(session, Pledge, id_of(pledge), expected_version)
     session.refresh(pledge)
     return record_status_change(
         session,
@@ -370,7 +370,9 @@ def update_feed(
 
 
 def list_elections(session: Session) -> list[Election]:
-    return list(session.exec(select(Election).order_by(col(Election.date).desc(), Election.id)))
+    return list(
+        session.exec(select(Election).order_by(col(Election.date).desc(), col(Election.id)))
+    )
 
 
 def list_candidates(session: Session, election_id: int) -> list[Candidate]:

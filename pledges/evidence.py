@@ -13,9 +13,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from models import Candidate, Evidence, Pledge, User
-from models.db import utc_now
+from models.db import id_of, rel, utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, Stance
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import DuplicateEvidence, EvidenceError
@@ -70,16 +71,17 @@ def submit_evidence(
             code="future_date",
             field="published_on",
         )
-    existing = find_duplicate(session, pledge.id, cleaned)
+    pledge_id = id_of(pledge)
+    existing = find_duplicate(session, pledge_id, cleaned)
     if existing is not None:
         raise DuplicateEvidence(
             "This URL is already cited for this pledge.",
             code="duplicate_evidence",
             field="url",
-            existing_id=existing.id,
+            existing_id=id_of(existing),
         )
     evidence = Evidence(
-        pledge_id=pledge.id,
+        pledge_id=pledge_id,
         url=cleaned,
         outlet=outlet.strip()[:300],
         published_on=published_on,
@@ -104,14 +106,14 @@ def submit_evidence(
             session.add(evidence)
             session.flush()
     except IntegrityError:
-        existing = find_duplicate(session, pledge.id, cleaned)
+        existing = find_duplicate(session, pledge_id, cleaned)
         if existing is None:
             raise
         raise DuplicateEvidence(
             "This URL is already cited for this pledge.",
             code="duplicate_evidence",
             field="url",
-            existing_id=existing.id,
+            existing_id=id_of(existing),
         ) from None
     log_change(
         session,
@@ -141,7 +143,7 @@ def _review(
         raise EvidenceError("This evidence has already been moderated.", code="already_reviewed")
     before = snapshot(evidence, EVIDENCE_FIELDS)
     # Conditional update: of two editors moderating at once, one wins.
-    claimed = session.execute(
+    claimed = session.exec(
         update(Evidence)
         .where(col(Evidence.id) == evidence.id, col(Evidence.state) == EvidenceState.SUBMITTED)
         .values(state=to)
@@ -205,7 +207,7 @@ class EvidenceRow:
     submitter: User | None
 
 
-def _rows(session: Session, query) -> list[EvidenceRow]:
+def _rows(session: Session, query: Select[Evidence, Pledge, Candidate, User]) -> list[EvidenceRow]:
     result = session.exec(
         query.join(Pledge, col(Pledge.id) == Evidence.pledge_id)
         .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
@@ -265,5 +267,5 @@ def get_pledge_for_work(session: Session, pledge_id: int) -> Pledge | None:
     return session.exec(
         select(Pledge)
         .where(Pledge.id == pledge_id)
-        .options(selectinload(Pledge.candidate).selectinload(Candidate.election))  # type: ignore[arg-type]
+        .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     ).first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pledges.search import fold
@@ -102,34 +103,49 @@ def _build(parts: dict[str, str | None]) -> datetime | None:
     dayname = parts.get("dayname")
     if dayname and dayname not in DAY_NAMES:
         return None
-    if parts.get("monthname"):
-        month = MONTHS.get(parts["monthname"])  # type: ignore[arg-type]
+    monthname = parts.get("monthname")
+    if monthname:
+        month = MONTHS.get(monthname)
         if month is None:
             return None
     else:
-        month = int(parts["month"])  # type: ignore[arg-type]
-    year = int(parts["year"])  # type: ignore[arg-type]
-    if len(parts["year"]) == 2:  # type: ignore[arg-type]  # RFC 822 two-digit years
+        month = int(_captured(parts, "month"))
+    year_text = _captured(parts, "year")
+    year = int(year_text)
+    if len(year_text) == 2:  # RFC 822 two-digit years
         year += 2000 if year < 70 else 1900
     if not 1990 <= year <= 2200:
         return None
-    hour = int(parts["hour"]) if parts.get("hour") else 0
-    minute = int(parts["minute"]) if parts.get("minute") else 0
-    second = int(parts["second"]) if parts.get("second") else 0
+    hour = _optional_number(parts.get("hour"))
+    minute = _optional_number(parts.get("minute"))
+    second = _optional_number(parts.get("second"))
     if second == 60:  # leap second: close enough
         second = 59
     zone = _zone(parts.get("zone"))
     if zone is False:
         return None
     try:
-        naive = datetime(year, month, int(parts["day"]), hour, minute, second)  # type: ignore[arg-type]
+        naive = datetime(year, month, int(_captured(parts, "day")), hour, minute, second)
     except ValueError:
         return None
     local = naive.replace(tzinfo=LOCAL_ZONE if zone is None else zone)
     return local.astimezone(UTC)
 
 
-def _zone(text: str | None) -> timezone | None | bool:
+def _captured(parts: dict[str, str | None], name: str) -> str:
+    """A group every pattern that can produce `parts` captures (the regex guarantees it)."""
+    value = parts[name]
+    if value is None:
+        raise ValueError(f"date pattern matched without its {name!r} group")
+    return value
+
+
+def _optional_number(text: str | None) -> int:
+    """An optional time field: absent or empty means zero."""
+    return int(text) if text else 0
+
+
+def _zone(text: str | None) -> timezone | Literal[False] | None:
     """A fixed offset, None for "no zone given" (local time), False for an unknown zone."""
     if not text:
         return None

@@ -46,7 +46,8 @@ def system_resolver(host: str, port: int) -> list[str]:
         raise FeedFetchError(
             f"cannot resolve host {host!r}: {exc}", code="feed_host_unresolved", field="url"
         ) from exc
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    # Stream sockets over IPv4/IPv6: the sockaddr's first item is the address text.
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def is_public_address(address: str) -> bool:
@@ -359,7 +360,7 @@ def _get_once(
         if watchdog is not None and watchdog.fired:
             raise _deadline_error(deadline_seconds) from exc
         raise FeedFetchError(
-            f"HTTP error fetching {url}: {exc or type(exc).__name__}", code="feed_fetch_failed"
+            f"HTTP error fetching {url}: {str(exc) or type(exc).__name__}", code="feed_fetch_failed"
         ) from exc
 
 
@@ -412,19 +413,20 @@ def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes]:
         )
     # gzip: header expected; deflate: zlib-wrapped or raw (servers send both).
     wbits = zlib.MAX_WBITS | 16 if codings[0] in {"gzip", "x-gzip"} else zlib.MAX_WBITS | 32
-    state = {"z": zlib.decompressobj(wbits), "raw_tried": codings[0] == "gzip"}
+    z = zlib.decompressobj(wbits)
+    raw_tried = codings[0] == "gzip"
 
     def decode(data: bytes, room: int) -> bytes:
-        z = state["z"]
+        nonlocal z, raw_tried
         try:
             # room + 1 bytes at most: one byte past the limit is enough to refuse.
             result = z.decompress(z.unconsumed_tail + data, max(room, 0) + 1)
             if not data and not z.unconsumed_tail:
                 result += z.flush()
         except zlib.error as exc:
-            if not state["raw_tried"] and codings[0] == "deflate":
-                state["raw_tried"] = True
-                state["z"] = zlib.decompressobj(-zlib.MAX_WBITS)
+            if not raw_tried and codings[0] == "deflate":
+                raw_tried = True
+                z = zlib.decompressobj(-zlib.MAX_WBITS)
                 return decode(data, room)
             raise FeedFetchError(
                 f"corrupt {codings[0]} body: {exc}", code="feed_bad_encoding"

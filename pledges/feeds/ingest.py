@@ -60,8 +60,12 @@ class IngestReport:
 
 def build_keyword_index(session: Session) -> KeywordIndex:
     """The combined keyword index of every pledge that has include terms."""
-    rows = session.exec(select(Pledge.id, Pledge.keywords_include, Pledge.keywords_exclude)).all()
-    return KeywordIndex.build((pid, inc or [], exc or []) for pid, inc, exc in rows if inc)
+    rows = session.exec(
+        select(col(Pledge.id), col(Pledge.keywords_include), col(Pledge.keywords_exclude))
+    ).all()
+    return KeywordIndex.build(
+        (pid, inc or [], exc or []) for pid, inc, exc in rows if pid is not None and inc
+    )
 
 
 def ingest(
@@ -130,7 +134,7 @@ def ingest(
     # Bulk INSERT ... RETURNING (ORM-enabled, batched): building thousands of
     # model instances would cost more than parsing the feed (bench/feeds.py).
     ids = session.scalars(
-        insert(FeedItem).returning(FeedItem.id, sort_by_parameter_order=True), rows
+        insert(FeedItem).returning(col(FeedItem.id), sort_by_parameter_order=True), rows
     ).all()
     report.new_items = len(ids)
 

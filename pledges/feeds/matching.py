@@ -119,10 +119,14 @@ class KeywordIndex:
                 else:
                     included[term.pledge_id].add(term.text)
         return {
-            pledge_id: sorted(found, key=lambda t, p=pledge_id: (self.order.get((p, t), 0), t))
+            pledge_id: self._in_order(pledge_id, found)
             for pledge_id, found in included.items()
             if pledge_id not in excluded
         }
+
+    def _in_order(self, pledge_id: int, found: set[str]) -> list[str]:
+        """The terms found, in the order the pledge lists them (then alphabetically)."""
+        return [term for _, term in sorted((self.order.get((pledge_id, t), 0), t) for t in found)]
 
     def match(self, title: str, summary_html: str = "") -> dict[int, list[str]]:
         """Match the visible text of an item's title and summary (one pass over its words)."""

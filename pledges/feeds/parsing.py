@@ -181,7 +181,8 @@ def declares_entities(content: bytes, headers: Mapping[str, str] | None = None) 
     return False
 
 
-def _raw_entry(entry: Mapping) -> RawEntry:
+def _raw_entry(entry: dict[str, Any]) -> RawEntry:
+    """One feedparser entry (a FeedParserDict, a dict subclass) as plain strings."""
     summary = entry.get("summary") or ""
     if not summary and entry.get("content"):
         summary = entry["content"][0].get("value", "")

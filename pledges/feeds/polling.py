@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from models import Feed, FeedItem
-from models.db import utc_now
+from models.db import id_of, utc_now
 from models.enums import FeedStatus
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError, FeedError
@@ -120,7 +120,9 @@ def _due(now: datetime, ignore_schedule: bool) -> list[Any]:
 
 def count_items(session: Session) -> dict[int, int]:
     """Stored items per feed id (one grouped query)."""
-    rows = session.exec(select(FeedItem.feed_id, func.count()).group_by(FeedItem.feed_id)).all()
+    rows = session.exec(
+        select(col(FeedItem.feed_id), func.count()).group_by(col(FeedItem.feed_id))
+    ).all()
     return dict(rows)
 
 
@@ -239,7 +241,7 @@ def record_outcome(
     feed = _count_fetch(session, claimed.id, now)
     if feed is None:  # deleted while we were fetching
         return FeedRunReport(claimed.id, "error", error="feed deleted during the fetch")
-    report = FeedRunReport(feed.id, outcome.status, error=outcome.error)  # type: ignore[arg-type]
+    report = FeedRunReport(id_of(feed), outcome.status, error=outcome.error)
     result = outcome.result
     succeeded = outcome.status in {"ok", "not_modified"}
     if succeeded and result is not None and result.permanent_url:
@@ -353,9 +355,9 @@ def _follow_permanent_redirect(
 
 def list_feeds(session: Session) -> list[tuple[Feed, int]]:
     """Every feed with its number of stored items (two queries)."""
-    feeds = session.exec(select(Feed).order_by(Feed.id)).all()
+    feeds = session.exec(select(Feed).order_by(col(Feed.id))).all()
     counts = count_items(session)
-    return [(feed, counts.get(feed.id, 0)) for feed in feeds]  # type: ignore[arg-type]
+    return [(feed, counts.get(id_of(feed), 0)) for feed in feeds]
 
 
 @dataclass(frozen=True)

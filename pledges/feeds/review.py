@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
 from models.db import utc_now
@@ -94,10 +94,16 @@ def outlet_of(feed: Feed, item: FeedItem) -> str:
     return feed.name or urlsplit(item.link or feed.url).hostname or feed.url
 
 
-def _query():
+# One entity per SuggestionRow field, in its order.
+QueueRows = Select[Suggestion, FeedItem, Feed, Pledge, Candidate]
+
+
+def _query() -> QueueRows:
+    # What select() builds for several entities; sqlmodel's select() declares
+    # its types for at most four, so the statement is built directly.
+    rows: QueueRows = Select(Suggestion, FeedItem, Feed, Pledge, Candidate)
     return (
-        select(Suggestion, FeedItem, Feed, Pledge, Candidate)
-        .join(FeedItem, col(FeedItem.id) == Suggestion.feed_item_id)
+        rows.join(FeedItem, col(FeedItem.id) == Suggestion.feed_item_id)
         .join(Feed, col(Feed.id) == FeedItem.feed_id)
         .join(Pledge, col(Pledge.id) == Suggestion.pledge_id)
         .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
@@ -130,7 +136,7 @@ def list_suggestions_query(
     state: SuggestionState | None = SuggestionState.NEW,
     after: QueueKey | None = None,
     limit: int | None = 20,
-) -> Any:
+) -> QueueRows:
     """The statement behind list_suggestions (tests read its query plan)."""
     query = _query()
     if state is not None:
@@ -201,7 +207,7 @@ def _claim(
     session: Session, suggestion: Suggestion, to: SuggestionState, actor: Actor, now: datetime
 ) -> None:
     """Move a *new* suggestion to `to` in one conditional UPDATE (two reviewers: one wins)."""
-    claimed = session.execute(
+    claimed = session.exec(
         update(Suggestion)
         .where(col(Suggestion.id) == suggestion.id, col(Suggestion.state) == SuggestionState.NEW)
         .values(

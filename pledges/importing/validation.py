@@ -217,15 +217,7 @@ def unique(reader: Reader, seen: set[str], slug: str, record: str, code: str) ->
 
 def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today: date) -> PledgeIn:
     """One pledge record (from JSON or a CSV row) with its evidence and rulings."""
-    keywords = item.get("keywords")
-    include: list[str] = []
-    exclude: list[str] = []
-    if keywords is not None:
-        if isinstance(keywords, dict):
-            include = reader.strings(keywords.get("include"), record, "keywords.include")
-            exclude = reader.strings(keywords.get("exclude"), record, "keywords.exclude")
-        else:
-            reader.problem(record, "keywords", "keywords_not_an_object")
+    include, exclude = _keywords(reader, item, record)
     pledge = PledgeIn(
         record=record,
         slug=reader.slug(item, record, 160),
@@ -239,29 +231,64 @@ def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today:
         keywords_include=include,
         keywords_exclude=exclude,
     )
-    urls: dict[str, EvidenceIn] = {}
+    pledge.evidence.extend(_evidence_list(reader, item, record))
+    # Rulings may cite only the pledge's own evidence, by (cleaned) URL.
+    evidence_urls = {evidence.url for evidence in pledge.evidence if evidence.url}
+    pledge.history.extend(_history(reader, item, record, today, evidence_urls))
+    return pledge
+
+
+def _keywords(reader: Reader, item: Mapping[str, Any], record: str) -> tuple[list[str], list[str]]:
+    """The feed-matching terms (include, exclude) of a pledge; none when absent."""
+    keywords = item.get("keywords")
+    include: list[str] = []
+    exclude: list[str] = []
+    if keywords is not None:
+        if isinstance(keywords, dict):
+            include = reader.strings(keywords.get("include"), record, "keywords.include")
+            exclude = reader.strings(keywords.get("exclude"), record, "keywords.exclude")
+        else:
+            reader.problem(record, "keywords", "keywords_not_an_object")
+    return include, exclude
+
+
+def _evidence_list(reader: Reader, item: Mapping[str, Any], record: str) -> list[EvidenceIn]:
+    """A pledge's evidence in file order; a URL given twice is a problem on the second."""
+    found: list[EvidenceIn] = []
+    urls: set[str] = set()
     for index, raw in enumerate(reader.items(item, "evidence", record)):
         e_record = f"{record}.evidence[{index}]"
         if (e_item := reader.obj(raw, e_record)) is None:
             continue
-        evidence = EvidenceIn(
-            record=e_record,
-            url=reader.url(e_item, "url", e_record, required=True),
-            outlet=reader.text(e_item, "outlet", e_record, required=True, max_length=300),
-            published_on=reader.date_field(e_item, "published_on", e_record, required=True)
-            or date.min,
-            kind=reader.enum(e_item, "kind", e_record, EvidenceKind, EvidenceKind.PRESS_ARTICLE)
-            or EvidenceKind.PRESS_ARTICLE,
-            title=reader.text(e_item, "title", e_record, max_length=500),
-            quote=reader.text(e_item, "quote", e_record),
-            note=reader.text(e_item, "note", e_record),
-            stance=reader.enum(e_item, "stance", e_record, Stance, None) or Stance.CONTEXT,
-        )
+        evidence = _evidence(reader, e_item, e_record)
         if evidence.url in urls:
             reader.problem(e_record, "url", "duplicate_evidence_url")
         elif evidence.url:
-            urls[evidence.url] = evidence
-        pledge.evidence.append(evidence)
+            urls.add(evidence.url)
+        found.append(evidence)
+    return found
+
+
+def _evidence(reader: Reader, e_item: Mapping[str, Any], e_record: str) -> EvidenceIn:
+    return EvidenceIn(
+        record=e_record,
+        url=reader.url(e_item, "url", e_record, required=True),
+        outlet=reader.text(e_item, "outlet", e_record, required=True, max_length=300),
+        published_on=reader.date_field(e_item, "published_on", e_record, required=True) or date.min,
+        kind=reader.enum(e_item, "kind", e_record, EvidenceKind, EvidenceKind.PRESS_ARTICLE)
+        or EvidenceKind.PRESS_ARTICLE,
+        title=reader.text(e_item, "title", e_record, max_length=500),
+        quote=reader.text(e_item, "quote", e_record),
+        note=reader.text(e_item, "note", e_record),
+        stance=reader.enum(e_item, "stance", e_record, Stance, None) or Stance.CONTEXT,
+    )
+
+
+def _history(
+    reader: Reader, item: Mapping[str, Any], record: str, today: date, evidence_urls: set[str]
+) -> list[HistoryIn]:
+    """A pledge's rulings in file order; one status on one date only once."""
+    found: list[HistoryIn] = []
     rulings: set[tuple[PledgeStatus, date]] = set()
     for index, raw in enumerate(reader.items(item, "history", record)):
         h_record = f"{record}.history[{index}]"
@@ -271,15 +298,8 @@ def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today:
         effective_on = reader.date_field(h_item, "effective_on", h_record, required=True)
         if effective_on and effective_on > today:
             reader.problem(h_record, "effective_on", "future_date")
-        cites: list[str] = []
         raw_cites = reader.items(h_item, "cites", h_record)
-        for c_index, url in enumerate(raw_cites):
-            if not isinstance(url, str) or not is_http_url(url):
-                reader.problem(h_record, f"cites[{c_index}]", "not_a_url")
-            elif clean_url(url) not in urls:
-                reader.problem(h_record, f"cites[{c_index}]", "not_evidence_of_pledge")
-            else:
-                cites.append(clean_url(url))
+        cites = _cites(reader, raw_cites, h_record, evidence_urls)
         if to in VERDICTS and not raw_cites:
             reader.problem(h_record, "cites", "verdict_without_evidence", status=str(to))
         if to is not None and effective_on is not None:
@@ -287,8 +307,23 @@ def validate_pledge(reader: Reader, item: Mapping[str, Any], record: str, today:
                 reader.problem(h_record, "effective_on", "duplicate_ruling")
             rulings.add((to, effective_on))
             rationale = reader.text(h_item, "rationale", h_record)
-            pledge.history.append(HistoryIn(h_record, to, effective_on, rationale, cites))
-    return pledge
+            found.append(HistoryIn(h_record, to, effective_on, rationale, cites))
+    return found
+
+
+def _cites(
+    reader: Reader, raw_cites: list[Any], h_record: str, evidence_urls: set[str]
+) -> list[str]:
+    """The cleaned URLs a ruling cites; each must be one of the pledge's evidence URLs."""
+    cites: list[str] = []
+    for c_index, url in enumerate(raw_cites):
+        if not isinstance(url, str) or not is_http_url(url):
+            reader.problem(h_record, f"cites[{c_index}]", "not_a_url")
+        elif clean_url(url) not in evidence_urls:
+            reader.problem(h_record, f"cites[{c_index}]", "not_evidence_of_pledge")
+        else:
+            cites.append(clean_url(url))
+    return cites
 
 
 def _theme(reader: Reader, item: Mapping[str, Any], record: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
-from models.db import utc_now
+from models.db import rel, utc_now
 from models.enums import EvidenceState, Origin
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import InvalidImport
@@ -167,8 +167,8 @@ class _Writer:
             select(StatusChange)
             .join(Pledge)
             .where(col(Pledge.election_id).in_(ids))
-            .options(selectinload(StatusChange.cites))  # type: ignore[arg-type]
-            .order_by(StatusChange.effective_on, StatusChange.id)  # type: ignore[arg-type]
+            .options(selectinload(rel(StatusChange.cites)))
+            .order_by(col(StatusChange.effective_on), col(StatusChange.id))
         )
         for change in changes:
             self.changes.setdefault(change.pledge_id, []).append(change)

@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Election, Evidence, Pledge, StatusChange
+from models.db import rel
 from models.enums import EvidenceState
 from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, scoped
 from pledges.scoreboard import get_candidate
@@ -33,13 +34,13 @@ def list_recent_evidence(
         session.exec(
             scoped(
                 select(Evidence)
-                .join(Pledge, Pledge.id == Evidence.pledge_id)
+                .join(Pledge, col(Pledge.id) == Evidence.pledge_id)
                 .where(Evidence.state == EvidenceState.PUBLISHED),
                 scope,
             )
-            .order_by(when.desc(), Evidence.id.desc())  # type: ignore[attr-defined]
+            .order_by(when.desc(), col(Evidence.id).desc())
             .limit(limit)
-            .options(selectinload(Evidence.pledge).options(PLEDGE_LOADS))  # type: ignore[arg-type]
+            .options(selectinload(rel(Evidence.pledge)).options(PLEDGE_LOADS))
         ).all()
     )
 
@@ -50,12 +51,14 @@ def list_recent_status_changes(
     """The most recently recorded status changes first (recording time, then id)."""
     return list(
         session.exec(
-            scoped(select(StatusChange).join(Pledge, Pledge.id == StatusChange.pledge_id), scope)
-            .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())  # type: ignore[attr-defined]
+            scoped(
+                select(StatusChange).join(Pledge, col(Pledge.id) == StatusChange.pledge_id), scope
+            )
+            .order_by(col(StatusChange.created_at).desc(), col(StatusChange.id).desc())
             .limit(limit)
             .options(
-                selectinload(StatusChange.pledge).options(PLEDGE_LOADS),  # type: ignore[arg-type]
-                selectinload(StatusChange.cites),  # type: ignore[arg-type]
+                selectinload(rel(StatusChange.pledge)).options(PLEDGE_LOADS),
+                selectinload(rel(StatusChange.cites)),
             )
         ).all()
     )

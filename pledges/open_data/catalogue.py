@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, func
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models.db import rel
 from models.enums import EvidenceState
 from pledges.open_data.representations import Url, candidate_json, pledge_json
 from pledges.scoreboard import (
@@ -63,15 +64,15 @@ def past_the_end(page: int, per_page: int, total: int) -> bool:
 
 
 def count_elections(session: Session) -> int:
-    return int(session.execute(select(func.count(Election.id))).scalar_one())
+    return int(session.execute(select(func.count(col(Election.id)))).scalar_one())
 
 
 def list_elections(session: Session, *, page: int, per_page: int) -> Page:
     """Elections, most recent first (then name, then id), with their candidate counts."""
     page, per_page = clamp_paging(page, per_page)
     candidates = (
-        select(func.count(Candidate.id))
-        .where(Candidate.election_id == Election.id)
+        select(func.count(col(Candidate.id)))
+        .where(col(Candidate.election_id) == col(Election.id))
         .correlate(Election)
         .scalar_subquery()
     )
@@ -80,7 +81,7 @@ def list_elections(session: Session, *, page: int, per_page: int) -> Page:
         return Page([], total, page, per_page)
     rows = session.execute(
         select(Election, candidates)
-        .order_by(Election.date.desc(), Election.name, Election.id)  # type: ignore[attr-defined]
+        .order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -134,38 +135,40 @@ Stmt = TypeVar("Stmt", bound=Select)
 def scoped(stmt: Stmt, scope: Scope) -> Stmt:
     """Restrict a statement that already joins Pledge to the scope."""
     if scope.pledge_id is not None:
-        stmt = stmt.where(Pledge.id == scope.pledge_id)
+        stmt = stmt.where(col(Pledge.id) == scope.pledge_id)
     if scope.election:
         stmt = stmt.where(
-            Pledge.election_id.in_(select(Election.id).where(Election.slug == scope.election))  # type: ignore[attr-defined]
+            col(Pledge.election_id).in_(
+                select(col(Election.id)).where(col(Election.slug) == scope.election)
+            )
         )
     if scope.candidate:
-        candidates = select(Candidate.id).where(Candidate.slug == scope.candidate)
+        candidates = select(col(Candidate.id)).where(col(Candidate.slug) == scope.candidate)
         if scope.election:
-            candidates = candidates.join(Election).where(Election.slug == scope.election)
-        stmt = stmt.where(Pledge.candidate_id.in_(candidates))  # type: ignore[attr-defined]
+            candidates = candidates.join(Election).where(col(Election.slug) == scope.election)
+        stmt = stmt.where(col(Pledge.candidate_id).in_(candidates))
     return stmt
 
 
-PLEDGE_LOADS = selectinload(Pledge.candidate).selectinload(Candidate.election)  # type: ignore[arg-type]
+PLEDGE_LOADS = selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election))
 
 
 def list_evidence(session: Session, scope: Scope, *, page: int, per_page: int) -> Page:
     """Published evidence in a stable order (id), with pledge, candidate and election loaded."""
     page, per_page = clamp_paging(page, per_page)
-    published = Evidence.state == EvidenceState.PUBLISHED
-    base = select(Evidence).join(Pledge, Pledge.id == Evidence.pledge_id).where(published)
+    published = col(Evidence.state) == EvidenceState.PUBLISHED
+    base = select(Evidence).join(Pledge, col(Pledge.id) == Evidence.pledge_id).where(published)
     total = session.execute(
-        scoped(select(func.count(Evidence.id)).join(Pledge).where(published), scope)
+        scoped(select(func.count(col(Evidence.id))).join(Pledge).where(published), scope)
     ).scalar_one()
     if past_the_end(page, per_page, total):
         return Page([], int(total), page, per_page)
     items = session.exec(
         scoped(base, scope)
-        .order_by(Evidence.id)
+        .order_by(col(Evidence.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(Evidence.pledge).options(PLEDGE_LOADS))  # type: ignore[arg-type]
+        .options(selectinload(rel(Evidence.pledge)).options(PLEDGE_LOADS))
     ).all()
     return Page(list(items), int(total), page, per_page)
 
@@ -174,18 +177,18 @@ def list_status_changes(session: Session, scope: Scope, *, page: int, per_page: 
     """Status changes in a stable order (id), with their pledge and published citations loaded."""
     page, per_page = clamp_paging(page, per_page)
     total = session.execute(
-        scoped(select(func.count(StatusChange.id)).join(Pledge), scope)
+        scoped(select(func.count(col(StatusChange.id))).join(Pledge), scope)
     ).scalar_one()
     if past_the_end(page, per_page, total):
         return Page([], int(total), page, per_page)
     items = session.exec(
-        scoped(select(StatusChange).join(Pledge, Pledge.id == StatusChange.pledge_id), scope)
-        .order_by(StatusChange.id)
+        scoped(select(StatusChange).join(Pledge, col(Pledge.id) == StatusChange.pledge_id), scope)
+        .order_by(col(StatusChange.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(
-            selectinload(StatusChange.pledge).options(PLEDGE_LOADS),  # type: ignore[arg-type]
-            selectinload(StatusChange.cites),  # type: ignore[arg-type]
+            selectinload(rel(StatusChange.pledge)).options(PLEDGE_LOADS),
+            selectinload(rel(StatusChange.cites)),
         )
     ).all()
     return Page(list(items), int(total), page, per_page)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models.db import rel
 from models.enums import EvidenceState
 from pledges.open_data.representations import (
     candidate_fields,
@@ -51,18 +52,20 @@ RULING_DUMP = ("to", "effective_on", "rationale")
 
 def dump_published(session: Session) -> dict[str, Any]:
     """Every election with its candidates, pledges, published evidence and rulings."""
-    elections = session.exec(select(Election).order_by(Election.date, Election.slug)).all()
-    candidates = session.exec(select(Candidate).order_by(Candidate.slug)).all()
-    pledges = session.exec(select(Pledge).order_by(Pledge.slug)).all()
+    elections = session.exec(
+        select(Election).order_by(col(Election.date), col(Election.slug))
+    ).all()
+    candidates = session.exec(select(Candidate).order_by(col(Candidate.slug))).all()
+    pledges = session.exec(select(Pledge).order_by(col(Pledge.slug))).all()
     evidence = session.exec(
         select(Evidence)
         .where(Evidence.state == EvidenceState.PUBLISHED)
-        .order_by(Evidence.published_on, Evidence.url)
+        .order_by(col(Evidence.published_on), col(Evidence.url))
     ).all()
     changes = session.exec(
         select(StatusChange)
-        .options(selectinload(StatusChange.cites))  # type: ignore[arg-type]
-        .order_by(StatusChange.effective_on, col(StatusChange.id))
+        .options(selectinload(rel(StatusChange.cites)))
+        .order_by(col(StatusChange.effective_on), col(StatusChange.id))
     ).all()
 
     evidence_by_pledge: dict[int | None, list[Evidence]] = {}

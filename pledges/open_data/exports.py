@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Evidence, Pledge
+from models.db import rel
 from models.enums import EvidenceState
 from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, scoped
 from pledges.open_data.representations import evidence_fields, pledge_fields
@@ -22,13 +23,13 @@ from pledges.open_data.representations import evidence_fields, pledge_fields
 def list_pledges_for_export(session: Session, scope: Scope) -> list[tuple[Pledge, int]]:
     """Every pledge of the scope (id order) with its published-evidence count: three statements."""
     count = (
-        select(func.count(Evidence.id))
+        select(func.count(col(Evidence.id)))
         .where(Evidence.pledge_id == Pledge.id, Evidence.state == EvidenceState.PUBLISHED)
         .correlate(Pledge)
         .scalar_subquery()
     )
     rows = session.execute(
-        scoped(select(Pledge, count), scope).order_by(Pledge.id).options(PLEDGE_LOADS)
+        scoped(select(Pledge, count), scope).order_by(col(Pledge.id)).options(PLEDGE_LOADS)
     ).all()
     return [(pledge, int(n)) for pledge, n in rows]
 
@@ -39,12 +40,12 @@ def list_evidence_for_export(session: Session, scope: Scope) -> list[Evidence]:
         session.exec(
             scoped(
                 select(Evidence)
-                .join(Pledge, Pledge.id == Evidence.pledge_id)
+                .join(Pledge, col(Pledge.id) == Evidence.pledge_id)
                 .where(Evidence.state == EvidenceState.PUBLISHED),
                 scope,
             )
-            .order_by(Evidence.id)
-            .options(selectinload(Evidence.pledge).options(PLEDGE_LOADS))  # type: ignore[arg-type]
+            .order_by(col(Evidence.id))
+            .options(selectinload(rel(Evidence.pledge)).options(PLEDGE_LOADS))
         ).all()
     )
 
