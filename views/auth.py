@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -30,9 +30,11 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_user, logout_user
 from limits import parse_many
+from werkzeug.wrappers import Response as BaseResponse
 
 from models import User
 from models.enums import Role
@@ -104,10 +106,10 @@ class SessionUser(UserMixin):
 def load_user(user_id: str) -> SessionUser | None:
     """Flask-Login's loader: a disabled account or a changed password ends the session."""
     raw_id, _, token = (user_id or "").partition(":")
-    user_id = parse_id(raw_id)
-    if user_id is None:
+    row_id = parse_id(raw_id)
+    if row_id is None:
         return None
-    user = accounts.get_user(db_session(), user_id)
+    user = accounts.get_user(db_session(), row_id)
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(token, accounts.session_token(user)):
@@ -123,7 +125,7 @@ def current_actor() -> User:
 # --- Access rules ----------------------------------------------------------------------
 
 
-def _refusal(needed: Role | None) -> Response | None:
+def _refusal(needed: Role | None) -> BaseResponse | None:
     if not current_user.is_authenticated:
         login_url = url_for("auth.login", next=_safe_next(request.full_path))
         if request.headers.get("HX-Request"):
@@ -159,7 +161,7 @@ def protect_blueprint(blueprint: Blueprint, minimum: Role) -> None:
     BLUEPRINT_ROLES[blueprint.name] = minimum
 
     @blueprint.before_request
-    def _check() -> Response | None:
+    def _check() -> BaseResponse | None:
         return _refusal(required_role(request.endpoint or "") or minimum)
 
     @blueprint.after_request
@@ -196,7 +198,7 @@ def _auth_private(response: Response) -> Response:
 
 
 @bp.before_request
-def _auth_login_required() -> Response | None:
+def _auth_login_required() -> BaseResponse | None:
     if request.endpoint in ANONYMOUS_ENDPOINTS:
         return None
     return _refusal(Role.VOLUNTEER)
@@ -294,14 +296,16 @@ class LoginLimits:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Email and password; one generic error whatever went wrong (no account enumeration)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        limits = LoginLimits(form.email.data)
+        # The validators passed: both fields hold text.
+        email, secret = cast(str, form.email.data), cast(str, form.password.data)
+        limits = LoginLimits(email)
         if not limits.allow():
             form.form_errors.append(
                 _l("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
@@ -309,7 +313,7 @@ def login():
             status = 429
         else:
             dbs = db_session()
-            user = accounts.authenticate(dbs, form.email.data, form.password.data)
+            user = accounts.authenticate(dbs, email, secret)
             if user is None:
                 limits.failed()
                 form.form_errors.append(_l("Adresse e-mail ou mot de passe incorrect."))
@@ -321,7 +325,7 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _start_session(user: User, next_url: str | None) -> Response:
+def _start_session(user: User, next_url: str | None) -> BaseResponse:
     # A fresh session at login: nothing from before (e.g. an old CSRF secret) survives.
     session.clear()
     session_user = SessionUser(user)
@@ -333,7 +337,7 @@ def _start_session(user: User, next_url: str | None) -> Response:
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     """POST with CSRF only (a link could be triggered by another site)."""
     form = LogoutForm()
     if not form.validate_on_submit():
@@ -354,12 +358,14 @@ def _renew_session(user: User) -> None:
     session.pop("_id", None)
 
 
-def _account_page(form: PasswordForm, *, changed: bool = False, status: int = 200):
+def _account_page(
+    form: PasswordForm, *, changed: bool = False, status: int = 200
+) -> ResponseReturnValue:
     return render_template("auth/password.html", form=form, changed=changed), status
 
 
 @bp.route("/password", methods=["GET", "POST"])
-def password():
+def password() -> ResponseReturnValue:
     """Password change; wrong current passwords are limited per account (a stolen
     session must not become a way to guess the password)."""
     form = PasswordForm()
@@ -371,8 +377,12 @@ def password():
             form.form_errors.append(_l("Trop de tentatives. Réessayez dans quelques minutes."))
             return _account_page(form, status=429)
         try:
-            accounts.change_password(
-                dbs, user, current=form.current.data, new=form.new.data, actor=user
+            accounts.change_password(  # both fields required: the validators passed
+                dbs,
+                user,
+                current=cast(str, form.current.data),
+                new=cast(str, form.new.data),
+                actor=user,
             )
         except AccountError as error:
             if error.code == "wrong_password":
@@ -388,7 +398,7 @@ def password():
 
 
 @bp.post("/sessions/end-others")
-def end_other_sessions():
+def end_other_sessions() -> ResponseReturnValue:
     """Log out everywhere else (a forgotten session, a lost device); this one stays."""
     form = LogoutForm()
     if not form.validate_on_submit():
@@ -404,7 +414,7 @@ def end_other_sessions():
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-def invitation(token: str):
+def invitation(token: str) -> ResponseReturnValue:
     """The invitee chooses a display name and a password; the link then stops working."""
     dbs = db_session()
     found = accounts.get_invitation(dbs, token)
@@ -415,8 +425,11 @@ def invitation(token: str):
     form = InvitationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(
-                dbs, token, display_name=form.display_name.data, password=form.password.data
+            user = accounts.accept_invitation(  # both fields required: the validators passed
+                dbs,
+                token,
+                display_name=cast(str, form.display_name.data),
+                password=cast(str, form.password.data),
             )
         except AccountError as error:
             form.form_errors.append(error_message(error))

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_babel import force_locale, gettext, ngettext
 from werkzeug.exceptions import HTTPException, NotFound
 
-from models import Pledge
+from models import Candidate, Pledge
 from pledges.badges import counts_badge, status_badge
 from pledges.scoreboard import count_statuses, get_candidate
 from pledges.widgets import can_exist
@@ -146,17 +146,17 @@ def oembed() -> Response:
     session = db_session()
     if not can_exist(*values.values()):
         raise NotFound()
+    pledge: Pledge | None = None
+    candidate: Candidate | None = None
     if kind == "pledge":
         pledge = session.get(Pledge, values["pledge_id"])
         if pledge is None:
             raise NotFound()
-        objects: dict[str, object] = {"pledge": pledge}
         title = pledge.title
     else:
         candidate = get_candidate(session, values["election"], values["candidate"])
         if candidate is None:
             raise NotFound()
-        objects = {"candidate": candidate, "election": candidate.election}
         title = candidate.name
     if lang not in current_app.config["LANGUAGES"]:
         lang = None
@@ -166,7 +166,14 @@ def oembed() -> Response:
         # oEmbed: no representation fits within the asked maximum.
         raise NotFound()
     with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        snippets = embed_snippets(lang=lang, width=width, height=height, **objects)
+        snippets = embed_snippets(
+            lang=lang,
+            width=width,
+            height=height,
+            pledge=pledge,
+            candidate=candidate,
+            election=candidate.election if candidate is not None else None,
+        )
         provider = gettext("Suivi des engagements")
     response = jsonify(
         {

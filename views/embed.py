@@ -10,6 +10,7 @@ costs one query and renders nothing. Every link opens our full page in a new tab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -169,11 +170,32 @@ class Snippets:
     kind: str
 
 
+class EmbeddedPledge(Protocol):
+    """What a pledge snippet reads (an ORM row or a template's object alike)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def title(self) -> str: ...
+
+
+class EmbeddedCandidate(Protocol):
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class EmbeddedElection(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
 def embed_snippets(
     *,
-    candidate: object = None,
-    election: object = None,
-    pledge: object = None,
+    candidate: EmbeddedCandidate | None = None,
+    election: EmbeddedElection | None = None,
+    pledge: EmbeddedPledge | None = None,
     lang: str | None = None,
     width: int | None = None,
     height: int | None = None,
@@ -187,10 +209,12 @@ def embed_snippets(
         kind, path = "pledge", f"pledges/{pledge.id}"
         src = site_url("embed.pledge", pledge_id=pledge.id, **args)
         title = gettext("Engagement : %(title)s", title=pledge.title)
-    else:
+    elif candidate is not None and election is not None:
         kind, path = "candidate", f"candidates/{election.slug}/{candidate.slug}"
         src = site_url("embed.candidate", election=election.slug, candidate=candidate.slug, **args)
         title = gettext("Engagements de %(name)s", name=candidate.name)
+    else:
+        raise TypeError("embed_snippets needs a pledge, or a candidate and its election")
     width = width or FRAME_WIDTH
     height = height or FRAME_HEIGHTS[kind]
     frame_title = gettext("Suivi des engagements — %(title)s", title=title)

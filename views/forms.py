@@ -21,7 +21,6 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,6 +28,9 @@ from wtforms import (
     URLField,
     ValidationError,
 )
+
+# types-WTForms 3.2 (the newest stubs) predates SelectChoice, added in WTForms 3.3.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -81,7 +83,7 @@ def password_length() -> Length:
     )
 
 
-def http_url(form, field) -> None:
+def http_url(form: FlaskForm, field: Field) -> None:
     """An http(s) link, short enough once stored without its tracking parameters."""
     value = (field.data or "").strip()
     if not value:
@@ -95,7 +97,7 @@ def http_url(form, field) -> None:
         raise ValidationError(_l("Le lien doit commencer par http:// ou https://."))
 
 
-def not_in_future(form, field) -> None:
+def not_in_future(form: FlaskForm, field: Field) -> None:
     from views.labels import today
 
     if field.data and field.data > today():
@@ -225,7 +227,7 @@ class EvidenceForm(Form):
     quote = TextAreaField(_l("Citation"), validators=[Optional(), Length(max=5000)])
     note = TextAreaField(_l("Note (Markdown)"), validators=[Optional(), Length(max=10000)])
 
-    def validate_published_on(self, field) -> None:
+    def validate_published_on(self, field: Field) -> None:
         if field.data and field.data < date(1900, 1, 1):
             raise ValidationError(_l("Indiquez une date valide (AAAA-MM-JJ)."))
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_babel import get_locale
+from htmx_flask import request as htmx_request  # flask.request, typed with `.htmx`
 
 from models.data_version import get_data_version
 from pledges.widgets import FORMAT_VERSION
@@ -131,7 +132,7 @@ def page_key() -> tuple[Any, ...]:
     (TRUSTED_HOSTS already refuses foreign hosts; this keeps the cache honest
     for the ones allowed).
     """
-    htmx = request.htmx
+    htmx = htmx_request.htmx
     return (
         "page",
         request.host,

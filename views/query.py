@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
+# flask.request itself, cast by htmx_flask to its request class (which has `.htmx`).
+from htmx_flask import request
 
 from models.db import MAX_DB_ID
 

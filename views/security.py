@@ -8,7 +8,7 @@ off in the htmx-config meta tag so `style-src 'self'` holds.
 from __future__ import annotations
 
 from flask import Flask, Response, abort, current_app, g, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 from models.db import MAX_DB_ID
 
@@ -54,7 +54,7 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(
         self,
-        url_map,
+        url_map: Map,
         fixed_digits: int = 0,
         min: int = 1,
         max: int = MAX_DB_ID,

@@ -57,7 +57,8 @@ def lang_url(code: str) -> str:
     args = {k: v for k, v in request.args.items(multi=False) if k in KEPT_QUERY_ARGS}
     if request.url_rule is not None and request.endpoint and request.method == "GET":
         # The route's own values win over any query argument of the same name.
-        values: dict[str, object] = dict(args)
+        # Any: spread into url_for, whose own keywords (_external...) have other types.
+        values: dict[str, Any] = dict(args)
         values.update(request.view_args or {})
         values["lang"] = code
         return url_for(request.endpoint, **values)

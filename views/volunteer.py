@@ -54,9 +54,10 @@ def _int_arg(name: str) -> int | None:
     return parse_id(request.args.get(name))
 
 
-def _queue_args() -> dict[str, int | str]:
+def _queue_args() -> dict[str, Any]:
     """The queue's own parameters (pledge filter, position), for links back to it."""
-    args: dict[str, int | str] = {}
+    # Any: these are spread into url_for, whose own keywords (_external...) have other types.
+    args: dict[str, Any] = {}
     pledge_id = _int_arg("pledge")
     if pledge_id:
         args["pledge"] = pledge_id
@@ -89,7 +90,7 @@ def _queue_context(pledge_id: int | None, after: review.QueueKey | None) -> dict
 
 
 @bp.get("/")
-def queue():
+def queue() -> ResponseReturnValue:
     """New suggestions, newest news first (review.list_suggestions), by pledge; 20 a page."""
     context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
     if wants_fragment("suggestion-list"):

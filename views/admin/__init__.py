@@ -20,7 +20,7 @@ protect_blueprint(bp, Role.EDITOR)
 
 
 @bp.get("/")
-def index():
+def index() -> str:
     """The editors' dashboard: what waits, and where everything is."""
     dbs = db_session()
     return render_template(

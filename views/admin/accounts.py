@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from models.enums import Role
@@ -16,7 +19,9 @@ from views.forms import InviteForm, SettingsForm, UserForm
 from views.urls import absolute_url
 
 
-def _users_page(invite_form: InviteForm, *, link: str | None = None, status: int = 200):
+def _users_page(
+    invite_form: InviteForm, *, link: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     dbs = db_session()
     users = accounts.list_users(dbs)
     forms = {
@@ -42,13 +47,13 @@ def _users_page(invite_form: InviteForm, *, link: str | None = None, status: int
 
 @bp.get("/users")
 @requires(Role.ADMIN)
-def users():
+def users() -> ResponseReturnValue:
     return _users_page(InviteForm(formdata=None))
 
 
 @bp.post("/invitations")
 @requires(Role.ADMIN)
-def invite():
+def invite() -> ResponseReturnValue:
     """Create a one-time invitation; its link is shown once, here (only its hash is stored)."""
     form = InviteForm()
     if not form.validate_on_submit():
@@ -56,7 +61,10 @@ def invite():
     dbs = db_session()
     try:
         created = accounts.create_invitation(
-            dbs, email=form.email.data, role=Role(form.role.data), actor=current_actor()
+            dbs,
+            email=cast(str, form.email.data),  # required: the validators passed
+            role=Role(form.role.data),
+            actor=current_actor(),
         )
     except AccountError as error:
         show_on_form(form, error, field="email")
@@ -68,7 +76,7 @@ def invite():
 
 @bp.post("/users/<int:user_id>")
 @requires(Role.ADMIN)
-def update_user(user_id: int):
+def update_user(user_id: int) -> ResponseReturnValue:
     """Change a role or disable an account (never one's own: no admin locks themself out)."""
     dbs = db_session()
     user = accounts.get_user(dbs, user_id)
@@ -92,7 +100,7 @@ def update_user(user_id: int):
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(Role.ADMIN)
-def settings():
+def settings() -> ResponseReturnValue:
     dbs = db_session()
     default = bool(current_app.config["PUBLIC_EDITOR_NAMES"])
     form = SettingsForm()

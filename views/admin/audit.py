@@ -47,12 +47,12 @@ def _context(pledge_id: int | None) -> dict:
 
 
 @bp.get("/audit")
-def audit_log():
+def audit_log() -> str:
     return render_template("admin/audit.html", pledge=None, **_context(None))
 
 
 @bp.get("/pledges/<int:pledge_id>/audit")
-def pledge_audit(pledge_id: int):
+def pledge_audit(pledge_id: int) -> str:
     pledge = evidence_ops.get_pledge_for_work(db_session(), pledge_id)
     if pledge is None:
         abort(404)

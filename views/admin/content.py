@@ -7,10 +7,15 @@ a stale save is refused with the current values shown and the typing kept
 
 from __future__ import annotations
 
+from datetime import date
+from typing import cast
+
 from flask import abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from models import Candidate, Election, Pledge
+from models.db import id_of
 from pledges import editing
 from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
@@ -35,7 +40,7 @@ def _saved(changed: bool, message: str, url: str) -> Saved:
 
 
 @bp.get("/pledges")
-def pledges():
+def pledges() -> ResponseReturnValue:
     """Every pledge, searchable, with links to edit, rule and audit."""
     q = (request.args.get("q") or "").strip()[:200]
     raw_page = request.args.get("page", "1")
@@ -47,7 +52,7 @@ def pledges():
 
 
 @bp.get("/pledges/<int:pledge_id>")
-def pledge(pledge_id: int):
+def pledge(pledge_id: int) -> ResponseReturnValue:
     """One pledge's workspace: status, every evidence item (any state), links to act."""
     dbs = db_session()
     found = evidence_ops.get_pledge_for_work(dbs, pledge_id)
@@ -72,7 +77,7 @@ def _pledge_current_values(pledge: Pledge) -> list[tuple[str, str]]:
 
 
 @bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
-def edit_pledge(pledge_id: int):
+def edit_pledge(pledge_id: int) -> ResponseReturnValue:
     dbs = db_session()
     found = evidence_ops.get_pledge_for_work(dbs, pledge_id)
     if found is None:
@@ -84,7 +89,7 @@ def edit_pledge(pledge_id: int):
             dbs,
             found,
             expected_version=version_of(form.version),
-            title=form.title.data,
+            title=cast(str, form.title.data),  # required: validated before save()
             body=form.body.data or "",
             theme=form.theme.data or "",
             made_on=form.made_on.data,
@@ -127,14 +132,14 @@ def edit_pledge(pledge_id: int):
 
 
 @bp.get("/elections")
-def elections():
+def elections() -> ResponseReturnValue:
     dbs = db_session()
-    items = [(e, editing.list_candidates(dbs, e.id)) for e in editing.list_elections(dbs)]
+    items = [(e, editing.list_candidates(dbs, id_of(e))) for e in editing.list_elections(dbs)]
     return render_template("admin/elections.html", elections=items)
 
 
 @bp.route("/elections/<int:election_id>/edit", methods=["GET", "POST"])
-def edit_election(election_id: int):
+def edit_election(election_id: int) -> ResponseReturnValue:
     dbs = db_session()
     election = dbs.get(Election, election_id)
     if election is None:
@@ -146,9 +151,10 @@ def edit_election(election_id: int):
             dbs,
             election,
             expected_fingerprint=form.fingerprint.data or "",
-            name=form.name.data,
-            territory=form.territory.data,
-            date=form.date.data,
+            # Required fields: edit_page validates the form before save().
+            name=cast(str, form.name.data),
+            territory=cast(str, form.territory.data),
+            date=cast(date, form.date.data),
             actor=current_actor(),
         )
         return _saved(changed, _("Élection enregistrée."), url_for("admin.elections"))
@@ -182,7 +188,7 @@ def edit_election(election_id: int):
 
 
 @bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
-def edit_candidate(candidate_id: int):
+def edit_candidate(candidate_id: int) -> ResponseReturnValue:
     dbs = db_session()
     candidate = dbs.get(Candidate, candidate_id)
     if candidate is None:
@@ -194,7 +200,7 @@ def edit_candidate(candidate_id: int):
             dbs,
             candidate,
             expected_version=version_of(form.version),
-            name=form.name.data,
+            name=cast(str, form.name.data),  # required: validated before save()
             list_name=form.list_name.data or "",
             elected=form.elected.data,
             office=form.office.data or "",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from models import Feed
@@ -26,24 +29,25 @@ def _guard() -> AddressGuard:
 
 
 @bp.get("/feeds")
-def feeds():
+def feeds() -> ResponseReturnValue:
     return render_template(
         "admin/feeds.html", feeds=list_feeds(db_session()), form=FeedForm(formdata=None)
     )
 
 
 @bp.post("/feeds")
-def add_feed():
+def add_feed() -> ResponseReturnValue:
     dbs = db_session()
     form = FeedForm()
     if form.validate_on_submit():
         try:
             register_feed(
                 dbs,
-                form.url.data,
+                # url and interval_minutes are required: the validators passed.
+                cast(str, form.url.data),
                 guard=_guard(),
                 name=form.name.data or "",
-                interval_minutes=form.interval_minutes.data,
+                interval_minutes=cast(int, form.interval_minutes.data),
                 actor=current_actor(),
                 now=utc_now(),
             )
@@ -57,7 +61,7 @@ def add_feed():
 
 
 @bp.route("/feeds/<int:feed_id>/edit", methods=["GET", "POST"])
-def edit_feed(feed_id: int):
+def edit_feed(feed_id: int) -> ResponseReturnValue:
     dbs = db_session()
     feed = dbs.get(Feed, feed_id)
     if feed is None:
@@ -69,9 +73,10 @@ def edit_feed(feed_id: int):
             dbs,
             feed,
             expected_fingerprint=form.fingerprint.data or "",
-            url=form.url.data,
+            # Required fields: edit_page validates the form before save().
+            url=cast(str, form.url.data),
             name=form.name.data or "",
-            interval_minutes=form.interval_minutes.data,
+            interval_minutes=cast(int, form.interval_minutes.data),
             active=form.active.data,
             guard=_guard(),
             actor=current_actor(),

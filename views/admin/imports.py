@@ -11,9 +11,11 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from sqlmodel import Session
+from werkzeug.datastructures import FileStorage
 
 from pledges.errors import DomainError, InvalidImport
-from pledges.importing import import_csv, import_data
+from pledges.importing import ImportSummary, import_csv, import_data
 from views.admin import bp
 from views.auth import current_actor
 from views.database import db_session
@@ -31,41 +33,9 @@ def import_upload() -> tuple[str, int]:
     summary = None
     status = 200
     if form.validate_on_submit():
-        upload = form.file.data
-        raw = upload.read(MAX_UPLOAD_BYTES + 1)
-        is_csv = (upload.filename or "").lower().endswith(".csv")
         dbs = db_session()
         try:
-            if len(raw) > MAX_UPLOAD_BYTES:
-                raise ValueError(_("Fichier trop volumineux (20 Mo au plus)."))
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise ValueError(_("Le fichier n'est pas du texte UTF-8.")) from None
-            if is_csv:
-                if not form.election.data or not form.candidate.data:
-                    raise ValueError(_("Pour un CSV, indiquez l'élection et la candidature."))
-                summary = import_csv(
-                    dbs,
-                    text,
-                    election_slug=form.election.data.strip(),
-                    candidate_slug=form.candidate.data.strip(),
-                    actor=current_actor(),
-                )
-            else:
-                try:
-                    data = json.loads(text)
-                except RecursionError:  # absurdly deep nesting: no import file looks like this
-                    raise ValueError(_("JSON invalide (imbrication trop profonde).")) from None
-                except json.JSONDecodeError as error:
-                    raise ValueError(
-                        _(
-                            "JSON invalide (ligne %(line)d, colonne %(col)d).",
-                            line=error.lineno,
-                            col=error.colno,
-                        )
-                    ) from None
-                summary = import_data(dbs, data, actor=current_actor())
+            summary = _import_file(dbs, form, form.file.data)
         except InvalidImport as error:
             report = _report(form, error)
             status = 422
@@ -90,6 +60,53 @@ def import_upload() -> tuple[str, int]:
         ),
         status,
     )
+
+
+def _import_file(dbs: Session, form: ImportForm, upload: FileStorage) -> ImportSummary:
+    """Import the uploaded JSON or CSV file (never commits).
+
+    A file that cannot be read raises ValueError with the message to show;
+    pledges.importing raises InvalidImport or DomainError.
+    """
+    is_csv = (upload.filename or "").lower().endswith(".csv")
+    text = _read_text(upload)
+    if is_csv:
+        if not form.election.data or not form.candidate.data:
+            raise ValueError(_("Pour un CSV, indiquez l'élection et la candidature."))
+        return import_csv(
+            dbs,
+            text,
+            election_slug=form.election.data.strip(),
+            candidate_slug=form.candidate.data.strip(),
+            actor=current_actor(),
+        )
+    return import_data(dbs, _parse_json(text), actor=current_actor())
+
+
+def _read_text(upload: FileStorage) -> str:
+    """The upload as text: at most MAX_UPLOAD_BYTES, in UTF-8 (a BOM is dropped)."""
+    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ValueError(_("Fichier trop volumineux (20 Mo au plus)."))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(_("Le fichier n'est pas du texte UTF-8.")) from None
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:  # absurdly deep nesting: no import file looks like this
+        raise ValueError(_("JSON invalide (imbrication trop profonde).")) from None
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            _(
+                "JSON invalide (ligne %(line)d, colonne %(col)d).",
+                line=error.lineno,
+                col=error.colno,
+            )
+        ) from None
 
 
 def _report(form: ImportForm, error: InvalidImport) -> dict[str, Any]:

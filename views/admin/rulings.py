@@ -6,9 +6,12 @@ refused with the current state shown (pledges.editing.rule_on_pledge).
 
 from __future__ import annotations
 
+from datetime import date
+from typing import cast
+
 from flask import abort, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from wtforms import SelectChoice
 
 from models.enums import PledgeStatus
 from pledges import evidence as evidence_ops
@@ -17,12 +20,12 @@ from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, version_of
 from views.auth import current_actor
 from views.database import db_session
-from views.forms import RulingForm
+from views.forms import RulingForm, SelectChoice
 from views.labels import kind_label, today
 
 
 @bp.route("/pledges/<int:pledge_id>/ruling", methods=["GET", "POST"])
-def ruling(pledge_id: int):
+def ruling(pledge_id: int) -> ResponseReturnValue:
     dbs = db_session()
     pledge = evidence_ops.get_pledge_for_work(dbs, pledge_id)
     if pledge is None:
@@ -44,8 +47,9 @@ def ruling(pledge_id: int):
             pledge,
             expected_version=version_of(form.version),
             to=PledgeStatus(form.status.data),
-            effective_on=form.effective_on.data,
-            rationale=form.rationale.data,
+            # Required fields: edit_page validates the form before save().
+            effective_on=cast(date, form.effective_on.data),
+            rationale=cast(str, form.rationale.data),
             cite_ids=form.cites.data or [],
             actor=current_actor(),
         )

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response
 
 from pledges.open_data import exports
+from pledges.open_data.catalogue import Scope
 from views.api import bp
 from views.api.catalogue import open_data_url, read_scope
 from views.api.pledges import json_error
@@ -46,19 +47,20 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     return response
 
 
-def _scope_or_error():
+def _scope_or_error() -> Scope | Response:
+    """The filters asked for, or the JSON error answering a bad one."""
     try:
-        return read_scope(), None
+        return read_scope()
     except BadFilter as error:
-        return None, json_error(400, "bad_request", error.message, parameter=error.name)
+        return json_error(400, "bad_request", error.message, parameter=error.name)
 
 
 @bp.get("/pledges.csv")
 @cached_page
 def pledges_csv() -> Response:
-    scope, error = _scope_or_error()
-    if error:
-        return error
+    scope = _scope_or_error()
+    if isinstance(scope, Response):
+        return scope
     on = today()
     rows = (
         exports.pledge_csv_row(p, n, url=open_data_url("pledge", id=p.id), today=on)
@@ -70,9 +72,9 @@ def pledges_csv() -> Response:
 @bp.get("/evidence.csv")
 @cached_page
 def evidence_csv() -> Response:
-    scope, error = _scope_or_error()
-    if error:
-        return error
+    scope = _scope_or_error()
+    if isinstance(scope, Response):
+        return scope
     rows = (
         exports.evidence_csv_row(e, pledge_url=open_data_url("pledge", id=e.pledge_id))
         for e in exports.list_evidence_for_export(db_session(), scope)

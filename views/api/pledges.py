@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask import request as flask_request
 
+from models.db import id_of
 from pledges import scoreboard as reads
 from pledges.open_data.representations import pledge_detail_json, pledge_json
 from pledges.scoreboard import MAX_PER_PAGE
@@ -57,7 +58,10 @@ def pledges() -> Response:
         return json_error(400, "bad_request", f"there are {result.pages} pages", parameter="page")
     items = [
         pledge_json(
-            row.pledge, evidence_count=row.evidence_count, url=pledge_url(row.pledge.id), today=on
+            row.pledge,
+            evidence_count=row.evidence_count,
+            url=pledge_url(id_of(row.pledge)),
+            today=on,
         )
         for row in result.items
     ]
@@ -87,4 +91,4 @@ def pledge(pledge_id: int) -> Response:
     found = reads.get_pledge(db_session(), pledge_id)
     if found is None:
         return json_error(404, "not_found", f"no pledge {pledge_id}")
-    return _json(pledge_detail_json(found, url=pledge_url(found.id), today=today()))
+    return _json(pledge_detail_json(found, url=pledge_url(id_of(found)), today=today()))
