@@ -150,6 +150,7 @@ def requires(role: Role) -> Callable:
                 return refused
             return view(*args, **kwargs)
 
+        # Read by the permission sweep; functions take attributes, mypy cannot know it.
         wrapper.required_role = role  # type: ignore[attr-defined]
         return wrapper
 
