@@ -150,7 +150,7 @@ def requires(role: Role) -> Callable:
                 return refused
             return view(*args, **kwargs)
 
-        # Read by the permission sweep; functions take attributes, mypy cannot know it.
+        # Read back by required_role(); functions take attributes, mypy cannot know it.
         wrapper.required_role = role  # type: ignore[attr-defined]
         return wrapper
 
