@@ -153,18 +153,9 @@ def update_election(
     before, after = _apply(election, changes, ELECTION_FIELDS)
     if not after:
         return False
-    session.add(election)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.ELECTION_UPDATE,
-        object_type="election",
-        object_id=election.id,
-        before=before,
-        after=after,
-        now=now,
+    _save_logged(
+        session, election, AuditAction.ELECTION_UPDATE, before, after, actor=actor, now=now
     )
-    session.flush()
     return True
 
 
@@ -193,18 +184,9 @@ def update_candidate(
     if not after:
         return False
     candidate.version = expected_version + 1
-    session.add(candidate)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.CANDIDATE_UPDATE,
-        object_type="candidate",
-        object_id=candidate.id,
-        before=before,
-        after=after,
-        now=now,
+    _save_logged(
+        session, candidate, AuditAction.CANDIDATE_UPDATE, before, after, actor=actor, now=now
     )
-    session.flush()
     return True
 
 
@@ -247,19 +229,7 @@ def update_pledge(
     pledge.search_text = search_text_for(pledge.title, pledge.body)
     pledge.version = expected_version + 1
     pledge.updated_at = now
-    session.add(pledge)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.PLEDGE_UPDATE,
-        object_type="pledge",
-        object_id=pledge.id,
-        pledge_id=pledge.id,
-        before=before,
-        after=after,
-        now=now,
-    )
-    session.flush()
+    _save_logged(session, pledge, AuditAction.PLEDGE_UPDATE, before, after, actor=actor, now=now)
     return True
 
 
@@ -351,18 +321,7 @@ def update_feed(
         feed.last_error = ""
     if "active" in after and feed.active:
         feed.next_fetch_at = now
-    session.add(feed)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.FEED_UPDATE,
-        object_type="feed",
-        object_id=feed.id,
-        before=before,
-        after=after,
-        now=now,
-    )
-    session.flush()
+    _save_logged(session, feed, AuditAction.FEED_UPDATE, before, after, actor=actor, now=now)
     return True
 
 
@@ -391,3 +350,29 @@ def list_candidate_pledges(session: Session, candidate_id: int) -> list[Pledge]:
             select(Pledge).where(Pledge.candidate_id == candidate_id).order_by(col(Pledge.title))
         )
     )
+
+
+def _save_logged(
+    session: Session,
+    obj: Election | Candidate | Pledge | Feed,
+    action: AuditAction,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    actor: Actor,
+    now: datetime | None,
+) -> None:
+    """Write an edited row and its audit entry (what changed, before and after) together."""
+    session.add(obj)
+    log_change(
+        session,
+        actor=actor,
+        action=action,
+        object_type=table_of(type(obj)).name,
+        object_id=obj.id,
+        pledge_id=obj.id if isinstance(obj, Pledge) else None,
+        before=before,
+        after=after,
+        now=now,
+    )
+    session.flush()
