@@ -174,7 +174,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _check_zone(name: object) -> None:
-    """Refuse to start on a zone name the IANA database does not know (a typo would show wrong times)."""
+    """Refuse to start on a zone the IANA database does not know (a typo would show wrong times)."""
     try:
         ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("Europe")

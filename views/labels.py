@@ -103,16 +103,20 @@ def zone_name() -> str:
         return "UTC"
     city = get_timezone_location(zone, locale=str(get_locale()), return_city=True)
     # French elides "de" before a vowel: "heure d'Amsterdam".
-    if str(get_locale()) == "fr" and city[:1].lower() in "aeiouyàâéèêîôû":
+    if str(get_locale()) == "fr" and city and city[0].lower() in "aeiouyàâéèêîôû":
         return gettext("heure d’%(city)s", city=city)
     return gettext("heure de %(city)s", city=city)
 
 
 def local_datetime(value: datetime) -> str:
-    """A stored instant as the site's local date and time, zone named: "1 janv. 2025, 00:30 (heure de Paris)"."""
+    """A stored instant as the site's local date and time, its zone named.
+
+    "1 janv. 2025, 00:30 (heure de Paris)", "Jan 1, 2025, 12:30 AM (Paris time)".
+    """
     local = value.astimezone(site_zone())
     # The language's own way of joining a date and a time ("{1}, {0}" or "{1} {0}").
-    pattern = get_datetime_format("medium", locale=get_locale())
+    # Babel declares a DateTimePattern; the locale data holds a plain str.
+    pattern = str(get_datetime_format("medium", locale=get_locale()))
     when = pattern.format(
         format_time(local, "short", rebase=False), format_date(local, "medium", rebase=False)
     )
@@ -120,7 +124,10 @@ def local_datetime(value: datetime) -> str:
 
 
 def iso_instant(value: datetime) -> str:
-    """An instant for <time datetime>: ISO 8601 with the site's offset ("2025-01-01T00:30:00+01:00")."""
+    """An instant for <time datetime>: ISO 8601 with the site's offset.
+
+    "2025-01-01T00:30:00+01:00": the same instant as the stored UTC time.
+    """
     return value.astimezone(site_zone()).isoformat(timespec="seconds")
 
 
