@@ -16,7 +16,7 @@ from models.enums import Role
 from pledges import accounts
 from pledges.audit import AuditAction, log_change
 from pledges.feeds.dates import parse_feed_date
-from tests.factories import make_feed, make_pledge, make_suggestion
+from tests.factories import make_evidence, make_feed, make_pledge, make_suggestion
 from views import labels
 
 HX = {"HX-Request": "true"}
@@ -185,6 +185,34 @@ def test_evidence_of_the_local_today_is_accepted_after_paris_midnight(
     )
     assert response.status_code == 302, _text(response)
     assert app_session.exec(select(Evidence)).one().published_on == date(2025, 1, 1)
+
+
+def test_a_ruling_may_take_effect_on_the_local_today_after_paris_midnight(
+    auth, client, app_session, monkeypatch
+):
+    import pledges.status
+
+    pledge = make_pledge(app_session)
+    evidence = make_evidence(app_session, pledge)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    token = auth.csrf_token()
+    monkeypatch.setattr(labels, "utc_now", lambda: WINTER_NIGHT)
+    monkeypatch.setattr(pledges.status, "utc_now", lambda: WINTER_NIGHT)
+    response = client.post(
+        f"/admin/pledges/{pledge.id}/ruling",
+        data={
+            "csrf_token": token,
+            "version": str(pledge.version),
+            "status": "broken",
+            "effective_on": "2025-01-01",
+            "rationale": "Décidé juste après minuit.",
+            "cites": [str(evidence.id)],
+        },
+    )
+    assert response.status_code == 302, _text(response)
+    app_session.refresh(pledge)
+    assert pledge.status_since == date(2025, 1, 1)
 
 
 def _config(tmp_path, **overrides):
