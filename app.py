@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask.helpers import get_debug_flag
@@ -83,6 +84,8 @@ ENV_SETTINGS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     # Seconds a login lasts (the signed cookie's age is checked on every request).
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # The zone of dates and times people see and of "today" (storage stays UTC).
+    "SITE_TIMEZONE": "Europe/Paris",
 }
 
 
@@ -125,6 +128,8 @@ def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if app.config["TRUSTED_HOSTS"] is None:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app)
+    # Flask-Babel's datetime filters convert stored UTC times to this zone.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["SITE_TIMEZONE"]
 
 
 def trusted_hosts(app: Flask) -> list[str]:
@@ -168,12 +173,24 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = proxied  # type: ignore[method-assign]  # documented Flask pattern
 
 
+def _check_zone(name: object) -> None:
+    """Refuse to start on a zone the IANA database does not know (a typo would show wrong times)."""
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("Europe")
+        raise RuntimeError(
+            f"SITE_TIMEZONE {name!r} is not a known time zone: use an IANA name "
+            "such as Europe/Paris (the tzdata package provides them)."
+        ) from None
+
+
 def _validate_config(app: Flask) -> None:
     if not app.config["SECRET_KEY"]:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment for production "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
         )
+    _check_zone(app.config["SITE_TIMEZONE"])
     # Not _is_dev_server(): every flask command sets that flag, the poller included.
     if app.config["FEEDS_ALLOW_PRIVATE"] and not (app.debug or app.testing or get_debug_flag()):
         raise RuntimeError(

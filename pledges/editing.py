@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import update
@@ -243,6 +243,7 @@ def rule_on_pledge(
     rationale: str,
     cite_ids: Iterable[int],
     actor: Actor,
+    zone: tzinfo = UTC,
     now: datetime | None = None,
 ) -> StatusChange:
     """A ruling from the editors' form: claim the version, then pledges.status rules.
@@ -276,6 +277,7 @@ def rule_on_pledge(
         cites=sorted(cites, key=lambda e: e.id or 0),
         actor=actor,
         expected_version=expected_version,
+        zone=zone,
         now=now,
     )
 

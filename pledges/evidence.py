@@ -7,7 +7,7 @@ public. No Flask: views pass session, actor and time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -50,10 +50,14 @@ def submit_evidence(
     actor: Actor,
     origin: Origin = Origin.MANUAL,
     feed_item_id: int | None = None,
+    zone: tzinfo = UTC,
     now: datetime | None = None,
 ) -> Evidence:
     """Submit evidence for moderation. The URL loses its tracking parameters; a URL
-    already cited for the same pledge raises DuplicateEvidence carrying the existing id."""
+    already cited for the same pledge raises DuplicateEvidence carrying the existing id.
+
+    `published_on` may be today in the site's `zone` (ahead of UTC after its midnight), not later.
+    """
     now = now or utc_now()
     cleaned = clean_url(url or "")
     problem = url_problem(cleaned)
@@ -65,7 +69,7 @@ def submit_evidence(
         raise EvidenceError("The link must be an http(s) URL.", code="bad_url", field="url")
     if not (outlet or "").strip():
         raise EvidenceError("The outlet is required.", code="outlet_required", field="outlet")
-    if published_on > now.date():
+    if published_on > now.astimezone(zone).date():
         raise EvidenceError(
             "The publication date cannot be in the future.",
             code="future_date",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ def record_status_change(
     cites: Sequence[Evidence] = (),
     actor: Actor,
     expected_version: int | None = None,
+    zone: tzinfo = UTC,
     now: datetime | None = None,
 ) -> StatusChange:
     """Rule on a pledge; kept or broken must cite published evidence of this very pledge.
@@ -58,7 +59,8 @@ def record_status_change(
             code="verdict_needs_evidence",
             field="cites",
         )
-    if effective_on > (now or utc_now()).date():
+    # "The future" starts at the site's midnight (`zone`), not UTC's.
+    if effective_on > (now or utc_now()).astimezone(zone).date():
         raise DomainError(
             "A ruling cannot take effect in the future.",
             code="future_ruling",

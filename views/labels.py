@@ -1,14 +1,18 @@
 """Words and dates shown to people: labels of stored values, dates in words, the day that counts.
 
 French is the source language; the catalogue translates. Templates reach these
-through the globals registered by views.templating.
+through the globals registered by views.templating. Times are stored in UTC and
+shown in the site's zone (SITE_TIMEZONE), which is also the zone of "today".
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, get_locale, lazy_gettext
+from babel.dates import get_datetime_format, get_timezone_location
+from flask import current_app
+from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
@@ -53,8 +57,13 @@ THEME_LABELS = {
 
 
 def long_date(value: date) -> str:
-    """A date in words; French writes the first of the month "1er" ("1er avril 2022")."""
-    text = format_date(value, "long")
+    """A date in words; French writes the first of the month "1er" ("1er avril 2022").
+
+    An instant (datetime) is first put in the site's zone, so "1er" follows the local day.
+    """
+    if isinstance(value, datetime):
+        value = value.astimezone(site_zone())
+    text = format_date(value, "long", rebase=False)
     if value.day == 1 and str(get_locale()) == "fr" and text.startswith("1 "):
         return "1er " + text[2:]
     return text
@@ -77,9 +86,49 @@ def stance_label(stance: Stance | str) -> str:
     return str(STANCE_LABELS[Stance(stance)])
 
 
+def site_zone() -> ZoneInfo:
+    """The site's time zone (SITE_TIMEZONE, checked at start; ZoneInfo caches each zone)."""
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+
+
 def today() -> date:
-    """The date that decides "overdue" (UTC, like every stored time)."""
-    return utc_now().date()
+    """The date that decides "overdue" and "in the future": the site's, not UTC's."""
+    return utc_now().astimezone(site_zone()).date()
+
+
+def zone_name() -> str:
+    """The zone as people say it: "heure de Paris", "Paris time"; "UTC" for UTC."""
+    zone = site_zone()
+    if zone.key in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Zulu", "Etc/Zulu"}:
+        return "UTC"
+    city = get_timezone_location(zone, locale=str(get_locale()), return_city=True)
+    # French elides "de" before a vowel: "heure d'Amsterdam".
+    if str(get_locale()) == "fr" and city and city[0].lower() in "aeiouyàâéèêîôû":
+        return gettext("heure d’%(city)s", city=city)
+    return gettext("heure de %(city)s", city=city)
+
+
+def local_datetime(value: datetime) -> str:
+    """A stored instant as the site's local date and time, its zone named.
+
+    "1 janv. 2025, 00:30 (heure de Paris)", "Jan 1, 2025, 12:30 AM (Paris time)".
+    """
+    local = value.astimezone(site_zone())
+    # The language's own way of joining a date and a time ("{1}, {0}" or "{1} {0}").
+    # Babel declares a DateTimePattern; the locale data holds a plain str.
+    pattern = str(get_datetime_format("medium", locale=get_locale()))
+    when = pattern.format(
+        format_time(local, "short", rebase=False), format_date(local, "medium", rebase=False)
+    )
+    return f"{when} ({zone_name()})"
+
+
+def iso_instant(value: datetime) -> str:
+    """An instant for <time datetime>: ISO 8601 with the site's offset.
+
+    "2025-01-01T00:30:00+01:00": the same instant as the stored UTC time.
+    """
+    return value.astimezone(site_zone()).isoformat(timespec="seconds")
 
 
 def colon() -> str:

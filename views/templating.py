@@ -15,7 +15,9 @@ from pledges.text import render_markdown, sanitise_html
 from views.embed import canonical_page_url, embed_snippets, oembed_href
 from views.labels import (
     colon,
+    iso_instant,
     kind_label,
+    local_datetime,
     long_date,
     stance_label,
     status_label,
@@ -41,6 +43,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(status_label)
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
+    app.add_template_filter(local_datetime)
+    app.add_template_filter(iso_instant)
     app.add_template_global(kind_label)
     app.add_template_global(stance_label)
     app.add_template_global(today)

@@ -25,7 +25,7 @@ from views.auth import current_actor, protect_blueprint
 from views.database import db_session
 from views.error_messages import ERROR_MESSAGES, error_message, show_on_form
 from views.forms import EvidenceForm, ReviewForm
-from views.labels import today
+from views.labels import site_zone, today
 from views.query import parse_id, wants_fragment
 
 bp = Blueprint("volunteer", __name__)
@@ -124,6 +124,7 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
                     quote=form.quote.data or "",
                     note=form.note.data or "",
                     actor=actor,
+                    zone=site_zone(),
                 )
                 outcome = {"kind": "accepted", "evidence_id": created.id}
         except DuplicateEvidence as dup:
@@ -191,6 +192,7 @@ def add_evidence(pledge_id: int) -> ResponseReturnValue:
                 quote=form.quote.data or "",
                 note=form.note.data or "",
                 actor=current_actor(),
+                zone=site_zone(),
             )
         except DuplicateEvidence as dup:
             form.url.errors = [*form.url.errors, duplicate_message(dup)]

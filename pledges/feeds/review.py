@@ -9,7 +9,7 @@ an editor then moderates. The queue's order is one, documented on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, exists, func, or_, update
@@ -232,9 +232,14 @@ def accept_suggestion(
     quote: str = "",
     note: str = "",
     actor: Actor,
+    zone: tzinfo,
     now: datetime | None = None,
 ) -> Evidence:
     """The news item is evidence (kept / broken / context): submit it for moderation.
+
+    The evidence is dated by the item's instant in the site's `zone`: an item
+    published at 00:30 +0100 on 1 January is a 1 January article in Paris,
+    though it is still 31 December in UTC.
 
     Raises DuplicateEvidence when its link is already cited for the pledge (the
     suggestion then stays new, so it can be dismissed).
@@ -247,7 +252,7 @@ def accept_suggestion(
         row.pledge,
         url=row.item.link,
         outlet=row.outlet,
-        published_on=row.item_date.date(),
+        published_on=row.item_date.astimezone(zone).date(),
         stance=Stance(stance),
         title=row.item.title,
         quote=quote,
@@ -255,6 +260,7 @@ def accept_suggestion(
         actor=actor,
         origin=Origin.FEED_ITEM,
         feed_item_id=row.item.id,
+        zone=zone,
         now=now,
     )
     _claim(session, row.suggestion, SuggestionState.ACCEPTED, actor, now)

@@ -1,6 +1,7 @@
 """Feed suggestions: newest first, accepted as evidence or dismissed; one reviewer wins."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -9,7 +10,10 @@ from models import AuditEntry, Evidence
 from models.enums import EvidenceState, Origin, Role, Stance, SuggestionState
 from pledges.errors import DuplicateEvidence
 from pledges.feeds import review
+from pledges.feeds.dates import parse_feed_date
 from tests.factories import make_evidence, make_pledge, make_suggestion, make_user
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def test_queue_is_newest_first_and_filters_by_pledge(session):
@@ -34,7 +38,13 @@ def test_accept_creates_submitted_evidence_from_the_item(session):
     )
     row = review.get_suggestion(session, suggestion.id)
     evidence = review.accept_suggestion(
-        session, row, stance=Stance.BROKEN, quote="« maintenu »", note="*vu*", actor=volunteer
+        session,
+        row,
+        stance=Stance.BROKEN,
+        quote="« maintenu »",
+        note="*vu*",
+        actor=volunteer,
+        zone=PARIS,
     )
     assert evidence.url == "https://journal.example/a"
     assert evidence.origin == Origin.FEED_ITEM
@@ -46,6 +56,50 @@ def test_accept_creates_submitted_evidence_from_the_item(session):
     assert review.list_suggestions(session) == []
     with pytest.raises(review.ReviewError):
         review.dismiss_suggestion(session, row, actor=volunteer)
+
+
+@pytest.mark.parametrize(
+    ("published", "zone", "dated"),
+    [
+        # Issue 10: past midnight in Paris, still the day before in UTC.
+        ("Wed, 01 Jan 2025 00:30:00 +0100", "Europe/Paris", date(2025, 1, 1)),
+        ("Wed, 01 Jan 2025 00:30:00 +0100", "UTC", date(2024, 12, 31)),
+        # Summer time: +0200, so 01:30 in Paris is 23:30 UTC the day before.
+        ("Tue, 01 Jul 2025 01:30:00 +0200", "Europe/Paris", date(2025, 7, 1)),
+        ("Mon, 30 Jun 2025 23:30:00 +0000", "Europe/Paris", date(2025, 7, 1)),
+        ("Tue, 01 Jul 2025 01:30:00 +0200", "UTC", date(2025, 6, 30)),
+        # A zone behind UTC moves the other way.
+        ("Wed, 01 Jan 2025 00:30:00 +0100", "America/New_York", date(2024, 12, 31)),
+    ],
+)
+def test_evidence_from_an_item_is_dated_in_the_site_zone(session, published, zone, dated):
+    instant = parse_feed_date(published)
+    suggestion = make_suggestion(session, published_at=instant)
+    evidence = review.accept_suggestion(
+        session,
+        review.get_suggestion(session, suggestion.id),
+        stance=Stance.KEPT,
+        actor=make_user(session),
+        zone=ZoneInfo(zone),
+        now=datetime(2025, 8, 1, tzinfo=UTC),
+    )
+    assert evidence.published_on == dated
+
+
+def test_an_item_of_the_local_today_is_not_in_the_future(session):
+    # 23:30 UTC on 31 December is 00:30 on 1 January in Paris: the item is dated
+    # 1 January, and at that instant 1 January is today there, not the future.
+    now = datetime(2024, 12, 31, 23, 30, tzinfo=UTC)
+    suggestion = make_suggestion(session, published_at=now)
+    evidence = review.accept_suggestion(
+        session,
+        review.get_suggestion(session, suggestion.id),
+        stance=Stance.CONTEXT,
+        actor=make_user(session),
+        zone=PARIS,
+        now=now,
+    )
+    assert evidence.published_on == date(2025, 1, 1)
 
 
 def test_dismiss(session):
@@ -67,7 +121,7 @@ def test_accepting_a_link_already_cited_is_refused_and_leaves_the_suggestion_new
     row = review.get_suggestion(session, suggestion.id)
     with session.begin_nested(), pytest.raises(DuplicateEvidence) as caught:
         review.accept_suggestion(
-            session, row, stance=Stance.KEPT, actor=make_user(session, Role.VOLUNTEER)
+            session, row, stance=Stance.KEPT, actor=make_user(session, Role.VOLUNTEER), zone=PARIS
         )
     assert caught.value.existing_id == existing.id
     session.refresh(suggestion)
@@ -88,7 +142,7 @@ def test_second_reviewer_loses(engine, session):
         )
         session.commit()
         with pytest.raises(review.ReviewError):
-            review.accept_suggestion(other, stale, stance=Stance.KEPT, actor=second)
+            review.accept_suggestion(other, stale, stance=Stance.KEPT, actor=second, zone=PARIS)
         other.rollback()
 
 

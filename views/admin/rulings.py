@@ -21,7 +21,7 @@ from views.admin.editing import Saved, VersionCheck, edit_page, version_of
 from views.auth import current_actor
 from views.database import db_session
 from views.forms import RulingForm, SelectChoice
-from views.labels import kind_label, today
+from views.labels import kind_label, site_zone, today
 
 
 @bp.route("/pledges/<int:pledge_id>/ruling", methods=["GET", "POST"])
@@ -52,6 +52,7 @@ def ruling(pledge_id: int) -> ResponseReturnValue:
             rationale=cast(str, form.rationale.data),
             cite_ids=form.cites.data or [],
             actor=current_actor(),
+            zone=site_zone(),
         )
         return Saved(
             _("Décision enregistrée : elle est visible sur la page publique."),
