@@ -9,7 +9,7 @@ an editor then moderates. The queue's order is one, documented on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, exists, func, or_, update
@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
-from models.db import utc_now
+from models.db import MAX_DB_ID, utc_now
 from models.enums import Origin, Stance, SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import ReviewError
@@ -68,12 +68,19 @@ class QueueKey:
         if not text or "~" not in text:
             return None
         date_text, _sep, id_text = text.rpartition("~")
+        # Only what str() writes: ASCII digits for an id the database can hold, and
+        # an aware date that converts to UTC (year 1 at +14:00 does not).
+        if not (id_text.isascii() and id_text.isdigit()) or len(id_text) > 10:
+            return None
+        suggestion_id = int(id_text)
+        if suggestion_id > MAX_DB_ID:
+            return None
         try:
             item_date = datetime.fromisoformat(date_text)
-            suggestion_id = int(id_text)
-        except ValueError:
-            return None
-        if item_date.tzinfo is None or not id_text.isascii() or suggestion_id < 0:
+            if item_date.tzinfo is None:
+                return None
+            item_date = item_date.astimezone(UTC)
+        except (ValueError, OverflowError):
             return None
         return cls(item_date, suggestion_id)
 

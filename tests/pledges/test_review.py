@@ -171,3 +171,24 @@ def test_finding_8_counts_stop_at_the_cap(session):
     assert review.count_suggestions(session, cap=4).capped is False
     ((_p, _c, per_pledge),) = review.list_pledges_with_suggestions(session, cap=2)
     assert (per_pledge, per_pledge.capped) == (2, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020-01-01T00:00:00+00:00~2147483648",  # past PostgreSQL's integer
+        "2020-01-01T00:00:00+00:00~9223372036854775808",
+        "2020-01-01T00:00:00+00:00~1_0",
+        "2020-01-01T00:00:00+00:00~²",
+        "0001-01-01T00:00:00+14:00~1",  # before year 1 once in UTC
+        "9999-12-31T23:59:59-14:00~1",  # after year 9999 once in UTC
+        "2020-01-01T00:00:00~1",  # naive
+    ],
+)
+def test_a_queue_key_that_str_never_writes_is_no_key(text):
+    assert review.QueueKey.parse(text) is None
+
+
+def test_a_queue_key_reads_back_what_str_writes():
+    key = review.QueueKey(datetime(2025, 1, 1, 0, 30, tzinfo=UTC), 42)
+    assert review.QueueKey.parse(str(key)) == key

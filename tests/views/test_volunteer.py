@@ -463,3 +463,21 @@ def test_finding_8_queue_pages_follow_the_documented_order(auth, client, app_ses
     # Newest news first, every suggestion once, over three pages.
     assert seen == [f"Article {n}" for n in reversed(range(45))]
     assert client.get("/volunteer/?after=not-a-key").status_code == 200  # starts over
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "2020-01-01T00:00:00+00:00~2147483648",
+        "2020-01-01T00:00:00+00:00~9223372036854775808",
+        "0001-01-01T00:00:00+14:00~1",
+        "9999-12-31T23:59:59-14:00~1",
+    ],
+)
+def test_a_forged_queue_position_starts_the_queue_over(auth, client, app_session, after):
+    make_suggestion(app_session)
+    app_session.commit()
+    auth.login_as(Role.VOLUNTEER)
+    response = client.get("/volunteer/", query_string={"after": after})
+    assert response.status_code == 200
+    assert "suggestion-list" in response.get_data(as_text=True)
