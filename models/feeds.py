@@ -24,6 +24,8 @@ class Feed(SQLModel, table=True):
         default=None, sa_column=enum_column(FeedStatus, nullable=True)
     )
     last_error: str = Field(default="")
+    # The stable code of last_error (views translate it); empty when the last fetch went well.
+    last_error_code: str = Field(default="", max_length=64)
     error_count: int = Field(default=0)
     next_fetch_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime, nullable=True)

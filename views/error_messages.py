@@ -89,6 +89,11 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "feed_bad_encoding": lazy_gettext("Le flux est mal encodé ou compressé."),
     "feed_empty": lazy_gettext("Le flux est vide."),
     "feed_not_a_feed": lazy_gettext("Ce document n'est pas un flux RSS ou Atom."),
+    "feed_gone": lazy_gettext("Le flux n'existe plus (HTTP 410) : il a été mis en pause."),
+    "feed_http_error": lazy_gettext("Le site du flux a répondu par une erreur."),
+    "feed_store_failed": lazy_gettext(
+        "Le flux a été lu mais ses articles n'ont pas pu être enregistrés."
+    ),
     "feed_entities_refused": lazy_gettext(
         "Ce flux déclare des entités XML : il est refusé par sécurité."
     ),
@@ -116,7 +121,12 @@ ERROR_MESSAGES: dict[str, LazyString] = {
 
 def error_message(error: DomainError) -> str:
     """The translated text of `error`'s code (the generic refusal for an unknown code)."""
-    return str(ERROR_MESSAGES.get(error.code, ERROR_MESSAGES["unknown"]))
+    return code_message(error.code)
+
+
+def code_message(code: str) -> str:
+    """The translated text of a stored code (e.g. a feed's last error)."""
+    return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["unknown"]))
 
 
 def show_on_form(form: Any, error: DomainError, *, field: str | None = None) -> None:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from pledges.links import is_http_url
 from pledges.text import render_markdown, sanitise_html
 from views.embed import canonical_page_url, embed_snippets, oembed_href
+from views.error_messages import code_message
 from views.labels import (
     colon,
     iso_instant,
@@ -50,6 +51,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(today)
     app.add_template_global(get_locale)
     app.add_template_global(colon)
+    app.add_template_global(code_message)
     # URLs
     app.add_template_global(lang_url)
     app.add_template_global(embed_snippets)

@@ -51,7 +51,8 @@ class ClaimedFeed:
 @dataclass
 class FetchOutcome:
     status: str  # "ok", "not_modified", "gone", "error"
-    error: str = ""
+    error: str = ""  # English, for logs and `feeds list --json`
+    error_code: str = ""  # stable: views show it translated (views.error_messages)
     result: FetchResult | None = None
     parsed: ParsedFeed | None = None
 
@@ -205,20 +206,25 @@ def fetch_feed(
             deadline_seconds=deadline_seconds,
         )
     except DomainError as exc:
-        return FetchOutcome("error", error=exc.message)
+        return FetchOutcome("error", error=exc.message, error_code=exc.code)
     if result.status_code == 304:
         return FetchOutcome("not_modified", result=result)
     if result.status_code == 410:
-        return FetchOutcome("gone", error="HTTP 410 Gone: feed deactivated", result=result)
+        return FetchOutcome(
+            "gone", error="HTTP 410 Gone: feed deactivated", error_code="feed_gone", result=result
+        )
     if result.status_code != 200:
         reason = httpx.codes.get_reason_phrase(result.status_code)
         return FetchOutcome(
-            "error", error=f"HTTP {result.status_code} {reason}".strip(), result=result
+            "error",
+            error=f"HTTP {result.status_code} {reason}".strip(),
+            error_code="feed_http_error",
+            result=result,
         )
     try:
         parsed = parse(result.content, result.headers)
     except FeedParseError as exc:
-        return FetchOutcome("error", error=exc.message, result=result)
+        return FetchOutcome("error", error=exc.message, error_code=exc.code, result=result)
     return FetchOutcome("ok", result=result, parsed=parsed)
 
 
@@ -260,7 +266,7 @@ def record_outcome(
     elif outcome.status == "gone":
         feed.active = False
         feed.next_fetch_at = None
-        _failed(feed, outcome.error, now)
+        _failed(feed, outcome.error, outcome.error_code, now)
         log_change(
             session,
             actor=actor,
@@ -271,7 +277,7 @@ def record_outcome(
             now=now,
         )
     else:
-        _failed(feed, outcome.error or "unknown error", now)
+        _failed(feed, outcome.error or "unknown error", outcome.error_code, now)
     _release(feed, owner)
     session.add(feed)
     session.flush()
@@ -285,7 +291,7 @@ def record_failure(
     feed = _count_fetch(session, feed_id, now)
     if feed is None:
         return
-    _failed(feed, error, now)
+    _failed(feed, error, "feed_store_failed", now)
     _release(feed, owner)
     session.add(feed)
     session.flush()
@@ -312,13 +318,15 @@ def next_fetch_after_error(interval_minutes: int, error_count: int, now: datetim
 def _succeeded(feed: Feed, status: FeedStatus, now: datetime, warning: str = "") -> None:
     feed.last_status = status
     feed.last_error = warning  # a recoverable problem is recorded, not counted as an error
+    feed.last_error_code = ""
     feed.error_count = 0
     feed.next_fetch_at = now + timedelta(minutes=max(1, feed.interval_minutes))
 
 
-def _failed(feed: Feed, error: str, now: datetime) -> None:
+def _failed(feed: Feed, error: str, code: str, now: datetime) -> None:
     feed.last_status = FeedStatus.ERROR
     feed.last_error = error[:2000]
+    feed.last_error_code = code or "feed_fetch_failed"
     feed.error_count += 1
     if feed.active:
         feed.next_fetch_at = next_fetch_after_error(feed.interval_minutes, feed.error_count, now)
@@ -440,7 +448,11 @@ def run_poller(
                     deadline_seconds=settings.deadline_seconds,
                 )
             except Exception as exc:  # one broken feed never stops the others
-                outcome = FetchOutcome("error", error=f"unexpected error: {exc!r}"[:500])
+                outcome = FetchOutcome(
+                    "error",
+                    error=f"unexpected error: {exc!r}"[:500],
+                    error_code="feed_fetch_failed",
+                )
             yield _store(engine, claimed, outcome, settings, owner=owner, index=index, clock=clock)
 
 

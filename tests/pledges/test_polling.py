@@ -328,3 +328,27 @@ def test_finding_8_feeds_max_items_comes_from_the_configuration():
     config = {**ENV_SETTINGS, "PROJECT_URL": "https://x.example"}
     assert PollSettings.from_config(config).max_items == 200
     assert PollSettings.from_config({**config, "FEEDS_MAX_ITEMS": 7}).max_items == 7
+
+
+@pytest.mark.parametrize(
+    ("reply", "code"),
+    [
+        (Reply(500, b"oops"), "feed_http_error"),
+        (Reply(410, b"gone"), "feed_gone"),
+        (
+            Reply(body=b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "x">]><rss>&a;</rss>'),
+            "feed_entities_refused",
+        ),
+    ],
+)
+def test_a_failed_fetch_keeps_the_stable_code_of_its_error(engine, session, server, reply, code):
+    server.routes["/rss"] = reply
+    feed = new_feed(session, server.url("/rss"))
+    poll(engine, Clock())
+    feed = reload(session, feed)
+    assert (feed.last_status, feed.last_error_code) == (FeedStatus.ERROR, code)
+    assert feed.last_error  # the English detail stays for the logs and `feeds list --json`
+    server.routes["/rss"] = Reply(body=sample("atom.xml"))
+    poll(engine, Clock(NOW + timedelta(days=2)), ignore_schedule=True)
+    if feed.active:
+        assert reload(session, feed).last_error_code == ""

@@ -820,3 +820,27 @@ def test_finding_3_upload_says_exactly_how_many_more_below_the_counting_bound(
     assert len(report.select("tbody tr")) == MAX_PROBLEMS
     more = format_decimal(12_000 - MAX_PROBLEMS, locale="fr")
     assert report.find(class_="import-omitted").text == f"… et {more} autres problèmes."
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Ce flux déclare des entités XML : il est refusé par sécurité."),
+        ("en", "This feed declares XML entities: it is refused for safety."),
+    ],
+)
+def test_a_feeds_last_error_is_shown_in_the_readers_language(auth, client, app_session, lang, text):
+    from models.enums import FeedStatus
+    from tests.factories import make_feed
+
+    make_feed(
+        app_session,
+        last_status=FeedStatus.ERROR,
+        last_error="refused: the document declares XML entities (possible XXE)",
+        last_error_code="feed_entities_refused",
+    )
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    page = client.get(f"/admin/feeds?lang={lang}").get_data(as_text=True)
+    assert text in page
+    assert "refused: the document" not in page

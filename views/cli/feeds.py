@@ -32,6 +32,7 @@ from pledges.feeds.polling import (
 )
 from pledges.feeds.review import list_suggestions
 from views.database import get_engine
+from views.error_messages import code_message
 
 feeds = AppGroup("feeds", help="News feeds: register, poll, and read items and suggestions.")
 
@@ -142,6 +143,7 @@ def watch_command(max_sleep: float, cycles: int) -> None:
 def list_command(as_json: bool) -> None:
     """Feeds with their last status, errors and next fetch."""
     with Session(get_engine()) as session:
+        listed = list_feeds(session)
         rows = [
             {
                 "id": feed.id,
@@ -154,15 +156,18 @@ def list_command(as_json: bool) -> None:
                 "error_count": feed.error_count,
                 "next_fetch_at": _iso(feed.next_fetch_at),
             }
-            for feed, items in list_feeds(session)
+            for feed, items in listed
         ]
     if as_json:
         _dump(rows)
         return
-    for row in rows:
+    # The text listing speaks the site's language; the JSON keeps its contracted fields.
+    for (feed, _items), row in zip(listed, rows, strict=True):
         status = row["last_status"] or _("jamais récupéré")
         click.echo(f"{row['id']:>4}  {status:<13} {row['items']:>6}  {row['url']}")
-        if row["last_error"]:
+        if code := feed.last_error_code:
+            click.echo(f"      {code_message(code)}")
+        elif row["last_error"]:  # a warning of a successful fetch (English, technical)
             click.echo(f"      {row['last_error']}")
 
 
