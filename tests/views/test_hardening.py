@@ -461,6 +461,32 @@ def test_finding_15_editors_do_not_see_account_entries_in_the_audit_log(auth, cl
     assert "invitee-secret@example.org" in client.get("/admin/audit").get_data(as_text=True)
 
 
+def test_finding_15_editors_see_who_acted_by_display_name_never_by_email(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    author = make_user(
+        app_session, Role.VOLUNTEER, email="secret.volunteer@example.org", display_name="Alix B."
+    )
+    nameless = make_user(app_session, Role.VOLUNTEER, email="nameless@example.org", display_name="")
+    for actor, url in (
+        (author, "https://journal.example/a"),
+        (nameless, "https://journal.example/b"),
+    ):
+        evidence_ops.submit_evidence(
+            app_session, pledge, url=url, outlet="Le Journal", published_on=date(2021, 1, 1),
+            stance=Stance.KEPT, actor=actor,
+        )  # fmt: skip
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    for page in ("/admin/audit", f"/admin/pledges/{pledge.id}/audit"):
+        html = client.get(page).get_data(as_text=True)
+        assert "@example.org" not in html, page
+        assert "Alix B." in html
+        assert f"compte n° {nameless.id}" in html
+    auth.logout()
+    auth.login_as(Role.ADMIN)
+    assert "secret.volunteer@example.org" in client.get("/admin/audit").get_data(as_text=True)
+
+
 def _submitted_by_other(app_session, pledge, *, url="https://journal.example/x"):
     author = make_user(app_session, Role.VOLUNTEER, email="autrice@example.org")
     found = evidence_ops.submit_evidence(

@@ -6,7 +6,10 @@ Editors see the editorial entries; account management (emails, roles) only admin
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 
+from models import AuditEntry
+from models.db import id_of
 from models.enums import Role
 from pledges import audit
 from pledges import evidence as evidence_ops
@@ -36,13 +39,30 @@ def _context(pledge_id: int | None) -> dict:
     page = _page()
     hidden = _hidden_types()
     total = audit.count_entries(dbs, pledge_id=pledge_id, hidden_types=hidden)
+    entries = audit.list_entries(
+        dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE, hidden_types=hidden
+    )
     return {
-        "entries": audit.list_entries(
-            dbs, pledge_id=pledge_id, page=page, per_page=PER_PAGE, hidden_types=hidden
-        ),
+        "entries": entries,
+        "who": _who(entries, audit.list_actor_names(dbs, entries)),
         "page": page,
         "pages": max(1, -(-total // PER_PAGE)),
         "total": total,
+    }
+
+
+def _who(entries: list[AuditEntry], names: dict[int, str]) -> dict[int, str]:
+    """Who made each entry, as this reader may see it: admins see the account's email
+    (the entry's label); editors its display name, never an email address."""
+    if current_actor_is_admin():
+        return {id_of(e): e.actor_label for e in entries}
+    return {
+        id_of(e): (
+            names.get(e.actor_id) or _("compte n° %(id)d", id=e.actor_id)
+            if e.actor_id is not None
+            else e.actor_label
+        )
+        for e in entries
     }
 
 
