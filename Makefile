@@ -22,7 +22,7 @@ translations: install ## compile the translation catalogues
 	$(BIN)/pybabel compile --statistics -d views/translations
 
 messages: install ## extract French source strings into the English catalogue (then translate the new ones)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o /tmp/pledge-tracker.pot --ignore-dirs=".venv tests bench instance" .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o /tmp/pledge-tracker.pot --ignore-dirs=".venv tests bench instance" .
 	$(BIN)/pybabel update -i /tmp/pledge-tracker.pot -d views/translations -l en --no-fuzzy-matching
 
 migrate: install ## apply the database migrations (DATABASE_URL, default instance/pledges.db)
