@@ -8,9 +8,11 @@ off in the htmx-config meta tag so `style-src 'self'` holds.
 from __future__ import annotations
 
 from flask import Flask, Response, abort, current_app, g, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
 from models.db import MAX_DB_ID
+from models.enums import Role
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -80,6 +82,11 @@ def _has_control(text: str, forbidden: frozenset[str]) -> bool:
     return not forbidden.isdisjoint(text)
 
 
+def _may_upload() -> bool:
+    """A logged-in editor (or admin): the import page's own role, checked early."""
+    return bool(current_user.is_authenticated and current_user.at_least(Role.EDITOR))
+
+
 def refuse_control_characters() -> None:
     """400 for NUL anywhere (path, query, form) and any C0 control in a query argument.
 
@@ -88,7 +95,9 @@ def refuse_control_characters() -> None:
     view, in one place. Other controls in form fields are refused per field type
     by views.forms.Form (multi-line fields keep tab and newlines).
     """
-    if request.endpoint in UPLOAD_ENDPOINTS:
+    if request.endpoint in UPLOAD_ENDPOINTS and _may_upload():
+        # Only for editors: anyone else's body is held to the small limit, before it
+        # is read (an anonymous 20 MB post would otherwise be spooled to disk).
         request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
     if "\x00" in request.path:
         abort(400)

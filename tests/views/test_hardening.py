@@ -447,6 +447,43 @@ def test_finding_11_only_the_import_page_accepts_larger_uploads(app, auth, clien
     assert upload("/admin/import").status_code == 413
 
 
+def test_finding_11_only_editors_get_the_import_pages_larger_limit(app, auth, client):
+    app.config["MAX_CONTENT_LENGTH"] = 100 * 1024
+    big = b"[" + b" " * (300 * 1024) + b"]"
+
+    def upload():
+        return client.post(
+            "/admin/import",
+            data={"file": (io.BytesIO(big), "big.json")},
+            content_type="multipart/form-data",
+        )
+
+    anonymous = upload()
+    assert anonymous.status_code == 413  # refused before the body is read
+    assert anonymous.headers.getlist("Set-Cookie") == []
+    auth.login_as(Role.VOLUNTEER)
+    assert upload().status_code == 413
+
+
+def test_finding_11_the_import_page_reads_its_limit_from_the_setting(app, auth, client):
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    app.config["MAX_UPLOAD_BYTES"] = 30 * 1024 * 1024
+    auth.login_as(Role.EDITOR)
+    file = b"[" + b" " * (21 * 1024 * 1024) + b"]"  # over the old fixed 20 MB
+    # Encoded in memory: the test client would spool it to a file it never closes.
+    fields = MultiDict(
+        {"csrf_token": auth.csrf_token(), "file": FileStorage(io.BytesIO(file), "a.json")}
+    )
+    boundary, body = encode_multipart(fields)
+    response = client.post(
+        "/admin/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 422  # an empty list is no import file, but it was read
+    assert "Fichier trop volumineux" not in response.get_data(as_text=True)
+
+
 def test_finding_15_editors_do_not_see_account_entries_in_the_audit_log(auth, client, app_session):
     admin = make_user(app_session, Role.ADMIN)
     accounts.create_invitation(

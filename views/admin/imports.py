@@ -23,8 +23,6 @@ from views.error_messages import error_message, import_problem_message
 from views.forms import ImportForm
 from views.import_report import heading, omitted_line, problem_line, summary_lines
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_upload() -> tuple[str, int]:
@@ -84,10 +82,12 @@ def _import_file(dbs: Session, form: ImportForm, upload: FileStorage) -> ImportS
 
 
 def _read_text(upload: FileStorage) -> str:
-    """The upload as text: at most MAX_UPLOAD_BYTES, in UTF-8 (a BOM is dropped)."""
-    raw = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise ValueError(_("Fichier trop volumineux (20 Mo au plus)."))
+    """The upload as text: at most the MAX_UPLOAD_BYTES setting, in UTF-8 (a BOM is dropped)."""
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        megabytes = max(1, limit // (1024 * 1024))
+        raise ValueError(_("Fichier trop volumineux (%(num)d Mo au plus).", num=megabytes))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
