@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
@@ -234,6 +235,23 @@ def _limit_key(kind: str, value: str) -> str:
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def client_network(address: str) -> str:
+    """The unit a login limit counts: an IPv4 address, or an IPv6 /64 network.
+
+    One IPv6 subscriber holds a whole /64 (2^64 addresses): keyed per address,
+    "a new address may still try" would give them unbounded guesses.
+    """
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 class FailureLimit:
     """Failures counted under one key, tested before the work, hit only on failure."""
 
@@ -269,7 +287,7 @@ class LoginLimits:
 
     def __init__(self, email: str) -> None:
         email = accounts.normalise_email(email)
-        address = request.remote_addr or ""
+        address = client_network(request.remote_addr or "")
         self.address = address
         self.pair = FailureLimit("LOGIN_LIMIT_ACCOUNT_ADDRESS", "pair", f"{email}\n{address}")
         self.account = FailureLimit("LOGIN_LIMIT_ACCOUNT", "account", email)

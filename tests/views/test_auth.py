@@ -310,6 +310,36 @@ def test_finding_2_many_addresses_cannot_keep_an_account_locked(app, auth, monke
     assert _login_from(owner, "198.51.100.7", user.email, PASSWORD).status_code == 302
 
 
+def test_finding_2_one_ipv6_network_counts_as_one_address(app, auth):
+    user = auth.create()
+    attacker = app.test_client()
+    for n in range(40):
+        _login_from(attacker, f"203.0.113.{n}", user.email, "wrong password")
+    # Once the account-wide backoff holds, one IPv6 subscriber's /64 is one address:
+    # the first guess from it is the only one, however many addresses it rotates through.
+    first = _login_from(attacker, "2001:db8:1:2::1", user.email, "wrong password")
+    assert first.status_code == 401
+    rotated = _login_from(attacker, "2001:db8:1:2:ffff::9", user.email, "wrong password")
+    assert rotated.status_code == 429
+    owner = app.test_client()
+    assert _login_from(owner, "2001:db8:9:9::1", user.email, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_login_limits_count_ipv6_per_64(address, network):
+    from views.auth import client_network
+
+    assert client_network(address) == network
+
+
 def test_login_limit_keys_hold_no_address_or_email(app, auth):
     user = auth.create()
     _login_from(app.test_client(), "192.0.2.66", user.email, "wrong password")
