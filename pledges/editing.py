@@ -25,6 +25,7 @@ from models.enums import PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DomainError, EditError
 from pledges.feeds.fetch import AddressGuard
+from pledges.feeds.polling import feed_url
 from pledges.links import clean_url, url_problem
 from pledges.search import search_text_for, slugify
 from pledges.status import record_status_change
@@ -297,14 +298,16 @@ def update_feed(
 ) -> bool:
     """Edit a feed; a new URL passes the poller's SSRF checks (pledges.feeds.fetch.AddressGuard)."""
     now = now or utc_now()
-    url = (url or "").strip()
+    url = feed_url(url or "")
     if url != feed.url:
         guard.check_url(url)  # raises UnsafeFeedURL
         taken = session.exec(select(Feed.id).where(Feed.url == url, Feed.id != feed.id)).first()
         if taken is not None:
             raise EditError("This feed is already registered.", field="url", code="feed_taken")
     if interval_minutes < 1:
-        raise EditError("At least one minute.", field="interval_minutes", code="interval_too_small")
+        raise EditError(
+            "At least one minute.", field="interval_minutes", code="feed_interval_too_small"
+        )
     changes = {
         "url": url,
         "name": _text(name, field="name", limit=200),

@@ -38,7 +38,6 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "too_many": lazy_gettext("Trop de mots-clés."),
     "bad_url": lazy_gettext("Le lien doit commencer par http:// ou https://."),
     "feed_taken": lazy_gettext("Ce flux est déjà enregistré."),
-    "interval_too_small": lazy_gettext("Au moins une minute."),
     # --- Rulings (pledges.status) ---
     "verdict_needs_evidence": _VERDICT_NEEDS_EVIDENCE,
     "evidence_not_published": lazy_gettext("Seules des preuves publiées peuvent être citées."),
@@ -72,6 +71,9 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     ),
     "feed_url_scheme": lazy_gettext(
         "Adresse refusée : seules les adresses http:// et https:// sont acceptées."
+    ),
+    "feed_url_too_long": lazy_gettext(
+        "Adresse refusée : elle compte plus de %(num)d caractères.", num=MAX_URL_LENGTH
     ),
     "feed_url_invalid": lazy_gettext("Adresse refusée : cette adresse de flux n'est pas valide."),
     "feed_url_credentials": lazy_gettext(

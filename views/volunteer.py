@@ -41,7 +41,7 @@ def duplicate_message(error: DuplicateEvidence) -> Markup:
         _sees_private(existing) or existing.evidence.state == EvidenceState.PUBLISHED
     ):
         # Someone else's submission not yet published: say it exists, show nothing of it.
-        return Markup("{}").format(_("Ce lien est déjà cité pour cet engagement."))
+        return Markup("{}").format(error_message(error))
     link = url_for("volunteer.evidence", evidence_id=error.existing_id)
     return Markup('{} <a href="{}">{}</a>').format(
         error_message(error),

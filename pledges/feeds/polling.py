@@ -33,6 +33,7 @@ from pledges.feeds.fetch import AddressGuard, FetchResult, fetch, make_client, u
 from pledges.feeds.ingest import DEFAULT_MAX_ITEMS, IngestReport, build_keyword_index, ingest
 from pledges.feeds.matching import KeywordIndex
 from pledges.feeds.parsing import FeedParseError, ParsedFeed, parse
+from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
 
 MAX_BACKOFF = timedelta(days=1)
 DEFAULT_LEASE = timedelta(minutes=10)
@@ -66,6 +67,20 @@ class FeedRunReport:
     url_changed_to: str | None = None
 
 
+def feed_url(raw: str) -> str:
+    """The address a feed is stored and compared under: cleaned as evidence links are
+    (scheme and host lower-cased, tracking parameters dropped), so `HTTP://Host/rss` and
+    `http://host/rss` are one feed; its length is checked once cleaned."""
+    url = clean_url(raw)
+    if url_problem(url) == "url_too_long":
+        raise FeedError(
+            f"the feed URL is longer than {MAX_URL_LENGTH} characters",
+            code="feed_url_too_long",
+            field="url",
+        )
+    return url
+
+
 def add_feed(
     session: Session,
     url: str,
@@ -77,7 +92,7 @@ def add_feed(
     now: datetime,
 ) -> Feed:
     """Register a feed, refusing non-http(s) URLs and hosts with non-public addresses."""
-    url = url.strip()
+    url = feed_url(url)
     guard.check_url(url)
     if interval_minutes < 1:
         raise FeedError(

@@ -352,3 +352,23 @@ def test_a_failed_fetch_keeps_the_stable_code_of_its_error(engine, session, serv
     poll(engine, Clock(NOW + timedelta(days=2)), ignore_schedule=True)
     if feed.active:
         assert reload(session, feed).last_error_code == ""
+
+
+def test_a_feed_url_is_stored_cleaned_so_case_and_tracking_make_no_second_feed(session):
+    guard = AddressGuard(allow_private=True)
+    first = polling.add_feed(
+        session, "HTTP://127.0.0.1:9/rss?utm_source=x", guard=guard, actor="test", now=NOW
+    )
+    assert first.url == "http://127.0.0.1:9/rss"
+    with pytest.raises(DomainError) as refused:
+        polling.add_feed(session, "http://127.0.0.1:9/rss", guard=guard, actor="test", now=NOW)
+    assert refused.value.code == "feed_taken"
+
+
+def test_a_feed_url_too_long_once_cleaned_is_refused(session):
+    url = "http://127.0.0.1:9/rss?q=" + "é" * 600  # 600 characters, 5 400 once encoded
+    with pytest.raises(DomainError) as refused:
+        polling.add_feed(
+            session, url, guard=AddressGuard(allow_private=True), actor="test", now=NOW
+        )
+    assert (refused.value.code, refused.value.field) == ("feed_url_too_long", "url")

@@ -490,6 +490,22 @@ def test_admin_manages_accounts_but_not_their_own(auth, client, app_session):
     assert app_session.get(User, admin.id).role == Role.ADMIN
 
 
+def test_a_refused_account_change_shows_why_on_that_row(auth, client, app_session):
+    auth.login_as(Role.ADMIN)
+    editor = make_user(app_session, Role.EDITOR)
+    app_session.commit()
+    response = client.post(
+        f"/admin/users/{editor.id}",
+        data={"csrf_token": auth.csrf_token(), f"u{editor.id}-role": "superuser"},
+    )
+    assert response.status_code == 422
+    errors = _soup(response).find(id=f"u{editor.id}-role-errors")
+    assert errors is not None
+    assert errors.text.strip()
+    app_session.expire_all()
+    assert app_session.get(User, editor.id).role == Role.EDITOR
+
+
 def test_settings_public_editor_names(auth, client, app_session):
     auth.login_as(Role.ADMIN)
     soup = _soup(client.get("/admin/settings"))

@@ -20,8 +20,13 @@ from views.urls import absolute_url
 
 
 def _users_page(
-    invite_form: InviteForm, *, link: str | None = None, status: int = 200
+    invite_form: InviteForm,
+    *,
+    link: str | None = None,
+    status: int = 200,
+    failed: tuple[int, UserForm] | None = None,
 ) -> ResponseReturnValue:
+    """The accounts page; `failed` is a user form that did not validate, shown with its errors."""
     dbs = db_session()
     users = accounts.list_users(dbs)
     forms = {
@@ -32,6 +37,8 @@ def _users_page(
         )
         for user in users
     }
+    if failed is not None:
+        forms[failed[0]] = failed[1]
     return (
         render_template(
             "admin/users.html",
@@ -84,7 +91,7 @@ def update_user(user_id: int) -> ResponseReturnValue:
         abort(404)
     form = UserForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
-        return _users_page(InviteForm(formdata=None), status=422)
+        return _users_page(InviteForm(formdata=None), status=422, failed=(user_id, form))
     actor = current_actor()
     if user.id == actor.id:
         flash(
