@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from models.enums import EvidenceKind, EvidenceState, PledgeStatus
+from models.enums import EvidenceKind, EvidenceState, PledgeStatus, Stance
 from pledges import scoreboard as reads
 from pledges.scoreboard import PledgeFilters
 from pledges.status import record_status_change
@@ -22,7 +22,7 @@ def board(session):
     bruno = make_candidate(session, city, slug="bruno", name="Bruno Fictif")
     carla = make_candidate(session, other, slug="alice", name="Carla Fictive")  # same slug
     kept = make_pledge(session, alice, title="Moratoire vidéosurveillance", theme="securite")
-    ev = make_evidence(session, kept, kind=EvidenceKind.COUNCIL_DELIBERATION)
+    ev = make_evidence(session, kept, kind=EvidenceKind.COUNCIL_DELIBERATION, stance=Stance.KEPT)
     record_status_change(
         session,
         kept,
@@ -157,8 +157,20 @@ def test_themes_listed_with_counts(session, board):
 def test_timeline_merges_evidence_and_changes_in_date_order(session):
     pledge = make_pledge(session, made_on=date(2020, 3, 1))
     late = make_evidence(session, pledge, published_on=date(2022, 5, 1), title="tard")
-    early = make_evidence(session, pledge, published_on=date(2021, 1, 1), title="tôt")
+    early = make_evidence(
+        session, pledge, published_on=date(2021, 1, 1), title="tôt", stance=Stance.KEPT
+    )
     make_evidence(session, pledge, published_on=date(2021, 6, 1), state=EvidenceState.SUBMITTED)
+    # Rulings are recorded in date order (a back-dated one is refused, pledges.status).
+    record_status_change(
+        session,
+        pledge,
+        to=PledgeStatus.KEPT,
+        effective_on=date(2021, 3, 1),
+        rationale="en cours",
+        cites=[early],
+        actor="test",
+    )
     record_status_change(
         session,
         pledge,
@@ -166,14 +178,6 @@ def test_timeline_merges_evidence_and_changes_in_date_order(session):
         effective_on=date(2022, 5, 1),
         rationale="r",
         cites=[late],
-        actor="test",
-    )
-    record_status_change(
-        session,
-        pledge,
-        to=PledgeStatus.PENDING,
-        effective_on=date(2021, 3, 1),
-        rationale="en cours",
         actor="test",
     )
     session.commit()

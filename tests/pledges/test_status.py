@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEntry
-from models.enums import EvidenceState, PledgeStatus
+from models.enums import EvidenceState, PledgeStatus, Stance
 from pledges.errors import ConflictError, DomainError, EvidenceRequired
 from pledges.status import record_status_change
 from tests.factories import make_evidence, make_pledge, make_user
@@ -87,7 +87,7 @@ def test_broken_with_published_evidence_sets_status_and_logs(session):
 
 def test_current_status_is_the_latest_effective_change(session):
     pledge = make_pledge(session)
-    evidence = make_evidence(session, pledge)
+    evidence = make_evidence(session, pledge, stance=Stance.KEPT)
     record_status_change(
         session,
         pledge,
@@ -97,21 +97,35 @@ def test_current_status_is_the_latest_effective_change(session):
         cites=[evidence],
         actor="test",
     )
-    # A ruling recorded later but effective earlier does not override the latest one.
-    record_status_change(
-        session,
-        pledge,
-        to=PledgeStatus.PENDING,
-        effective_on=date(2021, 1, 1),
-        rationale="",
-        actor="test",
-    )
+    # A ruling effective earlier than the latest one does not override it: it is
+    # now refused outright (a correction of history is another action).
+    with pytest.raises(DomainError) as caught:
+        record_status_change(
+            session,
+            pledge,
+            to=PledgeStatus.PENDING,
+            effective_on=date(2021, 1, 1),
+            rationale="",
+            actor="test",
+        )
+    assert caught.value.code == "ruling_before_latest"
     assert pledge.status == PledgeStatus.KEPT
     assert pledge.status_since == date(2023, 1, 1)
 
 
 def test_pending_needs_no_evidence(session):
     pledge = make_pledge(session)
+    evidence = make_evidence(session, pledge)
+    # Pending on a pending pledge would change nothing: rule broken first.
+    record_status_change(
+        session,
+        pledge,
+        to=PledgeStatus.BROKEN,
+        effective_on=date(2020, 12, 1),
+        rationale="Rompu.",
+        cites=[evidence],
+        actor="test",
+    )
     record_status_change(
         session,
         pledge,
@@ -126,13 +140,15 @@ def test_pending_needs_no_evidence(session):
 
 def test_stale_version_is_a_conflict(session):
     pledge = make_pledge(session)
+    evidence = make_evidence(session, pledge)
     stale = pledge.version
     record_status_change(
         session,
         pledge,
-        to=PledgeStatus.PENDING,
+        to=PledgeStatus.BROKEN,
         effective_on=date(2021, 1, 1),
         rationale="",
+        cites=[evidence],
         actor="a",
         expected_version=stale,
     )
