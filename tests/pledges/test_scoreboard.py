@@ -196,6 +196,48 @@ def test_timeline_merges_evidence_and_changes_in_date_order(session):
     assert reads.current_change(loaded).to_status == PledgeStatus.BROKEN
 
 
+def test_strongest_evidence_is_the_strongest_item_the_current_ruling_cites(session):
+    pledge = make_pledge(session)
+    # An official act the ruling does not cite (here, a hoax-like context item)...
+    uncited = make_evidence(
+        session, pledge, kind=EvidenceKind.COUNCIL_DELIBERATION, stance=Stance.CONTEXT,
+        published_on=date(2022, 6, 1),
+    )  # fmt: skip
+    older = make_evidence(
+        session, pledge, kind=EvidenceKind.PUBLIC_CONTRACT, published_on=date(2021, 1, 1)
+    )
+    newer = make_evidence(
+        session, pledge, kind=EvidenceKind.PRESS_ARTICLE, published_on=date(2022, 1, 1)
+    )
+    session.commit()
+    loaded = reads.get_pledge(session, pledge.id)
+    assert reads.strongest_cited_evidence(reads.current_change(loaded)) is None  # no ruling
+    record_status_change(
+        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2022, 2, 1), rationale="r",
+        cites=[newer, older], actor="test",
+    )  # fmt: skip
+    session.commit()
+    session.expunge_all()
+    loaded = reads.get_pledge(session, pledge.id)
+    # ...is not shown: among the cited items the higher kind wins over the more recent.
+    assert reads.strongest_cited_evidence(reads.current_change(loaded)).id == older.id
+    assert uncited.id != older.id
+
+
+def test_strongest_cited_evidence_prefers_the_most_recent_of_a_kind(session):
+    pledge = make_pledge(session)
+    first = make_evidence(session, pledge, published_on=date(2021, 1, 1))
+    second = make_evidence(session, pledge, published_on=date(2021, 6, 1))
+    record_status_change(
+        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2021, 7, 1), rationale="r",
+        cites=[first, second], actor="test",
+    )  # fmt: skip
+    session.commit()
+    session.expunge_all()
+    loaded = reads.get_pledge(session, pledge.id)
+    assert reads.strongest_cited_evidence(reads.current_change(loaded)).id == second.id
+
+
 def test_strongest_evidence_ranks_official_acts_above_statements(session):
     pledge = make_pledge(session)
     make_evidence(session, pledge, kind=EvidenceKind.PRESS_ARTICLE, published_on=date(2023, 1, 1))
