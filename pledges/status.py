@@ -149,9 +149,7 @@ def record_status_change(
             code="duplicate_ruling",
             field="effective_on",
         )
-    election_on = session.exec(
-        select(Election.date).where(Election.id == pledge.election_id)
-    ).first()
+    election = session.get(Election, pledge.election_id)  # often already in the session
     refusal = ruling_refusal(
         to=to,
         effective_on=effective_on,
@@ -159,7 +157,7 @@ def record_status_change(
         current=pledge.status,
         latest_on=pledge.status_since,
         made_on=pledge.made_on,
-        election_on=election_on,
+        election_on=election.date if election is not None else None,
         today=(now or utc_now()).date(),
     )
     if refusal is not None:

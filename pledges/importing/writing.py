@@ -133,14 +133,15 @@ def _ruling_problem(
 ) -> tuple[str, str, dict[str, str | int]]:
     """A refusal of pledges.status as an import problem: the file's field name, the dates."""
     name = {"status": "to"}.get(field, field)
-    params: dict[str, str | int] = {
+    by_code: dict[str, dict[str, str | int]] = {
         "verdict_needs_evidence": {"status": to.value},
         "verdict_contradicts_evidence": {"status": to.value},
         "ruling_before_pledge": {"made_on": item.made_on.isoformat() if item.made_on else ""},
         "ruling_before_election": {"election_on": election_on.isoformat()},
         "ruling_before_latest": {"latest_on": latest_on.isoformat() if latest_on else ""},
         "ruling_changes_nothing": {"status": current.value},
-    }.get(code, {})
+    }
+    params = by_code.get(code, {})
     # Validation reports these two under its own codes first; kept in step should it not.
     code = {
         "verdict_needs_evidence": "verdict_without_evidence",
