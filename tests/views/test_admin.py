@@ -880,6 +880,37 @@ def test_import_problems_follow_the_requests_language(auth, client, app_session)
     assert "Pledges: 1 created, 0 updated, 0 unchanged" in summary.text
 
 
+def test_an_imported_history_breaking_a_rule_is_reported_in_both_languages(
+    auth, client, app_session
+):
+    auth.login_as(Role.EDITOR)
+    data = json.loads(json.dumps(GOOD))
+    pledge = data["elections"][0]["candidates"][0]["pledges"][0]
+    url = "https://journal.example/rompu"
+    pledge["evidence"] = [
+        {"url": url, "outlet": "J", "published_on": "2021-01-01", "stance": "broken"}
+    ]
+    pledge["history"] = [{"to": "kept", "effective_on": "2021-02-01", "cites": [url]}]
+    response = _post_import(auth, client, data)
+    assert response.status_code == 422
+    french = _soup(response).find(class_="import-report")
+    assert [td.text for td in french.select("tbody td")] == [
+        "elections[0].candidates[0].pledges[0].history[0]", "cites",
+        "un verdict « tenu » doit citer au moins une preuve qui va dans son sens "
+        "(la même valeur de stance) ; citez-en une ou changez le verdict",
+    ]  # fmt: skip
+    english = _soup(_post_import(auth, client, data, url="/admin/import?lang=en"))
+    assert 'a "kept" verdict must cite at least one evidence item' in english.text
+    assert app_session.exec(select(Pledge)).all() == []
+
+
+def test_every_import_problem_code_has_a_french_text():
+    from pledges.importing.report import PROBLEM_TEXTS
+    from views.error_messages import IMPORT_PROBLEMS
+
+    assert set(PROBLEM_TEXTS) - set(IMPORT_PROBLEMS) == set()
+
+
 def test_csv_import_into_an_election_named_not_slugged_says_so_on_the_field(
     auth, client, app_session
 ):
