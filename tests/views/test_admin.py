@@ -166,8 +166,10 @@ def test_ruling_form_lists_each_item_with_stance_kind_outlet_and_date(auth, clie
     # Nothing is checked in advance: an item checked for the editor could contradict
     # the verdict they choose (and the form works without JavaScript).
     assert soup.select('input[name="cites"][checked]') == []
-    label = soup.find("label", {"for": soup.select_one("#cites-group li input")["id"]})
-    assert label is not None
+    box = soup.select_one("#cites-group li input")
+    assert soup.find("label", {"for": box["id"]}) is not None
+    facts = soup.find(id=box["aria-describedby"]).get_text()
+    assert "va dans le sens" in facts  # the facts are read with the checkbox
 
 
 def _post_ruling(auth, client, pledge_id, version, **fields):
