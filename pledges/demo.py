@@ -3,9 +3,11 @@
 `load_demo` is an ordinary import of pledges/data/demo-marseille.json.
 `generate` builds one fictional election of N candidates × M pledges × K
 evidence items with bulk INSERTs (a few statements per table, not one per
-row): the status history it writes is consistent by construction (each
-verdict cites published evidence of its pledge, the pledge's status is its
-last change), so it does not need record_status_change's per-row checks.
+row): the status history it writes keeps the rules of pledges.status by
+construction (each verdict cites published evidence of its pledge that
+supports it, rulings are dated from the election on, in order, each changing
+the status; the pledge's status is its last change), so it does not need
+record_status_change's per-row checks (tests/pledges/test_demo.py checks them).
 """
 
 from __future__ import annotations
@@ -128,7 +130,9 @@ def generate(
     pledge_ids = _bulk_insert_returning(session, Pledge, pledge_rows)
     evidence_rows = _evidence_rows(rng, pledge_ids, plans, per_pledge=evidence, now=now)
     evidence_ids = _bulk_insert_returning(session, Evidence, evidence_rows)
-    history = _status_history(rng, pledge_ids, plans, evidence_rows, evidence_ids, evidence, now)
+    history = _status_history(
+        rng, pledge_ids, plans, evidence_rows, evidence_ids, evidence, election.date, now
+    )
     change_ids = _write_status_history(session, history)
 
     counts = GeneratedCounts(
@@ -231,7 +235,7 @@ def _evidence_rows(
 ) -> list[dict[str, Any]]:
     today = now.date()
     evidence_rows: list[dict[str, Any]] = []
-    for pledge_id, (status, _) in zip(pledge_ids, plans, strict=True):
+    for pledge_id, (status, was_kept) in zip(pledge_ids, plans, strict=True):
         for k in range(per_pledge):
             outlet, domain = rng.choice(OUTLETS)
             published_on = date(2020, 9, 1) + timedelta(days=rng.randrange(365 * 4))
@@ -239,8 +243,11 @@ def _evidence_rows(
             if status == PledgeStatus.PENDING:
                 stance = Stance.CONTEXT
             else:
-                # The first item supports the verdict, so every verdict has one to cite.
+                # The first item supports the verdict, so every verdict has one to cite;
+                # a pledge kept before it was broken has a second one that said "kept".
                 stance = Stance(status.value) if k == 0 else rng.choice(list(Stance))
+                if was_kept and k == 1:
+                    stance = Stance.KEPT
             evidence_rows.append(
                 {
                     "pledge_id": pledge_id,
@@ -278,6 +285,7 @@ def _status_history(
     evidence_rows: list[dict[str, Any]],
     evidence_ids: list[int],
     per_pledge: int,
+    election_on: date,
     now: datetime,
 ) -> _History:
     today = now.date()
@@ -289,13 +297,19 @@ def _status_history(
         items = evidence_rows[first : first + per_pledge]
         ids = evidence_ids[first : first + per_pledge]
         effective_on = min(items[0]["published_on"] + timedelta(days=rng.randrange(1, 60)), today)
+        effective_on = max(effective_on, election_on)
         previous = PledgeStatus.PENDING
-        if was_kept:  # kept first, broken later: a history of two rulings
-            earlier = effective_on - timedelta(days=rng.randrange(60, 400))
+        # Kept first, broken later: a history of two rulings. The earlier one cites
+        # the item that said "kept" (so it needs two items) and is dated between
+        # the election (after every pledge was made) and the later ruling, as
+        # pledges.status requires.
+        earlier = effective_on - timedelta(days=rng.randrange(60, 400)) if was_kept else None
+        if earlier is not None and per_pledge >= 2:
+            earlier = min(max(earlier, election_on), effective_on)
             history.change_rows.append(
                 _change_row(pledge_id, previous, PledgeStatus.KEPT, earlier, now)
             )
-            history.citations.append([ids[0]])
+            history.citations.append([ids[1]])
             previous = PledgeStatus.KEPT
         history.change_rows.append(_change_row(pledge_id, previous, status, effective_on, now))
         # The supporting first item, plus a second one of the same stance when there is one.

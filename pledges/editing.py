@@ -249,8 +249,8 @@ def rule_on_pledge(
 ) -> StatusChange:
     """A ruling from the editors' form: claim the version, then pledges.status rules.
 
-    The "kept/broken cites published evidence" rule stays in
-    record_status_change; this adds the version lock and the id lookup.
+    The rules on rulings stay in record_status_change; this adds the version
+    lock and the id lookup.
     """
     ids = {int(i) for i in cite_ids}
     cites = (

@@ -339,6 +339,15 @@ def strongest_evidence(evidence: Sequence[Evidence]) -> Evidence | None:
     return min(published, key=lambda e: (e.kind.rank, -e.published_on.toordinal(), -(e.id or 0)))
 
 
+def strongest_cited_evidence(change: StatusChange | None) -> Evidence | None:
+    """The strongest item the current ruling cites; none without a ruling.
+
+    Only what the ruling stands on: an item it leaves out (context, a hoax, the
+    other side's claim) must not be shown as the proof of the status.
+    """
+    return strongest_evidence(change.cites) if change is not None else None
+
+
 @dataclass
 class TimelineEntry:
     """One dated event of a pledge: it was made, evidence was published, or its status changed."""

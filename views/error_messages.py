@@ -42,8 +42,28 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "verdict_needs_evidence": _VERDICT_NEEDS_EVIDENCE,
     "evidence_not_published": lazy_gettext("Seules des preuves publiées peuvent être citées."),
     "foreign_evidence": _RULING_IMPOSSIBLE,
-    "future_ruling": _RULING_IMPOSSIBLE,
+    "future_ruling": lazy_gettext("La date d'effet ne peut pas être dans le futur."),
     "duplicate_ruling": _RULING_IMPOSSIBLE,
+    # Rulings that would contradict themselves (issue 10): each says what to do.
+    "verdict_contradicts_evidence": lazy_gettext(
+        "Aucune preuve cochée ne va dans le sens de ce verdict : cochez au moins une preuve "
+        "dont la position correspond (tenu pour « tenu », rompu pour « rompu »), "
+        "ou changez le verdict."
+    ),
+    "ruling_before_pledge": lazy_gettext(
+        "La date d'effet précède la date de l'engagement : choisissez une date égale "
+        "ou postérieure."
+    ),
+    "ruling_before_election": lazy_gettext(
+        "La date d'effet précède l'élection : choisissez une date à partir du jour du scrutin."
+    ),
+    "ruling_before_latest": lazy_gettext(
+        "La date d'effet précède celle de la décision en vigueur : choisissez une date égale "
+        "ou postérieure (une décision passée se corrige, elle ne s'antidate pas)."
+    ),
+    "ruling_changes_nothing": lazy_gettext(
+        "L'engagement a déjà ce statut : choisissez un autre statut."
+    ),
     # --- Evidence and the review of suggestions (pledges.evidence, pledges.feeds.review) ---
     "outlet_required": lazy_gettext("Indiquez le média ou la source."),
     "future_date": lazy_gettext("La date ne peut pas être dans le futur."),
@@ -178,6 +198,26 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
         "un verdict « %(status)s » doit citer une preuve publiée"
     ),
     "duplicate_ruling": lazy_gettext("la même décision apparaît deux fois"),
+    # Rulings that would contradict themselves (pledges.status.ruling_refusal).
+    "verdict_contradicts_evidence": lazy_gettext(
+        "un verdict « %(status)s » doit citer au moins une preuve qui va dans son sens "
+        "(la même valeur de stance) ; citez-en une ou changez le verdict"
+    ),
+    "ruling_before_pledge": lazy_gettext(
+        "date antérieure à celle de l'engagement (%(made_on)s) ; "
+        "datez la décision de ce jour ou après"
+    ),
+    "ruling_before_election": lazy_gettext(
+        "date antérieure à l'élection (%(election_on)s) ; datez la décision de ce jour ou après"
+    ),
+    "ruling_before_latest": lazy_gettext(
+        "date antérieure à la dernière décision enregistrée (%(latest_on)s) ; "
+        "datez la décision de ce jour ou après"
+    ),
+    "ruling_changes_nothing": lazy_gettext(
+        "ne change pas le statut (déjà « %(status)s ») ; retirez cette décision "
+        "ou choisissez un autre statut"
+    ),
     "missing_column": lazy_gettext("colonne manquante"),
     "unknown_column": lazy_gettext("colonne inconnue"),
     "too_many_values": lazy_gettext("plus de valeurs que de colonnes"),
@@ -202,7 +242,11 @@ def import_problem_message(problem: Problem) -> str:
     if text is None:
         return problem.message
     params: dict[str, str | int] = dict(problem.params)
-    if problem.code == "verdict_without_evidence":
+    if problem.code in {
+        "verdict_without_evidence",
+        "verdict_contradicts_evidence",
+        "ruling_changes_nothing",
+    }:
         params["status"] = status_label(PledgeStatus(str(params["status"]))).lower()
     try:
         return str(text) % params

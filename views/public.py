@@ -200,7 +200,7 @@ def pledge(pledge_id: int) -> str:
         election=found.candidate.election,
         body_html=render_markdown(found.body),
         change=change,
-        strongest=reads.strongest_evidence(evidence),
+        strongest=reads.strongest_cited_evidence(change),
         evidence_count=len(evidence),
         timeline=reads.get_timeline(found),
         today=today(),

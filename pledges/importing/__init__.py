@@ -30,8 +30,12 @@ How it works, and why:
   pledge; a ruling on (to, effective_on) within the pledge. A matched object
   whose fields differ is updated; an equal one is left alone (no write, no
   audit entry). Nothing is ever deleted by an import.
-- New rulings go through pledges.status.record_status_change, so the rule
-  "kept/broken cites published evidence" is the same as on the site.
+- New rulings go through pledges.status.record_status_change, so the rules on
+  rulings are the same as on the site; before anything is written, the whole
+  history of each pledge (the stored one, then the file's in date order) is
+  checked by the same rules (pledges.status.ruling_refusal): a ruling that
+  contradicts its evidence, is dated before the pledge, the election or the
+  latest ruling, or changes nothing refuses the file, naming the ruling.
 - Every created or updated object gets an AuditEntry by `actor` ("import").
 """
 

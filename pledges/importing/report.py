@@ -43,6 +43,13 @@ PROBLEM_TEXTS: dict[str, str] = {
     "not_evidence_of_pledge": "not the URL of an evidence item of this pledge",
     "verdict_without_evidence": "a {status} verdict must cite published evidence",
     "duplicate_ruling": "the same ruling appears twice",
+    "verdict_contradicts_evidence": (
+        "a {status} verdict must cite at least one evidence item whose stance is {status}"
+    ),
+    "ruling_before_pledge": "before the pledge was made ({made_on})",
+    "ruling_before_election": "before the election ({election_on})",
+    "ruling_before_latest": "before the latest ruling already recorded ({latest_on})",
+    "ruling_changes_nothing": "does not change the status (already {status})",
     "missing_column": "missing column",
     "unknown_column": "unknown column",
     "too_many_values": "more values than columns",

@@ -15,6 +15,7 @@ from models.enums import EvidenceState, PledgeStatus, Stance
 from pledges.demo import generate, load_demo, read_demo_file
 from pledges.errors import DomainError
 from pledges.importing import validate_data
+from pledges.status import ruling_refusal
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 THEMES = {
@@ -185,3 +186,43 @@ def test_generate_benchmark_size_is_fast(session):
     ).one()
     assert overdue > 0
     assert elapsed < 30, f"generate took {elapsed:.1f} s"
+
+
+def histories_keeping_the_rules(session) -> int:
+    """Replay every stored ruling through pledges.status's rules; the two-step histories."""
+    two_steps = 0
+    for pledge in session.exec(select(Pledge)).all():
+        election_on = session.get(Election, pledge.election_id).date
+        current, latest_on = PledgeStatus.PENDING, None
+        changes = sorted(pledge.status_changes, key=lambda c: (c.effective_on, c.id))
+        two_steps += len(changes) == 2
+        for change in changes:
+            refusal = ruling_refusal(
+                to=change.to_status,
+                effective_on=change.effective_on,
+                cited_stances=[e.stance for e in change.cites],
+                current=current,
+                latest_on=latest_on,
+                made_on=pledge.made_on,
+                election_on=election_on,
+                today=NOW.date(),
+            )
+            assert refusal is None, (pledge.slug, change.to_status, refusal)
+            assert change.from_status == current
+            current, latest_on = change.to_status, change.effective_on
+    return two_steps
+
+
+def test_generated_histories_keep_the_rules_of_rulings(session):
+    """Each generated ruling would pass pledges.status: stance, dates, order and change."""
+    generate(session, candidates=10, pledges=10, evidence=3, seed=3, now=NOW)
+    session.commit()
+    assert histories_keeping_the_rules(session) > 0, "some pledges were kept, then broken"
+
+
+def test_the_demo_file_keeps_the_rules_of_rulings(session):
+    """Loading goes through the importer, which refuses a history breaking a rule."""
+    load_demo(session, now=NOW)
+    session.commit()
+    assert histories_keeping_the_rules(session) == 1  # the neighbourhood assemblies
+    assert count(session, StatusChange) == 11

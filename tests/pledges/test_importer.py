@@ -499,3 +499,138 @@ def test_finding_3_csv_reports_are_bounded_too(session):
     assert error.value.problems[0].code == "unknown_election"  # listed first, never hidden
     # 1 + per line: a bad slug and an empty title, and from the second line a duplicate
     assert error.value.total == 1 + 1000 * 2 + 999
+
+
+# --- Histories that break the rules of pledges.status (issue 10) --------------------
+
+RECORD = "elections[0].candidates[0].pledges[0]"
+KEPT_URL = "https://journal.example/tenu"
+BROKEN_URL = "https://journal.example/rompu"
+
+
+def history_file(history: list[dict], *, made_on: str | None = "2020-03-01") -> dict:
+    """One election (2020-06-28), one pledge with a kept and a broken item, and `history`."""
+    pledge = {
+        "slug": "p", "title": "Engagement", "made_on": made_on,
+        "evidence": [
+            {"url": KEPT_URL, "outlet": "J", "published_on": "2021-01-01", "stance": "kept"},
+            {"url": BROKEN_URL, "outlet": "J", "published_on": "2022-01-01", "stance": "broken"},
+        ],
+        "history": history,
+    }  # fmt: skip
+    election = {**ELECTION, "date": "2020-06-28"}
+    return {
+        "elections": [{**election, "candidates": [{"slug": "c", "name": "C", "pledges": [pledge]}]}]
+    }
+
+
+def ruling(to: str, on: str, *cites: str) -> dict:
+    return {"to": to, "effective_on": on, "rationale": "r", "cites": list(cites)}
+
+
+@pytest.mark.parametrize(
+    ("history", "index", "field", "code", "params"),
+    [
+        ([ruling("kept", "2021-02-01", BROKEN_URL)], 0, "cites",
+         "verdict_contradicts_evidence", {"status": "kept"}),
+        ([ruling("broken", "2021-02-01", KEPT_URL)], 0, "cites",
+         "verdict_contradicts_evidence", {"status": "broken"}),
+        ([ruling("pending", "2020-02-01")], 0, "effective_on",
+         "ruling_before_pledge", {"made_on": "2020-03-01"}),
+        ([ruling("kept", "2020-06-27", KEPT_URL)], 0, "effective_on",
+         "ruling_before_election", {"election_on": "2020-06-28"}),
+        ([ruling("pending", "2021-02-01")], 0, "to",
+         "ruling_changes_nothing", {"status": "pending"}),
+        ([ruling("kept", "2021-02-01", KEPT_URL), ruling("kept", "2022-02-01", KEPT_URL)], 1,
+         "to", "ruling_changes_nothing", {"status": "kept"}),
+    ],
+)  # fmt: skip
+def test_a_history_breaking_a_rule_is_refused_whole_naming_the_ruling(
+    session, history, index, field, code, params
+):
+    data = history_file(history)
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    [problem] = error.value.problems
+    assert (problem.record, problem.field, problem.code) == (
+        f"{RECORD}.history[{index}]",
+        field,
+        code,
+    )
+    assert problem.params == params
+    session.rollback()
+    assert set(row_counts(session).values()) == {0}
+
+
+def test_a_history_without_a_date_of_making_is_checked_against_the_election(session):
+    data = history_file([ruling("kept", "2020-06-01", KEPT_URL)], made_on=None)
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert [p.code for p in error.value.problems] == ["ruling_before_election"]
+
+
+def test_a_history_in_any_file_order_is_checked_in_date_order(session):
+    data = history_file(
+        [ruling("broken", "2022-02-01", BROKEN_URL), ruling("kept", "2021-02-01", KEPT_URL)]
+    )
+    import_data(session, data, now=NOW)
+    session.commit()
+    pledge = pledge_by_slug(session, "p")
+    assert [c.to_status for c in pledge.status_changes] == [PledgeStatus.KEPT, PledgeStatus.BROKEN]
+    assert pledge.status == PledgeStatus.BROKEN
+
+
+def test_a_ruling_before_one_already_stored_is_refused_and_nothing_written(session):
+    import_data(session, history_file([ruling("broken", "2022-02-01", BROKEN_URL)]), now=NOW)
+    session.commit()
+    before = row_counts(session)
+    # The same file again with a ruling dated before the stored one, and a renamed pledge.
+    data = history_file(
+        [ruling("kept", "2021-02-01", KEPT_URL), ruling("broken", "2022-02-01", BROKEN_URL)]
+    )
+    data["elections"][0]["candidates"][0]["pledges"][0]["title"] = "Renommé"
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert [(p.record, p.field, p.code, p.params) for p in error.value.problems] == [
+        (f"{RECORD}.history[0]", "effective_on", "ruling_before_latest",
+         {"latest_on": "2022-02-01"}),
+    ]  # fmt: skip
+    session.rollback()
+    assert row_counts(session) == before
+    assert pledge_by_slug(session, "p").title == "Engagement"
+
+
+def test_a_stored_ruling_whose_citations_would_contradict_it_is_refused(session):
+    import_data(session, history_file([ruling("kept", "2021-02-01", KEPT_URL)]), now=NOW)
+    session.commit()
+    data = history_file([ruling("kept", "2021-02-01", BROKEN_URL)])
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    assert [(p.record, p.field, p.code) for p in error.value.problems] == [
+        (f"{RECORD}.history[0]", "cites", "verdict_contradicts_evidence")
+    ]
+
+
+def test_a_new_ruling_after_the_stored_ones_is_added(session):
+    import_data(session, history_file([ruling("kept", "2021-02-01", KEPT_URL)]), now=NOW)
+    session.commit()
+    data = history_file(
+        [ruling("kept", "2021-02-01", KEPT_URL), ruling("broken", "2022-02-01", BROKEN_URL)]
+    )
+    summary = import_data(session, data, now=NOW)
+    assert summary.counts["status_changes"] == {"unchanged": 1, "created": 1}
+    assert pledge_by_slug(session, "p").status == PledgeStatus.BROKEN
+
+
+def test_an_import_just_after_the_sites_midnight_may_rule_on_the_local_today(session):
+    """00:30 in Paris on 1 January 2025 is 23:30 UTC on 31 December: "today" is the site's."""
+    from zoneinfo import ZoneInfo
+
+    late = datetime(2024, 12, 31, 23, 30, tzinfo=UTC)
+    data = history_file([ruling("broken", "2025-01-01", BROKEN_URL)])
+    with pytest.raises(InvalidImport):
+        import_data(session, data, now=late)  # in UTC, 1 January is still tomorrow
+    session.rollback()
+    import_data(session, data, now=late, zone=ZoneInfo("Europe/Paris"))
+    session.commit()
+    assert pledge_by_slug(session, "p").status == PledgeStatus.BROKEN

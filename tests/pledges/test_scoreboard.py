@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from models.enums import EvidenceKind, EvidenceState, PledgeStatus
+from models.enums import EvidenceKind, EvidenceState, PledgeStatus, Stance
 from pledges import scoreboard as reads
 from pledges.scoreboard import PledgeFilters
 from pledges.status import record_status_change
@@ -22,7 +22,7 @@ def board(session):
     bruno = make_candidate(session, city, slug="bruno", name="Bruno Fictif")
     carla = make_candidate(session, other, slug="alice", name="Carla Fictive")  # same slug
     kept = make_pledge(session, alice, title="Moratoire vidéosurveillance", theme="securite")
-    ev = make_evidence(session, kept, kind=EvidenceKind.COUNCIL_DELIBERATION)
+    ev = make_evidence(session, kept, kind=EvidenceKind.COUNCIL_DELIBERATION, stance=Stance.KEPT)
     record_status_change(
         session,
         kept,
@@ -157,8 +157,20 @@ def test_themes_listed_with_counts(session, board):
 def test_timeline_merges_evidence_and_changes_in_date_order(session):
     pledge = make_pledge(session, made_on=date(2020, 3, 1))
     late = make_evidence(session, pledge, published_on=date(2022, 5, 1), title="tard")
-    early = make_evidence(session, pledge, published_on=date(2021, 1, 1), title="tôt")
+    early = make_evidence(
+        session, pledge, published_on=date(2021, 1, 1), title="tôt", stance=Stance.KEPT
+    )
     make_evidence(session, pledge, published_on=date(2021, 6, 1), state=EvidenceState.SUBMITTED)
+    # Rulings are recorded in date order (a back-dated one is refused, pledges.status).
+    record_status_change(
+        session,
+        pledge,
+        to=PledgeStatus.KEPT,
+        effective_on=date(2021, 3, 1),
+        rationale="en cours",
+        cites=[early],
+        actor="test",
+    )
     record_status_change(
         session,
         pledge,
@@ -166,14 +178,6 @@ def test_timeline_merges_evidence_and_changes_in_date_order(session):
         effective_on=date(2022, 5, 1),
         rationale="r",
         cites=[late],
-        actor="test",
-    )
-    record_status_change(
-        session,
-        pledge,
-        to=PledgeStatus.PENDING,
-        effective_on=date(2021, 3, 1),
-        rationale="en cours",
         actor="test",
     )
     session.commit()
@@ -190,6 +194,48 @@ def test_timeline_merges_evidence_and_changes_in_date_order(session):
     assert timeline[1].evidence.id == early.id
     assert [e.id for e in timeline[-1].cites] == [late.id]
     assert reads.current_change(loaded).to_status == PledgeStatus.BROKEN
+
+
+def test_strongest_evidence_is_the_strongest_item_the_current_ruling_cites(session):
+    pledge = make_pledge(session)
+    # An official act the ruling does not cite (here, a hoax-like context item)...
+    uncited = make_evidence(
+        session, pledge, kind=EvidenceKind.COUNCIL_DELIBERATION, stance=Stance.CONTEXT,
+        published_on=date(2022, 6, 1),
+    )  # fmt: skip
+    older = make_evidence(
+        session, pledge, kind=EvidenceKind.PUBLIC_CONTRACT, published_on=date(2021, 1, 1)
+    )
+    newer = make_evidence(
+        session, pledge, kind=EvidenceKind.PRESS_ARTICLE, published_on=date(2022, 1, 1)
+    )
+    session.commit()
+    loaded = reads.get_pledge(session, pledge.id)
+    assert reads.strongest_cited_evidence(reads.current_change(loaded)) is None  # no ruling
+    record_status_change(
+        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2022, 2, 1), rationale="r",
+        cites=[newer, older], actor="test",
+    )  # fmt: skip
+    session.commit()
+    session.expunge_all()
+    loaded = reads.get_pledge(session, pledge.id)
+    # ...is not shown: among the cited items the higher kind wins over the more recent.
+    assert reads.strongest_cited_evidence(reads.current_change(loaded)).id == older.id
+    assert uncited.id != older.id
+
+
+def test_strongest_cited_evidence_prefers_the_most_recent_of_a_kind(session):
+    pledge = make_pledge(session)
+    first = make_evidence(session, pledge, published_on=date(2021, 1, 1))
+    second = make_evidence(session, pledge, published_on=date(2021, 6, 1))
+    record_status_change(
+        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2021, 7, 1), rationale="r",
+        cites=[first, second], actor="test",
+    )  # fmt: skip
+    session.commit()
+    session.expunge_all()
+    loaded = reads.get_pledge(session, pledge.id)
+    assert reads.strongest_cited_evidence(reads.current_change(loaded)).id == second.id
 
 
 def test_strongest_evidence_ranks_official_acts_above_statements(session):

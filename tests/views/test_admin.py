@@ -16,11 +16,12 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired
 
 from models import AuditEntry, Candidate, Election, Feed, Invitation, Pledge, User
-from models.enums import EvidenceState, PledgeStatus, Role, Stance
+from models.enums import EvidenceKind, EvidenceState, PledgeStatus, Role, Stance
 from pledges import accounts
 from pledges import evidence as evidence_ops
 from pledges.errors import ConflictError, DomainError, EditError
 from pledges.importing import MAX_COUNTED, MAX_PROBLEMS
+from pledges.status import record_status_change
 from tests.factories import make_candidate, make_evidence, make_pledge, make_user
 from tests.views.conftest import PASSWORD, AuthActions, token_from
 from views.admin.editing import Saved, VersionCheck, edit_page
@@ -136,6 +137,118 @@ def test_ruling_offers_only_published_evidence_and_enforces_citations(auth, clie
     assert "au moins une preuve publiée" in _soup(response).find(id="cites-errors").text
     app_session.refresh(pledge)
     assert pledge.status == PledgeStatus.PENDING
+
+
+def test_ruling_form_lists_each_item_with_stance_kind_outlet_and_date(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    broken = make_evidence(
+        app_session, pledge, title="Audit caché", outlet="La Gazette",
+        kind=EvidenceKind.PRESS_ARTICLE, published_on=date(2021, 10, 1),
+    )  # fmt: skip
+    kept = make_evidence(
+        app_session, pledge, title="Délibération", outlet="Conseil", stance=Stance.KEPT,
+        kind=EvidenceKind.COUNCIL_DELIBERATION, published_on=date(2022, 3, 15),
+    )  # fmt: skip
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    soup, _version = _ruling_form(client, pledge.id)
+    items = {
+        int(li.input["value"]): " ".join(li.get_text(" ", strip=True).split())
+        for li in soup.select("#cites-group li")
+    }
+    assert "Audit caché" in items[broken.id]
+    assert "va dans le sens d'un engagement rompu" in items[broken.id]
+    assert "article de presse" in items[broken.id].lower()
+    assert "La Gazette" in items[broken.id]
+    assert "1er octobre 2021" in items[broken.id]
+    assert "va dans le sens d'un engagement tenu" in items[kept.id]
+    assert "15 mars 2022" in items[kept.id]
+    # Nothing is checked in advance: an item checked for the editor could contradict
+    # the verdict they choose (and the form works without JavaScript).
+    assert soup.select('input[name="cites"][checked]') == []
+    box = soup.select_one("#cites-group li input")
+    assert soup.find("label", {"for": box["id"]}) is not None
+    facts = soup.find(id=box["aria-describedby"]).get_text()
+    assert "va dans le sens" in facts  # the facts are read with the checkbox
+
+
+def _post_ruling(auth, client, pledge_id, version, **fields):
+    data = {
+        "csrf_token": auth.csrf_token(),
+        "version": version,
+        "rationale": "r",
+        **fields,
+    }
+    return client.post(f"/admin/pledges/{pledge_id}/ruling", data=data)
+
+
+def test_ruling_contradicting_its_evidence_is_refused_beside_the_citations(
+    auth, client, app_session
+):
+    pledge = make_pledge(app_session)
+    against = make_evidence(app_session, pledge, stance=Stance.BROKEN)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    _s, version = _ruling_form(client, pledge.id)
+    response = _post_ruling(
+        auth, client, pledge.id, version, status="kept", effective_on="2021-11-01",
+        cites=[str(against.id)],
+    )  # fmt: skip
+    assert response.status_code == 422
+    errors = _soup(response).find(id="cites-errors").text
+    assert "ne va dans le sens de ce verdict" in errors
+    # The editor's own choice stays as they left it, so they see what they cited.
+    assert _soup(response).select('input[name="cites"][checked]')[0]["value"] == str(against.id)
+    app_session.refresh(pledge)
+    assert pledge.status == PledgeStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("made_on", "ruled_on", "effective_on", "french"),
+    [
+        (None, None, "2020-06-27", "précède l'élection"),  # the factory's election: 2020-06-28
+        (date(2021, 5, 1), None, "2021-04-30", "précède la date de l'engagement"),
+        (None, date(2021, 6, 1), "2021-05-31", "précède celle de la décision en vigueur"),
+    ],
+)
+def test_ruling_with_an_impossible_date_is_refused_beside_the_date(
+    auth, client, app_session, made_on, ruled_on, effective_on, french
+):
+    pledge = make_pledge(app_session, made_on=made_on)
+    broken = make_evidence(app_session, pledge, stance=Stance.BROKEN)
+    kept = make_evidence(app_session, pledge, stance=Stance.KEPT)
+    if ruled_on is not None:
+        record_status_change(
+            app_session, pledge, to=PledgeStatus.BROKEN, effective_on=ruled_on, rationale="r",
+            cites=[broken], actor="test",
+        )  # fmt: skip
+    app_session.commit()
+    status_before = pledge.status
+    auth.login_as(Role.EDITOR)
+    _s, version = _ruling_form(client, pledge.id)
+    response = _post_ruling(
+        auth, client, pledge.id, version, status="kept", effective_on=effective_on,
+        cites=[str(kept.id)],
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert french in _soup(response).find(id="effective_on-errors").text
+    app_session.refresh(pledge)
+    assert pledge.status == status_before
+    assert len(pledge.status_changes) == (1 if ruled_on else 0)
+
+
+def test_ruling_that_changes_nothing_is_refused_beside_the_status(auth, client, app_session):
+    pledge = make_pledge(app_session)
+    app_session.commit()
+    auth.login_as(Role.EDITOR)
+    _s, version = _ruling_form(client, pledge.id)
+    response = _post_ruling(
+        auth, client, pledge.id, version, status="pending", effective_on="2021-11-01"
+    )
+    assert response.status_code == 422
+    assert "déjà ce statut" in _soup(response).find(id="status-errors").text
+    app_session.refresh(pledge)
+    assert pledge.status_changes == []
 
 
 def test_ruling_shows_at_once_on_the_public_page_and_the_api(auth, client, app_session):
@@ -783,6 +896,37 @@ def test_import_problems_follow_the_requests_language(auth, client, app_session)
     done = _post_import(auth, client, GOOD, url="/admin/import?lang=en")
     summary = _soup(done).find(class_="import-summary")
     assert "Pledges: 1 created, 0 updated, 0 unchanged" in summary.text
+
+
+def test_an_imported_history_breaking_a_rule_is_reported_in_both_languages(
+    auth, client, app_session
+):
+    auth.login_as(Role.EDITOR)
+    data = json.loads(json.dumps(GOOD))
+    pledge = data["elections"][0]["candidates"][0]["pledges"][0]
+    url = "https://journal.example/rompu"
+    pledge["evidence"] = [
+        {"url": url, "outlet": "J", "published_on": "2021-01-01", "stance": "broken"}
+    ]
+    pledge["history"] = [{"to": "kept", "effective_on": "2021-02-01", "cites": [url]}]
+    response = _post_import(auth, client, data)
+    assert response.status_code == 422
+    french = _soup(response).find(class_="import-report")
+    assert [td.text for td in french.select("tbody td")] == [
+        "elections[0].candidates[0].pledges[0].history[0]", "cites",
+        "un verdict « tenu » doit citer au moins une preuve qui va dans son sens "
+        "(la même valeur de stance) ; citez-en une ou changez le verdict",
+    ]  # fmt: skip
+    english = _soup(_post_import(auth, client, data, url="/admin/import?lang=en"))
+    assert 'a "kept" verdict must cite at least one evidence item' in english.text
+    assert app_session.exec(select(Pledge)).all() == []
+
+
+def test_every_import_problem_code_has_a_french_text():
+    from pledges.importing.report import PROBLEM_TEXTS
+    from views.error_messages import IMPORT_PROBLEMS
+
+    assert set(PROBLEM_TEXTS) - set(IMPORT_PROBLEMS) == set()
 
 
 def test_csv_import_into_an_election_named_not_slugged_says_so_on_the_field(

@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from models.enums import PledgeStatus
+from models.enums import PledgeStatus, Stance
 from pledges.status import record_status_change
 from tests.factories import make_evidence, make_pledge
 from tests.views.partner_data import NOW, seed
@@ -203,7 +203,7 @@ def test_etag_follows_the_data_and_the_options(client, app_session, data):
         base,
     }
     assert len(variants) == 4
-    evidence = make_evidence(app_session, data.overdue)
+    evidence = make_evidence(app_session, data.overdue, stance=Stance.KEPT)
     record_status_change(
         app_session,
         data.overdue,

@@ -5,8 +5,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlmodel import select
 
+from models import Pledge
 from models.enums import EvidenceKind, EvidenceState, PledgeStatus, Stance
+from pledges import scoreboard as reads
+from pledges.demo import load_demo
 from pledges.status import record_status_change
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 
@@ -435,3 +439,17 @@ def test_500_page_in_the_site_look(app, client):
     assert api.status_code == 500
     assert api.is_json
     assert api.json["error"]
+
+
+def test_demo_moratorium_shows_as_strongest_evidence_an_item_its_ruling_cites(client, app_session):
+    """The ruling cites three items; the April-fool text it leaves out is not shown."""
+    load_demo(app_session)
+    app_session.commit()
+    pledge = app_session.exec(
+        select(Pledge).where(Pledge.slug == "moratoire-videosurveillance")
+    ).one()
+    page = soup(client.get(f"/pledges/{pledge.id}"))
+    strongest = page.select_one(".strongest")
+    cited = {e.url for e in reads.current_change(pledge).cites}
+    assert strongest.a["href"] in cited
+    assert "poisson" not in strongest.get_text().lower()

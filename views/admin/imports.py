@@ -22,6 +22,7 @@ from views.database import db_session
 from views.error_messages import error_message, import_problem_message
 from views.forms import ImportForm
 from views.import_report import heading, omitted_line, problem_line, summary_lines
+from views.labels import site_zone
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -77,8 +78,9 @@ def _import_file(dbs: Session, form: ImportForm, upload: FileStorage) -> ImportS
             election_slug=form.election.data.strip(),
             candidate_slug=form.candidate.data.strip(),
             actor=current_actor(),
+            zone=site_zone(),
         )
-    return import_data(dbs, _parse_json(text), actor=current_actor())
+    return import_data(dbs, _parse_json(text), actor=current_actor(), zone=site_zone())
 
 
 def _read_text(upload: FileStorage) -> str:

@@ -1,5 +1,8 @@
 """Rulings on a pledge's status: status, effective date, rationale, cited published evidence.
 
+pledges.status refuses a ruling that contradicts itself; its refusal is shown
+beside the field at fault (status, date or citations) with a 422.
+
 The version read with the form travels in a hidden field; a stale save is
 refused with the current state shown (pledges.editing.rule_on_pledge).
 """
@@ -21,7 +24,7 @@ from views.admin.editing import Saved, VersionCheck, edit_page, version_of
 from views.auth import current_actor
 from views.database import db_session
 from views.forms import RulingForm, SelectChoice
-from views.labels import kind_label, site_zone, today
+from views.labels import site_zone, today
 
 
 @bp.route("/pledges/<int:pledge_id>/ruling", methods=["GET", "POST"])
@@ -32,14 +35,11 @@ def ruling(pledge_id: int) -> ResponseReturnValue:
         abort(404)
     published = evidence_ops.list_published_evidence(dbs, pledge_id)
     form = RulingForm()
-    form.cites.choices = [
-        SelectChoice(
-            e.id,
-            f"{e.published_on.isoformat()} · {e.outlet} · {e.title or e.url}"
-            f" ({kind_label(e.kind)})",
-        )
-        for e in published
-    ]
+    # The template lays each item out with its stance, kind, outlet and date
+    # (admin/ruling.html); the choice's label is the item's title. Nothing is
+    # checked in advance: an item checked for the editor could contradict the
+    # verdict they then choose.
+    form.cites.choices = [SelectChoice(e.id, e.title or e.url) for e in published]
 
     def save() -> Saved:
         rule_on_pledge(
@@ -67,6 +67,11 @@ def ruling(pledge_id: int) -> ResponseReturnValue:
         ),
         save=save,
         render=lambda conflict: render_template(
-            "admin/ruling.html", form=form, pledge=pledge, conflict=conflict, published=published
+            "admin/ruling.html",
+            form=form,
+            pledge=pledge,
+            conflict=conflict,
+            published=published,
+            evidence_by_id={e.id: e for e in published},
         ),
     )

@@ -19,6 +19,7 @@ from pledges.open_data.dump import dump_published
 from views.database import db_session
 from views.error_messages import error_message
 from views.import_report import heading, omitted_line, problem_line, summary_lines
+from views.labels import site_zone
 
 IMPORT_HELP = f"""Import FILE (JSON in the import format, or CSV) in one transaction.
 
@@ -106,10 +107,10 @@ def import_command(
         if is_csv:
             summary = import_csv(
                 session, _read_csv(file), election_slug=election_slug or "",
-                candidate_slug=candidate_slug or "", actor="import",
+                candidate_slug=candidate_slug or "", actor="import", zone=site_zone(),
             )  # fmt: skip
         else:
-            summary = import_data(session, _read_json(file), actor="import")
+            summary = import_data(session, _read_json(file), actor="import", zone=site_zone())
     except InvalidImport as error:
         session.rollback()
         _report(error)
