@@ -13,7 +13,7 @@ from models.enums import PledgeStatus, Stance
 from pledges import evidence as ops
 from pledges.errors import DomainError
 from pledges.status import record_status_change
-from tests.factories import make_pledge, make_user
+from tests.factories import make_evidence, make_pledge, make_user
 
 PARIS = ZoneInfo("Europe/Paris")
 # 00:30 on 1 January 2025 in Paris; 23:30 on 31 December 2024 in UTC.
@@ -55,27 +55,23 @@ def test_in_utc_the_same_date_is_still_the_future(session):
     ("now", "local_today"), [(WINTER_NIGHT, date(2025, 1, 1)), (SUMMER_NIGHT, date(2025, 7, 1))]
 )
 def test_a_ruling_may_take_effect_on_the_local_today(session, now, local_today):
-    pledge = make_pledge(session)
-    change = record_status_change(
-        session,
-        pledge,
-        to=PledgeStatus.PENDING,
-        effective_on=local_today,
-        rationale="",
-        actor="test",
-        zone=PARIS,
-        now=now,
-    )
-    assert change.effective_on == local_today
-    with pytest.raises(DomainError) as caught:
-        record_status_change(
+    def rule(zone):
+        pledge = make_pledge(session)
+        # A verdict that changes the status, citing an item that supports it.
+        cited = make_evidence(session, pledge, stance=Stance.BROKEN)
+        return record_status_change(
             session,
-            make_pledge(session),
-            to=PledgeStatus.PENDING,
+            pledge,
+            to=PledgeStatus.BROKEN,
             effective_on=local_today,
             rationale="",
+            cites=[cited],
             actor="test",
-            zone=UTC,
+            zone=zone,
             now=now,
         )
+
+    assert rule(PARIS).effective_on == local_today
+    with pytest.raises(DomainError) as caught:
+        rule(UTC)
     assert caught.value.code == "future_ruling"
