@@ -12,8 +12,7 @@ from sqlmodel import Session, col, select
 
 from models import Election, Evidence, Pledge, StatusChange
 from models.db import rel
-from models.enums import EvidenceState
-from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, scoped
+from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, published_evidence, scoped
 from pledges.scoreboard import get_candidate
 from pledges.widgets import can_exist
 
@@ -32,12 +31,7 @@ def list_recent_evidence(
     when = func.coalesce(Evidence.reviewed_at, Evidence.created_at)
     return list(
         session.exec(
-            scoped(
-                select(Evidence)
-                .join(Pledge, col(Pledge.id) == Evidence.pledge_id)
-                .where(Evidence.state == EvidenceState.PUBLISHED),
-                scope,
-            )
+            published_evidence(scope)
             .order_by(when.desc(), col(Evidence.id).desc())
             .limit(limit)
             .options(selectinload(rel(Evidence.pledge)).options(PLEDGE_LOADS))

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
@@ -153,18 +154,27 @@ def scoped(stmt: Stmt, scope: Scope) -> Stmt:
 PLEDGE_LOADS = selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election))
 
 
+def published_evidence(scope: Scope) -> SelectOfScalar[Evidence]:
+    """Published evidence of the scope: what every open-data format lists (add order, limits)."""
+    return scoped(
+        select(Evidence)
+        .join(Pledge, col(Pledge.id) == Evidence.pledge_id)
+        .where(col(Evidence.state) == EvidenceState.PUBLISHED),
+        scope,
+    )
+
+
 def list_evidence(session: Session, scope: Scope, *, page: int, per_page: int) -> Page:
     """Published evidence in a stable order (id), with pledge, candidate and election loaded."""
     page, per_page = clamp_paging(page, per_page)
     published = col(Evidence.state) == EvidenceState.PUBLISHED
-    base = select(Evidence).join(Pledge, col(Pledge.id) == Evidence.pledge_id).where(published)
     total = session.execute(
         scoped(select(func.count(col(Evidence.id))).join(Pledge).where(published), scope)
     ).scalar_one()
     if past_the_end(page, per_page, total):
         return Page([], int(total), page, per_page)
     items = session.exec(
-        scoped(base, scope)
+        published_evidence(scope)
         .order_by(col(Evidence.id))
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models import Evidence, Pledge
 from models.db import rel
 from models.enums import EvidenceState
-from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, scoped
+from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, published_evidence, scoped
 from pledges.open_data.representations import evidence_fields, pledge_fields
 
 
@@ -38,12 +38,7 @@ def list_evidence_for_export(session: Session, scope: Scope) -> list[Evidence]:
     """Every published evidence item of the scope (id order), pledges loaded: four statements."""
     return list(
         session.exec(
-            scoped(
-                select(Evidence)
-                .join(Pledge, col(Pledge.id) == Evidence.pledge_id)
-                .where(Evidence.state == EvidenceState.PUBLISHED),
-                scope,
-            )
+            published_evidence(scope)
             .order_by(col(Evidence.id))
             .options(selectinload(rel(Evidence.pledge)).options(PLEDGE_LOADS))
         ).all()
