@@ -32,7 +32,7 @@ demo: migrate ## load the Marseille demonstration data if the database is empty
 	$(BIN)/flask demo load --if-empty
 
 run: translations demo ## serve the site on http://127.0.0.1:$(PORT)
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	FLASK_RUN_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: translations ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest

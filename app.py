@@ -56,7 +56,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 ENV_SETTINGS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: sqlite:///<instance>/pledges.db
     "SECRET_KEY": None,  # default in debug/testing: generated into instance/secret_key
-    "SITE_URL": "http://127.0.0.1:5000",
+    # Default in development and tests: the address actually served,
+    # http://127.0.0.1:<port of `flask run`>; required in production.
+    "SITE_URL": None,
     "EMBED_ALLOWED_ORIGINS": "*",
     "FEEDS_ALLOW_PRIVATE": False,
     "FEEDS_MAX_BYTES": 5 * 1024 * 1024,
@@ -126,7 +128,9 @@ def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'pledges.db'}"
     if not app.config["SECRET_KEY"] and (app.debug or app.testing or _is_dev_server()):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
-    if app.config["TRUSTED_HOSTS"] is None:
+    if not app.config["SITE_URL"] and _is_development(app):
+        app.config["SITE_URL"] = f"http://127.0.0.1:{_served_port()}"
+    if app.config["TRUSTED_HOSTS"] is None and app.config["SITE_URL"]:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app)
     # Flask-Babel's datetime filters convert stored UTC times to this zone.
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["SITE_TIMEZONE"]
@@ -140,9 +144,22 @@ def trusted_hosts(app: Flask) -> list[str]:
     and a shared cache could hand them to the next visitor. Ports are not checked.
     """
     hosts = [urlsplit(app.config["SITE_URL"]).hostname or "127.0.0.1"]
-    if app.debug or app.testing or _is_dev_server() or get_debug_flag():
+    if _is_development(app):
         hosts += ["127.0.0.1", "localhost"]
     return list(dict.fromkeys(hosts))
+
+
+def _is_development(app: Flask) -> bool:
+    return bool(app.debug or app.testing or _is_dev_server() or get_debug_flag())
+
+
+def _served_port() -> int:
+    """The port `flask run` serves (`make run` passes PORT as FLASK_RUN_PORT), else 5000."""
+    for name in ("FLASK_RUN_PORT", "PORT"):
+        raw = os.environ.get(name, "")
+        if raw.isascii() and raw.isdigit() and 0 < int(raw) < 65536:
+            return int(raw)
+    return 5000
 
 
 def _is_dev_server() -> bool:
@@ -189,6 +206,12 @@ def _validate_config(app: Flask) -> None:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment for production "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
+    if not app.config["SITE_URL"]:
+        raise RuntimeError(
+            "SITE_URL is not set. Set it to the site's public address for production "
+            "(e.g. https://suivi.example.org): API, feeds, widget, oEmbed and invitation "
+            "links are built on it, and it is the only Host the site answers."
         )
     _check_zone(app.config["SITE_TIMEZONE"])
     # Not _is_dev_server(): every flask command sets that flag, the poller included.

@@ -63,3 +63,26 @@ def test_absolute_url_keeps_the_visitors_language_unless_told(app, client):
         app.preprocess_request()
         assert absolute_url("public.pledge", pledge_id=7).endswith("/pledges/7?lang=en")
         assert absolute_url("public.pledge", pledge_id=7, lang=None).endswith("/pledges/7")
+
+
+def test_in_development_site_url_is_the_address_served(monkeypatch, tmp_path):
+    """`PORT=5401 make run`: every absolute link points at port 5401, not 5000."""
+    from app import create_app
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # what `flask run` sets
+    monkeypatch.setenv("FLASK_RUN_PORT", "5401")  # what `make run` passes
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"})
+    assert app.config["SITE_URL"] == "http://127.0.0.1:5401"
+    with app.test_request_context("/", base_url="http://127.0.0.1:5401"):
+        assert absolute_url("public.pledge", pledge_id=7) == "http://127.0.0.1:5401/pledges/7"
+    app.extensions["db_engine"].dispose()
+
+
+def test_outside_development_the_app_refuses_to_start_without_site_url(monkeypatch, tmp_path):
+    from app import create_app
+
+    for name in ("SITE_URL", "FLASK_RUN_FROM_CLI", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SITE_URL is not set"):
+        create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"})
