@@ -4,6 +4,7 @@ from models.accounts import AuditEntry, DataVersion, Invitation, SiteSetting, Us
 from models.elections import Candidate, Election
 from models.evidence import Evidence
 from models.feeds import Feed, FeedItem, Suggestion
+from models.operations import Heartbeat
 from models.pledges import Pledge
 from models.status_changes import StatusChange, StatusChangeCitation
 
@@ -15,6 +16,7 @@ __all__ = [
     "Evidence",
     "Feed",
     "FeedItem",
+    "Heartbeat",
     "Invitation",
     "Pledge",
     "SiteSetting",

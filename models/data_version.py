@@ -41,6 +41,7 @@ PRIVATE_TABLES = frozenset(
         "feeditem",
         "suggestion",
         "dataversion",
+        "heartbeat",
     }
 )
 

@@ -33,6 +33,7 @@ from pledges.feeds.fetch import AddressGuard, FetchResult, fetch, make_client, u
 from pledges.feeds.ingest import DEFAULT_MAX_ITEMS, IngestReport, build_keyword_index, ingest
 from pledges.feeds.matching import KeywordIndex
 from pledges.feeds.parsing import FeedParseError, ParsedFeed, parse
+from pledges.health import POLLER, record_heartbeat
 from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
 
 MAX_BACKOFF = timedelta(days=1)
@@ -518,10 +519,18 @@ def watch(
     while True:
         for report in run_poller(engine, settings, owner=owner):
             on_report(report)
+        beat(engine)
         done_cycles += 1
         if cycles and done_cycles >= cycles:
             return
         sleep(seconds_until_next(engine, max_sleep, now=utc_now()))
+
+
+def beat(engine: Engine) -> None:
+    """The poller finished a round: /healthz reports how long ago."""
+    with Session(engine) as session:
+        record_heartbeat(session, POLLER, now=utc_now())
+        session.commit()
 
 
 def seconds_until_next(engine: Engine, max_sleep: float, *, now: datetime) -> float:

@@ -25,6 +25,7 @@ from pledges.feeds.polling import (
     FeedRunReport,
     PollSettings,
     add_feed,
+    beat,
     list_feeds,
     poller_name,
     run_poller,
@@ -117,6 +118,7 @@ def fetch_command(fetch_all: bool) -> None:
     ):
         _echo_report(report)
         count += 1
+    beat(get_engine())  # /healthz: the poller's last round, from cron too
     click.echo(_("%(count)s flux traité(s).", count=count))
 
 
