@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, exists, func, or_, update
@@ -211,9 +212,18 @@ def get_suggestion(session: Session, suggestion_id: int) -> SuggestionRow | None
 
 
 def _claim(
-    session: Session, suggestion: Suggestion, to: SuggestionState, actor: Actor, now: datetime
+    session: Session,
+    row: SuggestionRow,
+    to: SuggestionState,
+    action: AuditAction,
+    *,
+    actor: Actor,
+    now: datetime,
+    after: dict[str, Any] | None = None,
 ) -> None:
-    """Move a *new* suggestion to `to` in one conditional UPDATE (two reviewers: one wins)."""
+    """Move a *new* suggestion to `to` in one conditional UPDATE (two reviewers: one wins),
+    and log the decision; flushes."""
+    suggestion = row.suggestion
     claimed = session.exec(
         update(Suggestion)
         .where(col(Suggestion.id) == suggestion.id, col(Suggestion.state) == SuggestionState.NEW)
@@ -229,6 +239,18 @@ def _claim(
     suggestion.state = to
     suggestion.reviewed_at = now
     suggestion.reviewed_by_id = actor.id if isinstance(actor, User) else None
+    log_change(
+        session,
+        actor=actor,
+        action=action,
+        object_type="suggestion",
+        object_id=suggestion.id,
+        pledge_id=row.pledge.id,
+        before={"state": SuggestionState.NEW.value},
+        after={"state": to.value, **(after or {})},
+        now=now,
+    )
+    session.flush()
 
 
 def accept_suggestion(
@@ -270,19 +292,10 @@ def accept_suggestion(
         zone=zone,
         now=now,
     )
-    _claim(session, row.suggestion, SuggestionState.ACCEPTED, actor, now)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.SUGGESTION_ACCEPT,
-        object_type="suggestion",
-        object_id=row.suggestion.id,
-        pledge_id=row.pledge.id,
-        before={"state": SuggestionState.NEW.value},
-        after={"state": SuggestionState.ACCEPTED.value, "evidence_id": evidence.id},
-        now=now,
-    )
-    session.flush()
+    _claim(
+        session, row, SuggestionState.ACCEPTED, AuditAction.SUGGESTION_ACCEPT,
+        actor=actor, now=now, after={"evidence_id": evidence.id},
+    )  # fmt: skip
     return evidence
 
 
@@ -293,16 +306,7 @@ def dismiss_suggestion(
     now = now or utc_now()
     if row.suggestion.state != SuggestionState.NEW:
         raise ReviewError(ALREADY_REVIEWED, code="already_reviewed")
-    _claim(session, row.suggestion, SuggestionState.DISMISSED, actor, now)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.SUGGESTION_DISMISS,
-        object_type="suggestion",
-        object_id=row.suggestion.id,
-        pledge_id=row.pledge.id,
-        before={"state": SuggestionState.NEW.value},
-        after={"state": SuggestionState.DISMISSED.value},
-        now=now,
-    )
-    session.flush()
+    _claim(
+        session, row, SuggestionState.DISMISSED, AuditAction.SUGGESTION_DISMISS,
+        actor=actor, now=now,
+    )  # fmt: skip
