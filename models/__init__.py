@@ -2,11 +2,12 @@
 
 from models.accounts import AuditEntry, DataVersion, Invitation, SiteSetting, User
 from models.elections import Candidate, Election
-from models.evidence import Evidence
+from models.evidence import Evidence, EvidenceCorrection
 from models.feeds import Feed, FeedItem, Suggestion
 from models.operations import Heartbeat
 from models.pledges import Pledge
 from models.status_changes import StatusChange, StatusChangeCitation
+from models.themes import SlugRedirect, Theme
 
 __all__ = [
     "AuditEntry",
@@ -14,14 +15,17 @@ __all__ = [
     "DataVersion",
     "Election",
     "Evidence",
+    "EvidenceCorrection",
     "Feed",
     "FeedItem",
     "Heartbeat",
     "Invitation",
     "Pledge",
     "SiteSetting",
+    "SlugRedirect",
     "StatusChange",
     "StatusChangeCitation",
     "Suggestion",
+    "Theme",
     "User",
 ]

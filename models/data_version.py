@@ -29,6 +29,9 @@ PUBLIC_TABLES = frozenset(
         "statuschangecitation",
         "sitesetting",
         "user",
+        "theme",
+        "slugredirect",
+        "evidencecorrection",
     }
 )
 # Tables nobody outside sees: accounts' secrets and history, the input feeds

@@ -19,6 +19,8 @@ class Election(SQLModel, table=True):
     territory: str = Field(max_length=300)
     date: date
     is_demo: bool = Field(default=False)
+    # Archived: gone from public pages, lists, widget, API and feeds (410), restorable.
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )
@@ -39,6 +41,7 @@ class Candidate(SQLModel, table=True):
     elected: bool = Field(default=False)
     office: str = Field(default="", max_length=300)
     version: int = Field(default=1)
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
     election: "Election" = Relationship(back_populates="candidates")
     pledges: list["Pledge"] = Relationship(back_populates="candidate")

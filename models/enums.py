@@ -39,6 +39,7 @@ class EvidenceState(StrEnum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # was published; withdrawn with a public reason
 
 
 class Origin(StrEnum):

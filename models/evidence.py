@@ -1,9 +1,9 @@
 """Evidence: a dated, sourced document about a pledge."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Column, Field, Relationship, SQLModel
 
 from models.db import UTCDateTime, enum_column, utc_now
@@ -41,5 +41,30 @@ class Evidence(SQLModel, table=True):
         default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Withdrawn (state WITHDRAWN): out of the timeline and the API, with a public reason.
+    withdrawal_reason: str = Field(default="")
+    withdrawn_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    # The last correction made after publication ("corrigé le …"); details in EvidenceCorrection.
+    corrected_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
 
     pledge: "Pledge" = Relationship(back_populates="evidence")
+
+
+class EvidenceCorrection(SQLModel, table=True):
+    """A correction of published evidence, shown publicly: what changed, when and why.
+
+    `changes` is a list of {"field", "before", "after"} with values as text.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    evidence_id: int = Field(foreign_key="evidence.id", index=True)
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    reason: str = Field(default="")

@@ -52,6 +52,7 @@ class Pledge(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
     candidate: "Candidate" = Relationship(back_populates="pledges")
     evidence: list["Evidence"] = Relationship(back_populates="pledge")

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Optional
 
+from sqlalchemy import Integer
 from sqlmodel import Column, Field, Relationship, SQLModel
 
 from models.db import UTCDateTime, enum_column, utc_now
@@ -29,6 +30,13 @@ class StatusChange(SQLModel, table=True):
     effective_on: date
     rationale: str = Field(default="")  # Markdown, untrusted
     author_id: int | None = Field(default=None, foreign_key="user.id")
+    # A correction is a new entry naming the one it corrects (append-only ledger);
+    # the corrected entry stays, struck through, and no longer counts.
+    # (Unique index, no foreign key: see migration 0006; pledges.status checks it.)
+    corrects_id: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, index=True, unique=True)
+    )
+    correction_reason: str = Field(default="")
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )
