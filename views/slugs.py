@@ -36,7 +36,8 @@ def redirect_old_slugs(response: Response) -> Response:
     renamed = current_slugs(db_session(), **slugs)
     if not renamed:
         return response
-    location = url_for(request.endpoint, **{**args, **renamed})
+    # The query string is the request's own, as it came (url_for may add `lang`).
+    location = url_for(request.endpoint, **{**args, **renamed}).split("?", 1)[0]
     if request.query_string:
         location += "?" + request.query_string.decode("latin-1")
     # The 404 answer becomes the 301 in place: the headers other hooks set on it
