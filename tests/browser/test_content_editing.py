@@ -139,7 +139,9 @@ def test_english_without_javascript(live_server, editor, new_context):
         assert pledge.theme == "transports-en-commun"
 
     page.goto(election_page)
-    page.locator("section", has_text="Alex Martin").get_by_role("link", name="Edit candidate").click()
+    page.locator("section", has_text="Alex Martin").get_by_role(
+        "link", name="Edit candidate"
+    ).click()
     page.locator("[name=slug]").fill("alex-martin-2026")
     save(page, "Save")
     response = page.goto(f"{base}/elections/sete-2026/alex-martin?lang=en")

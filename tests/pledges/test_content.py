@@ -72,7 +72,9 @@ def test_duplicates_are_refused(session):
         content.create_candidate(session, election, name="Liste A", actor="t")
     assert error.value.code == "candidate_slug_taken"
     with pytest.raises(EditError) as error:
-        content.create_election(session, name="!!!", territory="T", date=date(2026, 1, 1), actor="t")
+        content.create_election(
+            session, name="!!!", territory="T", date=date(2026, 1, 1), actor="t"
+        )
     assert error.value.code == "invalid_slug"
     content.create_theme(session, name_fr="Sécurité publique", actor="t")
     with pytest.raises(EditError) as error:

@@ -154,9 +154,10 @@ def test_themes_list_create_edit_and_redirect(auth, client, app_session):
     app_session.commit()
     auth.login_as(Role.EDITOR)
     token = auth.csrf_token()
-    assert client.post(
-        "/admin/themes/new", data={"csrf_token": token, "name_fr": ""}
-    ).status_code == 422
+    assert (
+        client.post("/admin/themes/new", data={"csrf_token": token, "name_fr": ""}).status_code
+        == 422
+    )
     response = client.post(
         "/admin/themes/new",
         data={"csrf_token": token, "name_fr": "Sécurité", "name_en": "Safety", "slug": ""},
