@@ -73,6 +73,7 @@ def test_french_with_javascript(live_server, editor, new_context, recorder):
         page.get_by_label("Liste ou parti").fill(name)
         save(page, "Enregistrer")
     assert page.url == election_page
+    assert serious_violations(page) == []
     # The list name equal to the name is shown once.
     assert page.locator("h2", has_text="Émilie Dupré").inner_text() == "Émilie Dupré"
 
@@ -88,6 +89,14 @@ def test_french_with_javascript(live_server, editor, new_context, recorder):
     save(page, "Enregistrer")
     assert page.locator(".flash, [role=status], .flashes").first.inner_text()
 
+    # The theme, created from its name, gets its English name from the themes page.
+    page.goto(f"{base}/admin/themes")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Modifier Transports en commun").click()
+    page.get_by_label("Nom en anglais").fill("Public transport")
+    save(page, "Enregistrer")
+    page.goto(f"{base}/themes/transports-en-commun?lang=en")
+    assert "Public transport" in page.locator("h1").inner_text()
     page.goto(f"{base}/themes/transports-en-commun")
     assert "Transports en commun" in page.locator("h1").inner_text()
     assert page.get_by_text("Bus gratuits le dimanche").count() == 1

@@ -191,10 +191,9 @@ def test_theme_label_falls_back_to_french_then_slug(app, app_session):
 
     content.create_theme(app_session, name_fr="Écologie", actor="t")
     app_session.commit()
-    with app.test_request_context("/"):
-        with force_locale("en"):
-            assert theme_label("ecologie") == "Écologie"
-            assert theme_label("mobilite-douce") == "Mobilite douce"
+    with app.test_request_context("/"), force_locale("en"):
+        assert theme_label("ecologie") == "Écologie"
+        assert theme_label("mobilite-douce") == "Mobilite douce"
 
 
 @pytest.fixture
