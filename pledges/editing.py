@@ -300,7 +300,6 @@ def update_pledge(
     changes = {
         "title": _text(title, field="title", limit=500, required=True),
         "body": _text(body, field="body", limit=50_000),
-        "theme": _text(theme, field="theme", limit=200),
         "made_on": made_on,
         "source_url": _url(source_url, field="source_url"),
         "quote": _text(quote, field="quote", limit=10_000),
@@ -313,7 +312,7 @@ def update_pledge(
     # A theme typed as a name ("Transports en commun") finds or creates that
     # theme; the pledge keeps its slug, which names /themes/<theme>. Resolved
     # once the version is claimed: a refused save creates no theme.
-    changes["theme"] = resolve_theme(session, changes["theme"], now=now)
+    changes["theme"] = resolve_theme(session, theme, now=now)
     before, after = _apply(pledge, changes, PLEDGE_FIELDS)
     if not after:
         return False
