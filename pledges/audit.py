@@ -32,6 +32,9 @@ class AuditAction(StrEnum):
     CANDIDATE_UPDATE = "candidate.update"
     PLEDGE_CREATE = "pledge.create"
     PLEDGE_UPDATE = "pledge.update"
+    PLEDGE_MOVE = "pledge.move"
+    THEME_CREATE = "theme.create"
+    THEME_UPDATE = "theme.update"
     EVIDENCE_CREATE = "evidence.create"  # by an import
     EVIDENCE_UPDATE = "evidence.update"  # by an import
     EVIDENCE_SUBMIT = "evidence.submit"

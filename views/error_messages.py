@@ -39,6 +39,20 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "too_many": lazy_gettext("Trop de mots-clés."),
     "bad_url": lazy_gettext("Le lien doit commencer par http:// ou https://."),
     "feed_taken": lazy_gettext("Ce flux est déjà enregistré."),
+    # Creating and renaming (pledges.content, slugs in pledges.editing)
+    "slug_format": lazy_gettext(
+        "Un identifiant ne contient que des lettres minuscules sans accents, des chiffres "
+        "et des tirets (par exemple securite-publique)."
+    ),
+    "candidate_slug_taken": lazy_gettext(
+        "Une autre candidature de cette élection a déjà cet identifiant."
+    ),
+    "theme_slug_taken": lazy_gettext("Un autre thème a déjà cet identifiant."),
+    "theme_name_taken": lazy_gettext("Un autre thème porte déjà ce nom."),
+    "pledge_slug_taken": lazy_gettext("Trop d'engagements portent ce titre dans cette élection."),
+    "move_other_election": lazy_gettext(
+        "Un engagement ne peut passer qu'à une autre candidature de la même élection."
+    ),
     # --- Rulings (pledges.status) ---
     "verdict_needs_evidence": _VERDICT_NEEDS_EVIDENCE,
     "evidence_not_published": lazy_gettext("Seules des preuves publiées peuvent être citées."),
