@@ -85,6 +85,13 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
     "reason_required": lazy_gettext("Un motif est nécessaire."),
     "duplicate_evidence": lazy_gettext("Ce lien est déjà cité pour cet engagement."),
+    # Corrections and withdrawal of evidence (pledges.evidence)
+    "evidence_not_editable": lazy_gettext(
+        "Cette preuve ne peut plus être modifiée : une preuve refusée se reconsidère d'abord, "
+        "une preuve retirée reste telle qu'elle a été retirée."
+    ),
+    "not_published": lazy_gettext("Seule une preuve publiée peut être retirée."),
+    "not_rejected": lazy_gettext("Seule une preuve refusée peut être reconsidérée."),
     "url_too_long": lazy_gettext(
         "Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH
     ),
