@@ -129,13 +129,13 @@ def test_withdrawal_needs_a_reason_then_leaves_every_public_list(
     auth.login_as(Role.EDITOR)
     token = auth.csrf_token()
     url = f"/admin/evidence/{evidence.id}/withdraw"
-    refused = client.post(url, data={"csrf_token": token, "reason": "  "})
+    refused = client.post(url, data={"csrf_token": token, "withdraw-reason": "  "})
     assert refused.status_code == 422
-    assert "obligatoire" in _soup(refused).find(id="reason-errors").text
+    assert "obligatoire" in _soup(refused).find(id="withdraw-reason-errors").text
     app_session.refresh(evidence)
     assert evidence.state == EvidenceState.PUBLISHED
 
-    done = client.post(url, data={"csrf_token": token, "reason": "Canular avéré."})
+    done = client.post(url, data={"csrf_token": token, "withdraw-reason": "Canular avéré."})
     assert done.status_code == 302
     assert done.headers["Location"] == f"/admin/pledges/{pledge.id}"
 
@@ -223,7 +223,8 @@ def test_unknown_evidence_is_404(auth, client):
     auth.login_as(Role.EDITOR)
     assert client.get("/admin/evidence/999999/edit").status_code == 404
     response = client.post(
-        "/admin/evidence/999999/withdraw", data={"csrf_token": auth.csrf_token(), "reason": "x"}
+        "/admin/evidence/999999/withdraw",
+        data={"csrf_token": auth.csrf_token(), "withdraw-reason": "x"},
     )
     assert response.status_code == 404
 
@@ -235,7 +236,7 @@ def test_withdrawing_twice_says_why(auth, client, app_session, published):
     auth.login_as(Role.EDITOR)
     response = client.post(
         f"/admin/evidence/{evidence.id}/withdraw",
-        data={"csrf_token": auth.csrf_token(), "reason": "Second retrait"},
+        data={"csrf_token": auth.csrf_token(), "withdraw-reason": "Second retrait"},
     )
     assert response.status_code == 422
     soup = _soup(response)

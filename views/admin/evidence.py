@@ -29,6 +29,9 @@ from views.error_messages import error_message, show_on_form
 from views.forms import EvidenceEditForm, ReconsiderForm, WithdrawForm
 from views.labels import kind_label, site_zone, stance_label
 
+# The withdrawal form sits under the edit form: its fields get their own names and ids.
+WITHDRAW_PREFIX = "withdraw"
+
 
 def _row(evidence_id: int) -> evidence_ops.EvidenceRow:
     row = evidence_ops.get_evidence(db_session(), evidence_id)
@@ -137,7 +140,10 @@ def edit_evidence(evidence_id: int) -> ResponseReturnValue:
         ),
         save=save,
         render=lambda conflict: _page(
-            row, form=form, withdraw_form=WithdrawForm(formdata=None), conflict=conflict
+            row,
+            form=form,
+            withdraw_form=WithdrawForm(formdata=None, prefix=WITHDRAW_PREFIX),
+            conflict=conflict,
         ),
     )
 
@@ -147,7 +153,7 @@ def withdraw_evidence(evidence_id: int) -> ResponseReturnValue:
     """Withdraw published evidence with a public reason; 422 and the page again without one."""
     dbs = db_session()
     row = _row(evidence_id)
-    withdraw_form = WithdrawForm()
+    withdraw_form = WithdrawForm(prefix=WITHDRAW_PREFIX)
     error = None
     if withdraw_form.validate_on_submit():
         try:
@@ -193,7 +199,7 @@ def reconsider_evidence(evidence_id: int) -> ResponseReturnValue:
     page = _page(
         row,
         form=edit_form,
-        withdraw_form=WithdrawForm(formdata=None),
+        withdraw_form=WithdrawForm(formdata=None, prefix=WITHDRAW_PREFIX),
         reconsider_form=form,
         error=error,
     )
