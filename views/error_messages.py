@@ -248,6 +248,10 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
         "cette adresse a été rejetée par la modération pour cet engagement ; "
         "publiez-la d'abord sur le site"
     ),
+    "withdrawn_url": lazy_gettext(
+        "cette adresse a été retirée par la rédaction pour cet engagement ; "
+        "un import ne la republie pas"
+    ),
     "unknown_election": lazy_gettext("aucune élection n'a le slug « %(slug)s »"),
     "election_name_not_slug": lazy_gettext(
         "« %(value)s » est le nom d'une élection ; son slug est « %(slug)s »"

@@ -234,3 +234,28 @@ def test_reconsider_rejected_evidence_keeps_the_reason_in_the_log(session):
     with pytest.raises(EvidenceError) as caught:
         ops.reconsider_evidence(session, evidence, actor=editor)
     assert caught.value.code == "not_rejected"
+
+
+def test_an_import_cannot_publish_withdrawn_evidence_again(session):
+    from pledges.errors import InvalidImport
+    from pledges.importing import import_data
+
+    pledge = make_pledge(session, slug="p")
+    evidence = make_evidence(session, pledge, url="https://a.example/hoax", stance=Stance.KEPT)
+    ops.withdraw_evidence(session, evidence, reason="Canular.", actor="test", now=NOW)
+    session.commit()
+    data = dump_published(session)
+    pledge_data = data["elections"][0]["candidates"][0]["pledges"][0]
+    # The dump itself imports over its data: the withdrawn item is listed apart and ignored.
+    assert not import_data(session, data, now=NOW).changed
+    session.commit()
+    assert session.get(type(evidence), evidence.id).state == EvidenceState.WITHDRAWN
+    # A file citing it as evidence is refused, naming the record.
+    pledge_data["evidence"] = [
+        {k: v for k, v in pledge_data["withdrawn_evidence"][0].items() if not k.startswith("with")}
+    ]
+    with pytest.raises(InvalidImport) as caught:
+        import_data(session, data, now=NOW)
+    assert [(p.record, p.field, p.code) for p in caught.value.problems] == [
+        ("elections[0].candidates[0].pledges[0].evidence[0]", "url", "withdrawn_url")
+    ]
