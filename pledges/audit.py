@@ -40,6 +40,10 @@ class AuditAction(StrEnum):
     EVIDENCE_SUBMIT = "evidence.submit"
     EVIDENCE_PUBLISH = "evidence.publish"
     EVIDENCE_REJECT = "evidence.reject"
+    EVIDENCE_EDIT = "evidence.edit"  # before publication: private, audited only
+    EVIDENCE_CORRECT = "evidence.correct"  # after publication: also an EvidenceCorrection
+    EVIDENCE_WITHDRAW = "evidence.withdraw"
+    EVIDENCE_RECONSIDER = "evidence.reconsider"  # rejected → submitted again
     STATUS_CHANGE = "status.change"
     STATUS_CHANGE_UPDATE = "status_change.update"  # a ruling's text corrected by an import
     SUGGESTION_ACCEPT = "suggestion.accept"

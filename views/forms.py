@@ -407,3 +407,30 @@ class ImportForm(Form):
     candidate = StringField(
         _l("Candidat·e (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
     )
+
+
+# --- Evidence corrections (views.admin.evidence) -----------------------------------------
+
+
+class EvidenceEditForm(EvidenceForm):
+    """Edit evidence before publication, or correct it after (the reason is then public)."""
+
+    fingerprint = HiddenField(validators=[required()])
+    reason = TextAreaField(
+        _l("Motif de la correction"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l(
+            "Obligatoire pour une preuve publiée : il est affiché publiquement avec la correction."
+        ),
+    )
+
+
+class WithdrawForm(Form):
+    reason = TextAreaField(
+        _l("Motif du retrait (affiché publiquement)"),
+        validators=[required(), Length(max=2000)],
+    )
+
+
+class ReconsiderForm(Form):
+    pass

@@ -21,6 +21,7 @@ from models import (
     Candidate,
     Election,
     Evidence,
+    EvidenceCorrection,
     Feed,
     FeedItem,
     Pledge,
@@ -314,6 +315,30 @@ def poisoned(live_server):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+
+    # Corrections and withdrawal: the submitted item is edited, published, then corrected
+    # with a payload title and reason; the cited one is withdrawn with a payload reason
+    # (shown publicly, and on the dashboard's flagged rulings).
+    def edit(evidence_id: int, **changes: str) -> None:
+        path = f"/admin/evidence/{evidence_id}/edit"
+        data = _form_values(editor_client.get(path).get_data(as_text=True), "form.work-form")
+        data.update(stance="context", csrf_token=etoken, **changes)
+        response = editor_client.post(path, data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    edit(evidence[2].id, title=PAYLOADS[7], outlet=PAYLOADS[8])
+    assert (
+        editor_client.post(
+            f"/admin/evidence/{evidence[2].id}/publish", data={"csrf_token": etoken}
+        ).status_code
+        == 302
+    )
+    edit(evidence[2].id, title=PAYLOADS[9], quote=PAYLOADS[10], reason=CORPUS)
+    response = editor_client.post(
+        f"/admin/evidence/{evidence[0].id}/withdraw",
+        data={"csrf_token": etoken, "withdraw-reason": CORPUS},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
     return {**ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id}
 
 
@@ -327,6 +352,12 @@ def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):
         assert rejected.state == EvidenceState.REJECTED
         assert rejected.rejection_reason == CORPUS
         assert all(e.url.startswith("https://") for e in s.exec(select(Evidence)))
+        withdrawn = s.get(Evidence, poisoned["evidence"][0])
+        assert withdrawn.state == EvidenceState.WITHDRAWN
+        assert withdrawn.withdrawal_reason == CORPUS
+        correction = s.exec(select(EvidenceCorrection)).one()
+        assert correction.reason == CORPUS
+        assert {"field": "title", "before": PAYLOADS[7], "after": PAYLOADS[9]} in correction.changes
 
 
 def _visit(page, url):
@@ -397,6 +428,7 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/candidates/{poisoned['new_candidate']}/edit",
         f"/admin/elections/{poisoned['new_election']}/pledges/new",
         *[f"/volunteer/evidence/{i}" for i in poisoned["evidence"]],
+        *[f"/admin/evidence/{i}/edit" for i in poisoned["evidence"]],
         f"/pledges/{pledge}",
         "/",
     ]

@@ -76,6 +76,7 @@ def pledge(pledge_id: int) -> ResponseReturnValue:
         "admin/pledge.html",
         pledge=found,
         evidence=evidence_ops.list_pledge_evidence(dbs, pledge_id),
+        flagged=evidence_ops.list_flagged_rulings(dbs, pledge_id=pledge_id),
     )
 
 
