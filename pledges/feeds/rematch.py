@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from sqlmodel import Session, col, select
 from models import Feed, FeedItem, Pledge, PledgeMatch, Suggestion
 from models.enums import SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
-from pledges.feeds.matching import _WORD, KeywordIndex, visible_text, words
+from pledges.feeds.matching import _LATIN, _WORD, KeywordIndex, visible_text, words
 
 PLEDGES_PER_ROUND = 200  # pledges caught up per poller round (one scan of the items for all)
 MAX_ITEMS_SCANNED = 20_000  # newest stored items read per catch-up or preview
@@ -101,12 +102,72 @@ def list_recent_texts(
     ]
 
 
+# What the quick test cannot judge: letters beyond the quick fold's table, an entity
+# (&eacute;), a tag inside a word (ca<b>méra</b>s).
+_UNSURE = re.compile(r"[^\x00-\u024f\u2000-\u206f\u20a0-\u20cf]|&[#\w]+;|\w<[^>]*>\w")
+
+
+# Every Latin letter the quick fold turns into each ASCII letter or letter pair.
+_FOLDS_TO: dict[str, list[str]] = {}
+for _char, _folded in _LATIN.items():
+    if _folded.isascii() and _folded.isalpha():
+        _FOLDS_TO.setdefault(_folded.lower(), []).append(_char)
+
+
+def _accent_blind(text: str) -> str:
+    """A pattern matching `text` (folded, lower-case ASCII) in unfolded text:
+    "camera" also finds "CAMÉRA", "oeuvre" also finds "œuvre"."""
+    if not text:
+        return ""
+    options = []
+    first = text[0]
+    letters = re.escape(first) + "".join(re.escape(c) for c in _FOLDS_TO.get(first, []))
+    options.append(f"[{letters}]{_accent_blind(text[1:])}")
+    for folded, chars in _FOLDS_TO.items():
+        if len(folded) > 1 and text.startswith(folded):
+            alternatives = "".join(re.escape(c) for c in chars)
+            options.append(f"[{alternatives}]{_accent_blind(text[len(folded) :])}")
+    return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+
+
+class QuickFilter:
+    """A necessary condition for a match, far cheaper than tokenising: the text contains,
+    accents and case aside, the start of some include term's first word.
+
+    The start is the plural-tolerant form less its last two letters, so every plural
+    `stem` accepts (journaux → journal, caméras → caméra) still contains it. Text with
+    letters only the full fold understands (ligatures such as "ﬁ", full-width
+    letters), entities or a tag inside a word is always tokenised.
+    """
+
+    def __init__(self, includes: Iterable[str]) -> None:
+        starts = set()
+        for term in includes:
+            term_words = words(str(term).strip().strip("\"'«»“”"))
+            if term_words:
+                first = term_words[0]
+                starts.add(first[:-2] if len(first) > 4 else first)
+        self.starts = sorted(starts)
+        pattern = "|".join(_accent_blind(start) for start in self.starts)
+        self._pattern = re.compile(pattern, re.IGNORECASE) if pattern else None
+
+    def may_match(self, title: str, summary_html: str) -> bool:
+        if self._pattern is None:
+            return False
+        for text in (title, summary_html):
+            if self._pattern.search(text) or _UNSURE.search(text):
+                return True
+        return False
+
+
 def match_texts(
-    index: KeywordIndex, texts: Iterable[StoredText]
+    index: KeywordIndex, texts: Iterable[StoredText], quick: QuickFilter | None = None
 ) -> list[tuple[StoredText, dict[int, list[str]]]]:
     """Each text with the pledges it matches (texts matching none left out). No database."""
     found = []
     for text in texts:
+        if quick is not None and not quick.may_match(text.title, text.summary_html):
+            continue
         matches = index.match(text.title, text.summary_html)
         if matches:
             found.append((text, matches))
@@ -136,7 +197,8 @@ def catch_up(
     if len(index):
         texts = list_recent_texts(session, since=now - timedelta(days=days), limit=max_items)
         report.items_scanned = len(texts)
-        found = match_texts(index, texts)
+        quick = QuickFilter(term for _, inc, _, _ in pending for term in inc)
+        found = match_texts(index, texts, quick)
         report.suggestions = _suggest(session, found, now=now)
     _record_fingerprints(session, pending, now)
     log_change(
@@ -258,7 +320,7 @@ def preview_matches(
     if not len(index) or not includes:
         return Preview([], 0, False)
     texts = list_recent_texts(session, since=now - timedelta(days=days), limit=max_items)
-    found = match_texts(index, texts)
+    found = match_texts(index, texts, QuickFilter(includes))
     shown = found[:limit]
     items = {
         item.id: (item, feed)
