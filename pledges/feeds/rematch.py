@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Feed, FeedItem, Pledge, PledgeMatch, Suggestion
@@ -82,8 +83,9 @@ def list_recent_texts(
     session: Session, *, since: datetime, limit: int = MAX_ITEMS_SCANNED
 ) -> list[StoredText]:
     """The newest stored items first seen since `since`, of feeds not deleted (one query)."""
-    rows = session.exec(
-        select(
+    # SQLAlchemy's select: sqlmodel's typed overloads stop at four columns.
+    rows = session.execute(
+        sa_select(
             col(FeedItem.id),
             col(FeedItem.title),
             col(FeedItem.summary_html),
