@@ -17,6 +17,7 @@ from pledges import accounts
 from pledges.search import search_text_for
 from tests.browser.conftest import serve
 from tests.browser.test_accessibility import AXE_OPTIONS
+from tests.browser.test_html_validity import run_vnu
 
 EDITOR = ("editrice@example.org", "mot de passe éditrice")
 
@@ -157,7 +158,9 @@ def test_french_with_javascript_read_now_pause_and_live_preview(live_server, new
     assert "vidéosurveillance" not in page.locator("#keywords-preview").inner_text()
 
 
-def test_english_without_javascript_page_alternates_and_preview(live_server, newsroom, new_context):
+def test_english_without_javascript_page_alternates_and_preview(
+    live_server, newsroom, new_context, tmp_path
+):
     base, site = live_server.url, newsroom["site"]
     page = new_context(locale="en-GB", java_script_enabled=False).new_page()
     login(page, base, "en")
@@ -173,6 +176,7 @@ def test_english_without_javascript_page_alternates_and_preview(live_server, new
     page.get_by_role("button", name="Read now").click()
     page.wait_for_load_state()
     assert "Feed read: 2 new article(s), 1 suggestion(s)." in page.locator(".flashes").inner_text()
+    pages = {"feed": page.content()}
 
     page.goto(f"{base}/admin/pledges/{newsroom['pledge_id']}/edit?lang=en")
     page.locator("#keywords_include").fill("moratoire")
@@ -181,3 +185,13 @@ def test_english_without_javascript_page_alternates_and_preview(live_server, new
     assert "/keywords-preview" in page.url
     assert page.locator("h1").inner_text() == "Preview keywords"
     assert page.locator("#keywords-preview mark").all_inner_texts() == ["moratoire"]
+    pages["preview"] = page.content()
+    page.goto(f"{base}/admin/feeds?lang=en")
+    pages["feeds"] = page.content()
+
+    # The Nu Html Checker on what the server sent (no script ran: no JavaScript here).
+    files = []
+    for name, html in pages.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(html, encoding="utf-8")
+    assert run_vnu(files) == []
