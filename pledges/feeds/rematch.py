@@ -13,20 +13,21 @@ Flushes, never commits. No network here.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Feed, FeedItem, Pledge, PledgeMatch, Suggestion
 from models.enums import SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
-from pledges.feeds.matching import _LATIN, _WORD, KeywordIndex, visible_text, words
+from pledges.feeds.matching import _WORD, KeywordIndex, visible_text, words
 
 PLEDGES_PER_ROUND = 200  # pledges caught up per poller round (one scan of the items for all)
 MAX_ITEMS_SCANNED = 20_000  # newest stored items read per catch-up or preview
@@ -55,7 +56,6 @@ class StoredText:
     id: int
     title: str
     summary_html: str
-    date: datetime
 
 
 def list_pledges_to_catch_up(
@@ -82,64 +82,58 @@ def list_pledges_to_catch_up(
 def list_recent_texts(
     session: Session, *, since: datetime, limit: int = MAX_ITEMS_SCANNED
 ) -> list[StoredText]:
-    """The newest stored items first seen since `since`, of feeds not deleted (one query)."""
-    # SQLAlchemy's select: sqlmodel's typed overloads stop at four columns.
-    rows = session.execute(
-        sa_select(
-            col(FeedItem.id),
-            col(FeedItem.title),
-            col(FeedItem.summary_html),
-            col(FeedItem.published_at),
-            col(FeedItem.first_seen_at),
-        )
+    """The newest stored items first seen since `since`, of feeds not deleted (one query).
+
+    Only what matching reads: the dates of the few items that match are read after."""
+    rows = session.exec(
+        select(col(FeedItem.id), col(FeedItem.title), col(FeedItem.summary_html))
         .join(Feed, col(Feed.id) == col(FeedItem.feed_id))
         .where(col(Feed.deleted_at).is_(None), col(FeedItem.first_seen_at) >= since)
         .order_by(col(FeedItem.id).desc())
         .limit(limit)
     ).all()
-    return [
-        StoredText(item_id, title, summary, published or seen)
-        for item_id, title, summary, published, seen in rows
-        if item_id is not None
-    ]
+    return [StoredText(item_id, title, summary) for item_id, title, summary in rows if item_id]
 
 
-# What the quick test cannot judge: letters beyond the quick fold's table, an entity
-# (&eacute;), a tag inside a word (ca<b>méra</b>s).
-_UNSURE = re.compile(r"[^\x00-\u024f\u2000-\u206f\u20a0-\u20cf]|&[#\w]+;|\w<[^>]*>\w")
+def _item_dates(session: Session, item_ids: list[int]) -> dict[int, datetime]:
+    """Each item's date as the queue orders it: published, else first seen."""
+    dates: dict[int, datetime] = {}
+    for start in range(0, len(item_ids), IN_CHUNK):
+        chunk = item_ids[start : start + IN_CHUNK]
+        for item_id, published, seen in session.exec(
+            select(col(FeedItem.id), col(FeedItem.published_at), col(FeedItem.first_seen_at)).where(
+                col(FeedItem.id).in_(chunk)
+            )
+        ).all():
+            if item_id is not None:
+                dates[item_id] = published or seen
+    return dates
 
 
-# Every Latin letter the quick fold turns into each ASCII letter or letter pair.
-_FOLDS_TO: dict[str, list[str]] = {}
-for _char, _folded in _LATIN.items():
-    if _folded.isascii() and _folded.isalpha():
-        _FOLDS_TO.setdefault(_folded.lower(), []).append(_char)
+_TAG = re.compile(r"<[^>]*>")
 
 
-def _accent_blind(text: str) -> str:
-    """A pattern matching `text` (folded, lower-case ASCII) in unfolded text:
-    "camera" also finds "CAMÉRA", "oeuvre" also finds "œuvre"."""
-    if not text:
-        return ""
-    options = []
-    first = text[0]
-    letters = re.escape(first) + "".join(re.escape(c) for c in _FOLDS_TO.get(first, []))
-    options.append(f"[{letters}]{_accent_blind(text[1:])}")
-    for folded, chars in _FOLDS_TO.items():
-        if len(folded) > 1 and text.startswith(folded):
-            alternatives = "".join(re.escape(c) for c in chars)
-            options.append(f"[{alternatives}]{_accent_blind(text[len(folded) :])}")
-    return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+def _quick_fold(text: str) -> str:
+    """Lower-case ASCII with accents and compatibility forms (ligatures such as "ﬁ",
+    full-width letters) undone, tags and entities removed: a superset of what
+    matching.words reads, so a start it finds is found here too."""
+    if "<" in text:
+        text = _TAG.sub("", text)  # nothing in their place, as matching.visible_text does
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        for letter, plain in (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"), ("ß", "ss")):
+            text = text.replace(letter, plain)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return text.lower()
 
 
 class QuickFilter:
-    """A necessary condition for a match, far cheaper than tokenising: the text contains,
-    accents and case aside, the start of some include term's first word.
+    """A necessary condition for a match, far cheaper than tokenising: the quickly folded
+    text contains the start of some include term's first word.
 
     The start is the plural-tolerant form less its last two letters, so every plural
-    `stem` accepts (journaux → journal, caméras → caméra) still contains it. Text with
-    letters only the full fold understands (ligatures such as "ﬁ", full-width
-    letters), entities or a tag inside a word is always tokenised.
+    `stem` accepts (journaux → journal, caméras → caméra) still contains it.
     """
 
     def __init__(self, includes: Iterable[str]) -> None:
@@ -150,16 +144,10 @@ class QuickFilter:
                 first = term_words[0]
                 starts.add(first[:-2] if len(first) > 4 else first)
         self.starts = sorted(starts)
-        pattern = "|".join(_accent_blind(start) for start in self.starts)
-        self._pattern = re.compile(pattern, re.IGNORECASE) if pattern else None
 
     def may_match(self, title: str, summary_html: str) -> bool:
-        if self._pattern is None:
-            return False
-        for text in (title, summary_html):
-            if self._pattern.search(text) or _UNSURE.search(text):
-                return True
-        return False
+        text = _quick_fold(f"{title} {summary_html}")
+        return any(start in text for start in self.starts)
 
 
 def match_texts(
@@ -225,6 +213,7 @@ def _suggest(
 ) -> int:
     """Insert the pairs not suggested before, keeping each item under the per-item cap."""
     item_ids = [text.id for text, _ in found]
+    dates = _item_dates(session, item_ids)
     existing: dict[int, set[int]] = {}
     for start in range(0, len(item_ids), IN_CHUNK):
         chunk = item_ids[start : start + IN_CHUNK]
@@ -250,7 +239,7 @@ def _suggest(
                     "pledge_id": pledge_id,
                     "matched_terms": terms,
                     "state": SuggestionState.NEW,
-                    "item_date": text.date,
+                    "item_date": dates[text.id],
                     "created_at": now,
                 }
             )
