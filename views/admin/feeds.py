@@ -5,6 +5,7 @@ delete; and the keywords preview of the pledge edit form.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -30,6 +31,9 @@ from views.forms import FeedForm
 from views.query import parse_id, wants_fragment
 
 ITEMS_PER_PAGE = 20
+# "Lire maintenant" holds a web worker while the news site answers: at most this long
+# (and never longer than FEEDS_DEADLINE_SECONDS), below gunicorn's 30 s worker timeout.
+READ_NOW_DEADLINE = 25.0
 MAX_PREVIEW_TERMS = 200  # keyword lines read by the preview (the form allows 20,000 chars)
 
 
@@ -125,7 +129,9 @@ def read_feed(feed_id: int) -> ResponseReturnValue:
     """Fetch the feed now, within the fetch deadline and the same address guard; PRG."""
     _feed_or_404(feed_id)
     db_session().rollback()  # no transaction held open while the news site answers
-    report = polling.read_feed_now(get_engine(), _settings(), feed_id)
+    settings = _settings()
+    settings = replace(settings, deadline_seconds=min(settings.deadline_seconds, READ_NOW_DEADLINE))
+    report = polling.read_feed_now(get_engine(), settings, feed_id)
     if report is None:
         flash(
             _("Ce flux est en pause ou déjà en cours de lecture : réessayez dans un instant."),
