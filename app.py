@@ -81,6 +81,7 @@ ENV_SETTINGS: dict[str, Any] = {
     "FEEDS_READ_TIMEOUT": 20.0,
     "FEEDS_DEADLINE_SECONDS": 60.0,
     "FEEDS_LEASE_SECONDS": 600,
+    "FEEDS_REMATCH_DAYS": 365,  # stored items matched again when a pledge's keywords change
     # Largest request body anywhere (form posts are small) and on the import page.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,

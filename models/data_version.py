@@ -42,6 +42,8 @@ PRIVATE_TABLES = frozenset(
         "invitation",
         "feed",
         "feeditem",
+        "feedfetch",
+        "pledgematch",
         "suggestion",
         "dataversion",
         "heartbeat",

@@ -53,6 +53,10 @@ class AuditAction(StrEnum):
     FEED_DEACTIVATED = "feed.deactivated"
     FEED_URL_CHANGED = "feed.url_changed"
     FEED_ITEMS_STORED = "feed.items_stored"
+    FEED_ITEMS_REMATCHED = "feed.items_rematched"  # a pledge caught up on stored items
+    FEED_PAUSED = "feed.paused"
+    FEED_RESUMED = "feed.resumed"
+    FEED_DELETED = "feed.deleted"
     DEMO_GENERATE = "demo.generate"
 
 

@@ -141,6 +141,19 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "feed_entities_refused": lazy_gettext(
         "Ce flux déclare des entités XML : il est refusé par sécurité."
     ),
+    "feed_is_a_page": lazy_gettext("Cette adresse est une page web, pas un flux RSS ou Atom."),
+    # Warnings: the fetch worked, but an editor should look (pledges.feeds.polling).
+    "feed_truncated": lazy_gettext(
+        "Le flux était tronqué : les articles coupés n'ont pas été lus."
+    ),
+    "feed_no_items": lazy_gettext("Le flux ne contient aucun article."),
+    "feed_malformed": lazy_gettext(
+        "Le flux est mal formé ; il a été lu au mieux, vérifiez ses articles."
+    ),
+    "feed_items_deferred": lazy_gettext(
+        "Le flux liste plus de nouveaux articles que la limite : les autres seront lus "
+        "au prochain passage."
+    ),
     # --- Backup and restore (pledges.backup) ---
     "backup_backend": lazy_gettext("Cette base de données ne peut pas être sauvegardée ainsi."),
     "backup_wrong_format": lazy_gettext(

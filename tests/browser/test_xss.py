@@ -21,13 +21,21 @@ from models import (
     Candidate,
     Election,
     Evidence,
+<<<<<<< HEAD
     EvidenceCorrection,
     Feed,
+=======
+    Feed,
+    FeedFetch,
+>>>>>>> h/feeds
     FeedItem,
     Pledge,
     StatusChange,
     Suggestion,
+<<<<<<< HEAD
     Theme,
+=======
+>>>>>>> h/feeds
 )
 from models.enums import EvidenceState, Role
 from pledges import accounts
@@ -142,6 +150,18 @@ def poisoned(live_server):
         s.add(Suggestion(feed_item_id=item.id, pledge_id=pledge.id, matched_terms=[PAYLOADS[2]]))
         # Stays in the queue: its javascript: link must never become a live href.
         s.add(Suggestion(feed_item_id=hostile.id, pledge_id=pledge.id, matched_terms=["x"]))
+        # A fetch outcome: its technical message and a web page's advertised feeds come
+        # from the remote site (shown on the feed's page).
+        s.add(
+            FeedFetch(
+                feed_id=feed.id,
+                at=datetime(2021, 10, 5, tzinfo=UTC),
+                outcome="error",
+                code="feed_is_a_page",
+                message=CORPUS,
+                alternates=[{"url": "javascript:alert('xss-alt')", "title": PAYLOADS[3]}],
+            )
+        )
         accounts.create_user(
             s,
             email="admin@example.org",
@@ -150,7 +170,12 @@ def poisoned(live_server):
             display_name="Admin",
             actor="test",
         )
-        ids = {"election": election.id, "candidate": candidate.id, "pledge": pledge.id}
+        ids = {
+            "election": election.id,
+            "candidate": candidate.id,
+            "pledge": pledge.id,
+            "feed": feed.id,
+        }
 
     client = app.test_client()
     with live_server.session() as s:
@@ -421,6 +446,8 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/elections/{poisoned['election']}/edit",
         f"/admin/candidates/{candidate}/edit",
         "/admin/feeds",
+        f"/admin/feeds/{poisoned['feed']}",
+        f"/admin/pledges/{pledge}/keywords-preview",
         "/admin/users",
         "/admin/themes",
         f"/admin/themes/{poisoned['theme']}/edit",
