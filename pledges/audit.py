@@ -47,6 +47,11 @@ class AuditAction(StrEnum):
     FEED_URL_CHANGED = "feed.url_changed"
     FEED_ITEMS_STORED = "feed.items_stored"
     DEMO_GENERATE = "demo.generate"
+    USER_UPDATE = "user.update"  # display name, language
+    USER_RESET_REQUEST = "user.reset_request"  # a password reset link made (never the token)
+    USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105  (an action name, no secret)
+    USER_DIGEST = "user.digest"  # digests subscribed or unsubscribed
+    INVITATION_REVOKE = "invitation.revoke"
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

@@ -100,6 +100,12 @@ def queue() -> ResponseReturnValue:
     return response, 200, {"Vary": "HX-Request"}
 
 
+@bp.get("/suggestions/<int:suggestion_id>")
+def suggestion(suggestion_id: int) -> ResponseReturnValue:
+    """Where a reload or language switch of a failed review (no JavaScript) lands: the queue."""
+    return redirect(url_for("volunteer.queue", **_queue_args()))
+
+
 @bp.post("/suggestions/<int:suggestion_id>")
 def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
     """Kept / broken / context (→ submitted evidence) or not relevant; the row re-renders itself."""

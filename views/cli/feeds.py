@@ -32,6 +32,7 @@ from pledges.feeds.polling import (
     watch,
 )
 from pledges.feeds.review import list_suggestions
+from views.cli.mail import DailyDigests
 from views.database import get_engine
 from views.error_messages import code_message
 
@@ -135,7 +136,16 @@ def watch_command(max_sleep: float, cycles: int) -> None:
     """A long-running loop that fetches feeds as they fall due."""
     settings = PollSettings.from_config(current_app.config)
     try:
-        watch(get_engine(), settings, on_report=_echo_report, max_sleep=max_sleep, cycles=cycles)
+        # Daily digests ride on the poller (views/cli/mail.py): once a day, before a sleep.
+        digests = DailyDigests(current_app._get_current_object())  # type: ignore[attr-defined]
+        watch(
+            get_engine(),
+            settings,
+            on_report=_echo_report,
+            max_sleep=max_sleep,
+            cycles=cycles,
+            sleep=digests,
+        )
     except KeyboardInterrupt:
         click.echo(_("Arrêt."))
 
