@@ -21,7 +21,8 @@ class Received:
     def part(self, subtype: str) -> str:
         """The text of the text/<subtype> part."""
         body = self.message.get_body(preferencelist=(subtype,))
-        assert body is not None and body.get_content_subtype() == subtype, subtype
+        assert body is not None, subtype
+        assert body.get_content_subtype() == subtype
         return body.get_content()
 
 

@@ -38,7 +38,8 @@ def test_a_reset_link_works_once_and_ends_every_session(session):
     user = _user(session)
     generation = user.session_generation
     created = accounts.request_password_reset(session, "  Alice@Example.org ")
-    assert created is not None and created.user.id == user.id
+    assert created is not None
+    assert created.user.id == user.id
     stored = session.exec(select(PasswordReset)).one()
     assert stored.token_hash != created.token  # only the hash is kept
     assert created.token not in str([e.after for e in session.exec(select(AuditEntry))])
@@ -129,7 +130,8 @@ def test_resending_makes_a_new_token_and_the_old_one_dies(session):
     assert accounts.get_invitation(session, old.token) is None  # expired
     new = accounts.resend_invitation(session, old.invitation, actor="t", now=now)
     assert new.token != old.token
-    assert new.invitation.role == Role.EDITOR and new.invitation.email == "eve@example.org"
+    assert new.invitation.role == Role.EDITOR
+    assert new.invitation.email == "eve@example.org"
     user = accounts.accept_invitation(
         session, new.token, display_name="Eve", password=PASSWORD, language="en"
     )
@@ -156,7 +158,8 @@ def test_update_account_changes_the_display_name_and_language(session):
     accounts.update_account(session, user, display_name="  Alice M.  ", language="en", actor=user)
     assert (user.display_name, user.language) == ("Alice M.", "en")
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
-    assert entry.before["display_name"] == "Alice" and entry.after["display_name"] == "Alice M."
+    assert entry.before["display_name"] == "Alice"
+    assert entry.after["display_name"] == "Alice M."
     for name, language, code in (
         ("   ", "fr", "display_name_required"),
         ("x" * 121, "fr", "display_name_too_long"),
@@ -216,7 +219,9 @@ def test_digests_tell_volunteers_their_reviews_and_editors_the_queue(session):
     assert [i.evidence.id for i in told.reviewed] == [published.id, rejected.id]
     assert told.waiting_count == 0
     queue = digests.build_digest(session, editor, now=now)
-    assert queue.reviewed == [] and queue.waiting_count == 1 and len(queue.waiting) == 1
+    assert queue.reviewed == []
+    assert queue.waiting_count == 1
+    assert len(queue.waiting) == 1
 
     digests.mark_digest_done(session, volunteer, now=now)
     assert volunteer.id not in {u.id for u in digests.due_recipients(session, day_start=start)}

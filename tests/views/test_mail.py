@@ -49,25 +49,33 @@ def _links(received) -> tuple[list[str], list[str]]:
 def _assert_clean(received) -> None:
     """Absolute links to SITE_URL only, no remote image or pixel, both parts present."""
     text_links, html_links = _links(received)
-    assert text_links and html_links
+    assert text_links
+    assert html_links
     for link in text_links + html_links:
         assert link.startswith(SITE + "/"), link
     html = received.part("html")
-    assert "<img" not in html and "utm_" not in html and "utm_" not in received.part("plain")
+    assert "<img" not in html
+    assert "utm_" not in html
+    assert "utm_" not in received.part("plain")
     assert received.message["From"] == "Suivi <noreply@pledges.example>"
 
 
 def test_mail_url_forms():
     plain = parse_mail_url("smtp://mailer:p%40ss@mail.example:587?starttls=1")
-    assert plain["MAIL_SERVER"] == "mail.example" and plain["MAIL_PORT"] == 587
-    assert plain["MAIL_USERNAME"] == "mailer" and plain["MAIL_PASSWORD"] == "p@ss"
-    assert plain["MAIL_USE_TLS"] and not plain["MAIL_USE_SSL"]
+    assert plain["MAIL_SERVER"] == "mail.example"
+    assert plain["MAIL_PORT"] == 587
+    assert plain["MAIL_USERNAME"] == "mailer"
+    assert plain["MAIL_PASSWORD"] == "p@ss"
+    assert plain["MAIL_USE_TLS"]
+    assert not plain["MAIL_USE_SSL"]
     tls = parse_mail_url("smtps://mail.example")
-    assert tls["MAIL_USE_SSL"] and tls["MAIL_PORT"] == 465 and not tls["MAIL_USE_TLS"]
+    assert tls["MAIL_USE_SSL"]
+    assert tls["MAIL_PORT"] == 465
+    assert not tls["MAIL_USE_TLS"]
     assert parse_mail_url("smtp://mail.example?ssl=1")["MAIL_USE_SSL"]
     assert parse_mail_url("smtp://mail.example")["MAIL_PORT"] == 25
     for bad in ("http://mail.example", "smtp://", "smtps://h?starttls=1"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="MAIL_URL"):
             parse_mail_url(bad)
 
 
@@ -115,7 +123,8 @@ def test_forgotten_password_one_neutral_answer_and_one_mail(auth, app, mailbox, 
 
     visitor = app.test_client()
     page = visitor.get(link.removeprefix(SITE))
-    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "no-referrer"
     html = page.get_data(as_text=True)
     assert 'aria-describedby="password-hint"' in html  # the rule, before any error
     done = visitor.post(
@@ -126,7 +135,8 @@ def test_forgotten_password_one_neutral_answer_and_one_mail(auth, app, mailbox, 
             "csrf_token": token_from(html),
         },
     )
-    assert done.status_code == 302 and done.headers["Location"].startswith("/auth/login")
+    assert done.status_code == 302
+    assert done.headers["Location"].startswith("/auth/login")
     assert auth.login("lea@example.org", "a new long secret").status_code == 302
     assert visitor.get(link.removeprefix(SITE)).status_code == 404  # used: dead
 
@@ -204,7 +214,8 @@ def test_daily_digests_once_a_day_each_in_its_language(app, runner, mailbox, app
     assert f"{SITE}/pledges/{pledge.id}?lang=en" in text
     _assert_clean(to_volunteer)
     unsubscribe = str(to_volunteer.message["List-Unsubscribe"]).strip()  # may be folded
-    assert unsubscribe.startswith(f"<{SITE}/auth/unsubscribe/") and unsubscribe.endswith(">")
+    assert unsubscribe.startswith(f"<{SITE}/auth/unsubscribe/")
+    assert unsubscribe.endswith(">")
     assert to_volunteer.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe[1:-1] in to_volunteer.part("html")  # a link in the body too
 
@@ -222,7 +233,8 @@ def test_daily_digests_once_a_day_each_in_its_language(app, runner, mailbox, app
     path = unsubscribe[1:-1].removeprefix(SITE)
     mail_client = app.test_client()
     confirm = mail_client.get(path)
-    assert confirm.status_code == 200 and "Unsubscribe me" in confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "Unsubscribe me" in confirm.get_data(as_text=True)
     assert "Set-Cookie" not in confirm.headers
     done = mail_client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 302
@@ -244,7 +256,8 @@ def test_nothing_is_sent_without_mail_url(auth, client, app, runner, mailbox, ap
     assert "invitation-anchor" in response.get_data(as_text=True)  # shown to hand over
     visitor = app.test_client()
     page = visitor.get("/auth/forgot").get_data(as_text=True)
-    assert "Ce site n'envoie pas de courriels" in page and "<form" not in page.split("<main")[1]
+    assert "Ce site n'envoie pas de courriels" in page
+    assert "<form" not in page.split("<main")[1]
     result = runner.invoke(args=["mail", "send-digests"])
     assert "MAIL_URL is not set" in result.output
     assert mailbox.messages == []
