@@ -26,7 +26,7 @@ from models import User
 from models.db import utc_now
 from pledges import mail as digests
 from views.labels import site_zone
-from views.urls import absolute_url
+from views.urls import absolute_url, site_authority
 
 mailer = Mail()
 UNSUBSCRIBE_SALT = "digest-unsubscribe"
@@ -64,8 +64,6 @@ def init_mail(app: Flask) -> None:
     url = app.config.get("MAIL_URL") or ""
     if url:
         app.config.update(parse_mail_url(url))
-        host = urlsplit(app.config.get("SITE_URL") or "").hostname or "localhost"
-        app.config["MAIL_DEFAULT_SENDER"] = app.config.get("MAIL_FROM") or f"noreply@{host}"
     mailer.init_app(app)
 
 
@@ -100,6 +98,7 @@ def send(
         html = render_template(f"mail/{template}.html", **context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
+        from_email=current_app.config.get("MAIL_FROM") or f"noreply@{site_authority()}",
         body=text,
         to=[to],
         headers=dict(headers or {}),

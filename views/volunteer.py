@@ -102,8 +102,16 @@ def queue() -> ResponseReturnValue:
 
 @bp.get("/suggestions/<int:suggestion_id>")
 def suggestion(suggestion_id: int) -> ResponseReturnValue:
-    """Where a reload or language switch of a failed review (no JavaScript) lands: the queue."""
-    return redirect(url_for("volunteer.queue", **_queue_args()))
+    """The queue with this suggestion first: where a reload or a language switch of a
+    failed review (no JavaScript) lands, instead of a 405."""
+    row = review.get_suggestion(db_session(), suggestion_id)
+    if row is None:
+        abort(404)
+    context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
+    if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
+        context["rows"] = [row, *context["rows"]]
+        context["forms"][row.suggestion.id] = ReviewForm(prefix=f"s{suggestion_id}")
+    return render_template("volunteer/queue.html", **context)
 
 
 @bp.post("/suggestions/<int:suggestion_id>")

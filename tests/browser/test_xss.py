@@ -17,7 +17,17 @@ from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
-from models import Candidate, Election, Evidence, Feed, FeedItem, Pledge, StatusChange, Suggestion
+from models import (
+    Candidate,
+    Election,
+    Evidence,
+    Feed,
+    FeedItem,
+    Pledge,
+    StatusChange,
+    Suggestion,
+    User,
+)
 from models.enums import EvidenceState, Role
 from pledges import accounts
 from tests.browser.conftest import assert_only_loopback
@@ -150,6 +160,7 @@ def poisoned(live_server):
         page = client.post(
             "/admin/invitations",
             data={"csrf_token": token, "email": "xss-editor@example.org", "role": "editor"},
+            follow_redirects=True,  # Post/Redirect/Get: the link is shown once on the users page
         )
         link = page.get_data(as_text=True).split('class="invitation-anchor">')[1].split("<")[0]
         invite_path = link.replace(app.config["SITE_URL"], "")
@@ -168,6 +179,12 @@ def poisoned(live_server):
     )
     assert response.status_code == 302
     etoken = token_from(editor_client.get("/auth/password").get_data(as_text=True))
+    # The display name again, from the account page (a second way to write it).
+    response = editor_client.post(
+        "/auth/account",
+        data={"csrf_token": etoken, "display_name": PAYLOADS[3][:120], "language": "fr"},
+    )
+    assert response.status_code == 302
 
     # Election, candidate, pledge (title, body, theme, quote, keywords).
     html = editor_client.get(f"/admin/elections/{ids['election']}/edit").get_data(as_text=True)
@@ -272,6 +289,8 @@ def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):
         assert rejected.state == EvidenceState.REJECTED
         assert rejected.rejection_reason == CORPUS
         assert all(e.url.startswith("https://") for e in s.exec(select(Evidence)))
+        editor = s.exec(select(User).where(User.email == "xss-editor@example.org")).one()
+        assert editor.display_name == PAYLOADS[3]  # as typed on the account page
 
 
 def _visit(page, url):
@@ -332,6 +351,7 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/candidates/{candidate}/edit",
         "/admin/feeds",
         "/admin/users",
+        "/auth/account",
         *[f"/volunteer/evidence/{i}" for i in poisoned["evidence"]],
         f"/pledges/{pledge}",
         "/",

@@ -20,8 +20,8 @@ mail = AppGroup("mail", help="Outgoing mail: daily digests.")
 
 
 def run_digests(app: Flask) -> tuple[int, int]:
-    """Send today's digests inside a request context on SITE_URL (links are built there)."""
-    with app.test_request_context("/", base_url=app.config["SITE_URL"] or None):
+    """Send today's digests inside a request context (views.urls builds links on SITE_URL)."""
+    with app.test_request_context("/"):
         if not mail_enabled():
             return 0, 0
         with Session(get_engine(), expire_on_commit=False) as session:
