@@ -262,3 +262,21 @@ def test_nothing_is_sent_without_mail_url(auth, client, app, runner, mailbox, ap
     assert "MAIL_URL is not set" in result.output
     assert mailbox.messages == []
     assert all(u.last_digest_at is None for u in app_session.exec(select(User)))
+
+
+def test_the_poller_sends_the_digests_once_a_day_from_seven(app, mailbox, app_session):
+    from datetime import UTC, datetime
+
+    from views.cli.mail import DailyDigests
+
+    _digest_data(app_session)
+    slept: list[float] = []
+    clock = [datetime(2026, 12, 2, 5, 0, tzinfo=UTC)]  # 06:00 in Paris: too early
+    hook = DailyDigests(app, sleep=slept.append, clock=lambda: clock[0])
+    hook(1.0)
+    assert mailbox.messages == []
+    clock[0] = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)  # 07:30 in Paris
+    hook(2.0)
+    hook(3.0)  # the same day: not again
+    assert len(mailbox.messages) == 2
+    assert slept == [1.0, 2.0, 3.0]  # the poller's own sleep still happens

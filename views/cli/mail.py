@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -54,14 +54,20 @@ class DailyDigests:
     send_digests records it); a mail failure is logged and never stops the poller.
     """
 
-    def __init__(self, app: Flask, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.app = app
         self.sleep = sleep
+        self.clock = clock
         self.done_on: date | None = None
 
     def __call__(self, seconds: float) -> None:
         if self.app.config.get("MAIL_URL"):
-            local = utc_now().astimezone(ZoneInfo(self.app.config["SITE_TIMEZONE"]))
+            local = self.clock().astimezone(ZoneInfo(self.app.config["SITE_TIMEZONE"]))
             if local.hour >= DIGEST_HOUR and self.done_on != local.date():
                 self.done_on = local.date()
                 try:
