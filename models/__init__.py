@@ -1,6 +1,13 @@
 """SQLModel tables; importing this package registers every table in SQLModel.metadata."""
 
-from models.accounts import AuditEntry, DataVersion, Invitation, SiteSetting, User
+from models.accounts import (
+    AuditEntry,
+    DataVersion,
+    Invitation,
+    PasswordReset,
+    SiteSetting,
+    User,
+)
 from models.elections import Candidate, Election
 from models.evidence import Evidence, EvidenceCorrection
 from models.feeds import Feed, FeedFetch, FeedItem, PledgeMatch, Suggestion
@@ -21,6 +28,7 @@ __all__ = [
     "FeedItem",
     "Heartbeat",
     "Invitation",
+    "PasswordReset",
     "Pledge",
     "PledgeMatch",
     "SiteSetting",

@@ -40,6 +40,7 @@ PRIVATE_TABLES = frozenset(
     {
         "auditentry",
         "invitation",
+        "passwordreset",
         "feed",
         "feeditem",
         "feedfetch",

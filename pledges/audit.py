@@ -58,6 +58,11 @@ class AuditAction(StrEnum):
     FEED_RESUMED = "feed.resumed"
     FEED_DELETED = "feed.deleted"
     DEMO_GENERATE = "demo.generate"
+    USER_UPDATE = "user.update"  # display name, language
+    USER_RESET_REQUEST = "user.reset_request"  # a password reset link made (never the token)
+    USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105  (an action name, no secret)
+    USER_DIGEST = "user.digest"  # digests subscribed or unsubscribed
+    INVITATION_REVOKE = "invitation.revoke"
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

@@ -107,6 +107,15 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "wrong_password": lazy_gettext("Le mot de passe actuel est incorrect."),
     "invalid_invitation": lazy_gettext("Ce lien d'invitation est inconnu, expiré ou déjà utilisé."),
     "display_name_required": lazy_gettext("Indiquez un nom affiché."),
+    "display_name_too_long": lazy_gettext("Le nom affiché compte au plus 120 caractères."),
+    "invalid_language": lazy_gettext("Choisissez le français ou l'anglais."),
+    "invalid_reset": lazy_gettext(
+        "Ce lien de réinitialisation est inconnu, expiré ou déjà utilisé."
+    ),
+    "invitation_closed": lazy_gettext("Cette invitation est déjà utilisée, révoquée ou expirée."),
+    "last_admin": lazy_gettext(
+        "Le site doit garder au moins un administrateur ou une administratrice actif."
+    ),
     # --- Feeds (pledges.feeds) ---
     "unsafe_feed_url": lazy_gettext(
         "Adresse refusée : seules les adresses http(s) de serveurs publics sont acceptées."

@@ -73,6 +73,13 @@ def required() -> DataRequired:
     return DataRequired(message=REQUIRED)
 
 
+# Shown under every new-password field before any error (tied by aria-describedby).
+PASSWORD_RULES = _l(
+    "Au moins %(num)d caractères. Une phrase de plusieurs mots est plus facile à retenir.",
+    num=MIN_PASSWORD_LENGTH,
+)
+
+
 def password_length() -> Length:
     return Length(
         min=MIN_PASSWORD_LENGTH,
@@ -162,7 +169,11 @@ class PasswordForm(Form):
     current = PasswordField(
         _l("Mot de passe actuel"), validators=[required(), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    new = PasswordField(_l("Nouveau mot de passe"), validators=[required(), password_length()])
+    new = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[required(), password_length()],
+        description=PASSWORD_RULES,
+    )
     confirm = PasswordField(
         _l("Confirmer le nouveau mot de passe"),
         validators=[required(), EqualTo("new", message=_l("Les deux mots de passe diffèrent."))],
@@ -175,7 +186,9 @@ class InvitationForm(Form):
         validators=[required(), Length(max=120)],
         description=_l("Visible par l'équipe ; sur le site public si vous rendez des décisions."),
     )
-    password = PasswordField(_l("Mot de passe"), validators=[required(), password_length()])
+    password = PasswordField(
+        _l("Mot de passe"), validators=[required(), password_length()], description=PASSWORD_RULES
+    )
     confirm = PasswordField(
         _l("Confirmer le mot de passe"),
         validators=[
@@ -183,6 +196,39 @@ class InvitationForm(Form):
             EqualTo("password", message=_l("Les deux mots de passe diffèrent.")),
         ],
     )
+
+
+class ForgotForm(Form):
+    email = EmailField(_l("Adresse e-mail"), validators=[required(), Length(max=320)])
+
+
+class ResetForm(Form):
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[required(), password_length()],
+        description=PASSWORD_RULES,
+    )
+    confirm = PasswordField(
+        _l("Confirmer le nouveau mot de passe"),
+        validators=[
+            required(),
+            EqualTo("password", message=_l("Les deux mots de passe diffèrent.")),
+        ],
+    )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("fr", "Français"), ("en", "English")]
+
+
+class AccountForm(Form):
+    display_name = StringField(
+        _l("Nom affiché"),
+        validators=[required(), Length(max=120)],
+        description=_l("Visible par l'équipe ; sur le site public si vous rendez des décisions."),
+    )
+    language = SelectField(_l("Langue des courriels"), choices=language_choices, default="fr")
+    digests = BooleanField(_l("Recevoir le résumé quotidien par courriel"))
 
 
 class InviteForm(Form):

@@ -100,6 +100,20 @@ def queue() -> ResponseReturnValue:
     return response, 200, {"Vary": "HX-Request"}
 
 
+@bp.get("/suggestions/<int:suggestion_id>")
+def suggestion(suggestion_id: int) -> ResponseReturnValue:
+    """The queue with this suggestion first: where a reload or a language switch of a
+    failed review (no JavaScript) lands, instead of a 405."""
+    row = review.get_suggestion(db_session(), suggestion_id)
+    if row is None:
+        abort(404)
+    context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
+    if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
+        context["rows"] = [row, *context["rows"]]
+        context["forms"][row.suggestion.id] = ReviewForm(prefix=f"s{suggestion_id}")
+    return render_template("volunteer/queue.html", **context)
+
+
 @bp.post("/suggestions/<int:suggestion_id>")
 def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
     """Kept / broken / context (→ submitted evidence) or not relevant; the row re-renders itself."""

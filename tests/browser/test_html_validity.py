@@ -151,6 +151,8 @@ def test_every_logged_in_page_is_valid_html(live_server, tmp_path):
     pledge_id = ids["broken"]
     pages = {
         "password": "/auth/password",
+        "account": "/auth/account",
+        "forgot": "/auth/forgot",
         "queue": "/volunteer/",
         "volunteer-pledges": "/volunteer/pledges?q=cam",
         "add-evidence": f"/volunteer/pledges/{pledge_id}/evidence",

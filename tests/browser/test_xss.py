@@ -21,21 +21,15 @@ from models import (
     Candidate,
     Election,
     Evidence,
-<<<<<<< HEAD
     EvidenceCorrection,
     Feed,
-=======
-    Feed,
     FeedFetch,
->>>>>>> h/feeds
     FeedItem,
     Pledge,
     StatusChange,
     Suggestion,
-<<<<<<< HEAD
     Theme,
-=======
->>>>>>> h/feeds
+    User,
 )
 from models.enums import EvidenceState, Role
 from pledges import accounts
@@ -186,6 +180,7 @@ def poisoned(live_server):
         page = client.post(
             "/admin/invitations",
             data={"csrf_token": token, "email": "xss-editor@example.org", "role": "editor"},
+            follow_redirects=True,  # Post/Redirect/Get: the link is shown once on the users page
         )
         link = page.get_data(as_text=True).split('class="invitation-anchor">')[1].split("<")[0]
         invite_path = link.replace(app.config["SITE_URL"], "")
@@ -204,6 +199,12 @@ def poisoned(live_server):
     )
     assert response.status_code == 302
     etoken = token_from(editor_client.get("/auth/password").get_data(as_text=True))
+    # The display name again, from the account page (a second way to write it).
+    response = editor_client.post(
+        "/auth/account",
+        data={"csrf_token": etoken, "display_name": PAYLOADS[3][:120], "language": "fr"},
+    )
+    assert response.status_code == 302
 
     # Election, candidate, pledge (title, body, theme, quote, keywords).
     html = editor_client.get(f"/admin/elections/{ids['election']}/edit").get_data(as_text=True)
@@ -383,6 +384,8 @@ def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):
         correction = s.exec(select(EvidenceCorrection)).one()
         assert correction.reason == CORPUS
         assert {"field": "title", "before": PAYLOADS[7], "after": PAYLOADS[9]} in correction.changes
+        editor = s.exec(select(User).where(User.email == "xss-editor@example.org")).one()
+        assert editor.display_name == PAYLOADS[3]  # as typed on the account page
 
 
 def _visit(page, url):
@@ -454,6 +457,7 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/elections/{poisoned['new_election']}",
         f"/admin/candidates/{poisoned['new_candidate']}/edit",
         f"/admin/elections/{poisoned['new_election']}/pledges/new",
+        "/auth/account",
         *[f"/volunteer/evidence/{i}" for i in poisoned["evidence"]],
         *[f"/admin/evidence/{i}/edit" for i in poisoned["evidence"]],
         f"/pledges/{pledge}",

@@ -34,6 +34,7 @@ from pledges.feeds.polling import (
 )
 from pledges.feeds.rematch import CatchUpReport
 from pledges.feeds.review import list_suggestions
+from views.cli.mail import DailyDigests
 from views.database import get_engine
 from views.error_messages import code_message
 
@@ -152,6 +153,8 @@ def watch_command(max_sleep: float, cycles: int) -> None:
     """A long-running loop that fetches feeds as they fall due."""
     settings = PollSettings.from_config(current_app.config)
     try:
+        # Daily digests ride on the poller (views/cli/mail.py): once a day, before a sleep.
+        digests = DailyDigests(current_app._get_current_object())  # type: ignore[attr-defined]
         watch(
             get_engine(),
             settings,
@@ -159,6 +162,7 @@ def watch_command(max_sleep: float, cycles: int) -> None:
             on_catch_up=_echo_catch_up,
             max_sleep=max_sleep,
             cycles=cycles,
+            sleep=digests,
         )
     except KeyboardInterrupt:
         click.echo(_("Arrêt."))
