@@ -28,6 +28,7 @@ from pledges.open_data.representations import (
     pledge_fields,
     ruling_fields,
 )
+from pledges.status import effective_history
 
 FORMAT = "pledge-tracker-import/1"
 # The import format's keys, in the order they are written (the dump's bytes depend on it).
@@ -86,7 +87,13 @@ def dump_published(session: Session) -> dict[str, Any]:
         return {
             **pick(pledge_fields(pledge), PLEDGE_DUMP),
             "evidence": [evidence_dict(item) for item in items],
-            "history": [history_dict(c) for c in changes_by_pledge.get(pledge.id, [])],
+            # The effective history: a corrected ruling no longer counts. The import
+            # format has no corrections and the dump no ids, so what is written is
+            # the history a fresh import must replay to reach the same statuses
+            # (the API's /status-changes lists every entry, corrects/corrected_by).
+            "history": [
+                history_dict(c) for c in effective_history(changes_by_pledge.get(pledge.id, []))
+            ],
         }
 
     def candidate_dict(candidate: Candidate) -> dict[str, Any]:
