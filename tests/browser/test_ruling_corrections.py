@@ -238,3 +238,54 @@ def test_sans_rapport_is_undone_without_javascript(live_server, ruled, new_conte
     page.goto(f"{base}/volunteer/")
     assert page.locator(f"#suggestion-{ruled['suggestion_id']}").count() == 1
     assert_only_loopback(recorder.requests)
+
+
+def test_correction_and_undo_pages_are_valid_html(live_server, ruled, tmp_path):
+    """The Nu Html Checker on every page this feature adds or changes, errors shown included."""
+    from pathlib import Path
+
+    from pledges.feeds import review
+    from pledges.status import correct_ruling
+    from tests.browser.test_html_validity import run_vnu, token
+    from tests.views.conftest import AuthActions
+
+    with live_server.session() as s:
+        from models import StatusChange
+
+        ruling = s.get(StatusChange, ruled["ruling_id"])
+        correct_ruling(
+            s, ruling, to_status=PledgeStatus.BROKEN, effective_on=date(2022, 2, 15),
+            rationale="r", cites=list(ruling.cites), reason="<b>date</b> fausse", actor="test",
+        )  # fmt: skip
+        row = review.get_suggestion(s, ruled["suggestion_id"])
+        review.dismiss_suggestion(s, row, actor="test")
+    client = live_server.app.test_client()
+    with live_server.session() as s:
+        assert AuthActions(client, live_server.app, s).login(*EDITOR).status_code == 302
+    pledge_id, ruling_id = ruled["pledge_id"], ruled["ruling_id"]
+    correct = f"/admin/pledges/{pledge_id}/rulings/{ruling_id + 1}/correct"
+    pages = {
+        "public-pledge": f"/pledges/{pledge_id}",
+        "public-pledge-en": f"/pledges/{pledge_id}?lang=en",
+        "admin-pledge": f"/admin/pledges/{pledge_id}",
+        "ruling": f"/admin/pledges/{pledge_id}/ruling",
+        "correct": correct,
+        "dismissed": "/volunteer/suggestions/dismissed",
+        "queue-undo": f"/volunteer/?undo={ruled['suggestion_id']}",
+    }
+    files = []
+    for name, path in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
+    refused = client.post(correct, data={"csrf_token": token(client, correct)})
+    assert refused.status_code == 422
+    files.append(tmp_path / "correct-errors.html")
+    files[-1].write_text(refused.get_data(as_text=True), encoding="utf-8")
+    assert 'class="errors"' in files[-1].read_text(encoding="utf-8")
+    problems = [
+        f"{Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m.get('message')}"
+        for m in run_vnu(files)
+    ]
+    assert not problems, "\n".join(problems)
