@@ -226,4 +226,23 @@ def test_the_api_history_names_corrections(client, app_session):
     assert [h["effective_on"] for h in history] == ["2022-02-01"]
     # The Atom feed of rulings lists the correction, not the corrected ruling.
     atom = client.get("/api/v1/feeds/status-changes.atom").get_data(as_text=True)
-    assert f"status-change:{correction.id}" in atom or atom.count("<entry>") == 1
+    assert f":status-change/{correction.id}</id>" in atom
+    assert f":status-change/{ruling.id}</id>" not in atom
+
+
+def test_everything_derived_from_the_status_follows_the_correction(client, app_session):
+    pledge, ruling, _broken, kept = _ruled(app_session)
+    client.get(f"/embed/pledges/{pledge.id}")  # warm the caches: the correction must show
+    correct_ruling(
+        app_session, ruling, to_status=PledgeStatus.KEPT, effective_on=date(2022, 3, 1),
+        rationale="Délibération votée", cites=[kept], reason="Mauvais verdict", actor="test",
+    )  # fmt: skip
+    app_session.commit()
+    listed = client.get("/api/v1/pledges?status=kept").get_json()["items"]
+    assert [(p["id"], p["status_since"]) for p in listed] == [(pledge.id, "2022-03-01")]
+    assert client.get("/api/v1/pledges?status=broken").get_json()["items"] == []
+    widget = _soup(client.get(f"/embed/pledges/{pledge.id}"))
+    assert "Tenu" in widget.get_text()
+    assert "Rompu" not in widget.get_text()
+    scoreboard = _soup(client.get("/"))
+    assert "Tenu" in scoreboard.select_one("#pledge-list").get_text()
