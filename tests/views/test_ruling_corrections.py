@@ -224,6 +224,11 @@ def test_the_api_history_names_corrections(client, app_session):
     dump = client.get("/api/v1/dump.json").get_json()
     history = dump["elections"][0]["candidates"][0]["pledges"][0]["history"]
     assert [h["effective_on"] for h in history] == ["2022-02-01"]
+    # ... and says, without ids, what each correction replaced and why.
+    assert history[0]["correction_reason"] == "Mauvaise date"
+    assert history[0]["corrects"]["effective_on"] == "2022-03-01"
+    assert history[0]["corrects"]["rationale"] == "Audit jamais publié"
+    assert history[0]["corrects"]["corrects"] is None
     # The Atom feed of rulings lists the correction, not the corrected ruling.
     atom = client.get("/api/v1/feeds/status-changes.atom").get_data(as_text=True)
     assert f":status-change/{correction.id}</id>" in atom
