@@ -348,7 +348,10 @@ PATHS: dict[str, Any] = {
 DUMP_PATH = {
     "/dump.json": _get(
         "All published data in the import format (elections, candidates, pledges, evidence, "
-        "history): the open-data release and a backup.",
+        "history): the open-data release and a backup. A pledge's history is its effective "
+        "history (corrected rulings do not count); each entry carries `corrects` (the entry "
+        "it corrects, nested in the same shape, or null) and `correction_reason`. The dump "
+        "has no ids: `/status-changes` lists every entry with `corrects`/`corrected_by` ids.",
         {
             "200": {
                 "description": "The dump.",
