@@ -46,8 +46,10 @@ class AuditAction(StrEnum):
     EVIDENCE_RECONSIDER = "evidence.reconsider"  # rejected → submitted again
     STATUS_CHANGE = "status.change"
     STATUS_CHANGE_UPDATE = "status_change.update"  # a ruling's text corrected by an import
+    STATUS_CORRECT = "status.correct"  # a ruling corrected by a new entry naming it
     SUGGESTION_ACCEPT = "suggestion.accept"
     SUGGESTION_DISMISS = "suggestion.dismiss"
+    SUGGESTION_RESTORE = "suggestion.restore"  # a dismissal undone: back in the queue
     FEED_ADDED = "feed.added"
     FEED_UPDATE = "feed.update"
     FEED_DEACTIVATED = "feed.deactivated"

@@ -79,10 +79,45 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "ruling_changes_nothing": lazy_gettext(
         "L'engagement a déjà ce statut : choisissez un autre statut."
     ),
+    # Corrections of a past ruling (pledges.status.correct_ruling).
+    "correction_reason_required": lazy_gettext(
+        "Dites pourquoi la décision est corrigée : ce motif est publié avec la correction."
+    ),
+    "already_corrected": lazy_gettext(
+        "Cette décision a déjà été corrigée : corrigez plutôt sa correction."
+    ),
+    "unknown_ruling": lazy_gettext("Cette décision n'existe pas pour cet engagement."),
+    "correction_identical": lazy_gettext(
+        "La correction ne change rien : modifiez le statut, la date, la justification "
+        "ou les preuves citées."
+    ),
+    "correction_before_previous": lazy_gettext(
+        "La date d'effet précède celle de la décision précédente : choisissez une date "
+        "égale ou postérieure."
+    ),
+    "correction_after_next": lazy_gettext(
+        "La date d'effet dépasse celle de la décision suivante : choisissez une date "
+        "égale ou antérieure."
+    ),
+    "correction_changes_nothing": lazy_gettext(
+        "La décision précédente avait déjà ce statut : choisissez un autre statut."
+    ),
+    "correction_breaks_chain": lazy_gettext(
+        "Seul le verdict de la dernière décision peut être corrigé : une décision "
+        "ultérieure a été prise à partir de celui-ci. Corrigez la date, la justification "
+        "ou les preuves, ou corrigez la dernière décision."
+    ),
     # --- Evidence and the review of suggestions (pledges.evidence, pledges.feeds.review) ---
     "outlet_required": lazy_gettext("Indiquez le média ou la source."),
     "future_date": lazy_gettext("La date ne peut pas être dans le futur."),
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
+    "not_dismissed": lazy_gettext(
+        "Cette suggestion n'est plus écartée : elle est déjà dans la file ou a été acceptée."
+    ),
+    "not_your_dismissal": lazy_gettext(
+        "Seule la personne qui a écarté cette suggestion, ou un éditeur, peut la remettre "
+        "dans la file."
+    ),
     "reason_required": lazy_gettext("Un motif est nécessaire."),
     "duplicate_evidence": lazy_gettext("Ce lien est déjà cité pour cet engagement."),
     # Corrections and withdrawal of evidence (pledges.evidence)

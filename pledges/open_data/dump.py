@@ -33,6 +33,7 @@ from pledges.open_data.representations import (
     pledge_fields,
     ruling_fields,
 )
+from pledges.status import effective_history
 
 FORMAT = "pledge-tracker-import/1"
 # The import format's keys, in the order they are written (the dump's bytes depend on it).
@@ -81,6 +82,7 @@ def dump_published(session: Session) -> dict[str, Any]:
             withdrawn_by_pledge if item.state == EvidenceState.WITHDRAWN else evidence_by_pledge
         )
         by_pledge.setdefault(item.pledge_id, []).append(item)
+    changes_by_id = {change.id: change for change in changes}
     changes_by_pledge: dict[int | None, list[StatusChange]] = {}
     for change in changes:
         changes_by_pledge.setdefault(change.pledge_id, []).append(change)
@@ -96,7 +98,14 @@ def dump_published(session: Session) -> dict[str, Any]:
         result = {
             **pick(pledge_fields(pledge), PLEDGE_DUMP),
             "evidence": [evidence_dict(item) for item in items],
-            "history": [history_dict(c) for c in changes_by_pledge.get(pledge.id, [])],
+            # The effective history: a corrected ruling no longer counts. The import
+            # format has no corrections and the dump no ids, so what is written is
+            # the history a fresh import must replay to reach the same statuses
+            # (the API's /status-changes lists every entry, corrects/corrected_by).
+            "history": [
+                history_dict(c, changes_by_id)
+                for c in effective_history(changes_by_pledge.get(pledge.id, []))
+            ],
         }
         if withdrawn := withdrawn_by_pledge.get(pledge.id):
             result["withdrawn_evidence"] = [withdrawn_dict(item) for item in withdrawn]
@@ -135,7 +144,20 @@ def withdrawn_dict(item: Evidence) -> dict[str, Any]:
     return pick(fields, WITHDRAWN_DUMP)
 
 
-def history_dict(change: StatusChange) -> dict[str, Any]:
+def history_dict(
+    change: StatusChange, by_id: dict[int | None, StatusChange] | None = None
+) -> dict[str, Any]:
+    """A ruling in the import format; a correction also carries, without ids (the dump has
+    none), the entry it corrects (itself with what *it* corrects) and why.
+
+    The import reads `to`, `effective_on`, `rationale` and `cites` and ignores the rest,
+    so a dump with corrections imports as its effective history.
+    """
     fields = ruling_fields(change)
     # Sorted so that the dump does not depend on the order citations were linked.
-    return {**pick(fields, RULING_DUMP), "cites": sorted(fields["cites"])}
+    entry = {**pick(fields, RULING_DUMP), "cites": sorted(fields["cites"])}
+    corrected = (by_id or {}).get(change.corrects_id) if change.corrects_id else None
+    # A chain of corrections is as long as a pledge's history: bounded by it.
+    entry["corrects"] = history_dict(corrected, by_id) if corrected is not None else None
+    entry["correction_reason"] = change.correction_reason
+    return entry

@@ -31,7 +31,7 @@ from models import (
     Theme,
     User,
 )
-from models.enums import EvidenceState, Role
+from models.enums import EvidenceState, Role, SuggestionState
 from pledges import accounts
 from tests.browser.conftest import assert_only_loopback
 from tests.views.conftest import AuthActions, token_from
@@ -156,6 +156,23 @@ def poisoned(live_server):
                 alternates=[{"url": "javascript:alert('xss-alt')", "title": PAYLOADS[3]}],
             )
         )
+        # Dismissed: the list of dismissed suggestions shows its payload title and link.
+        dismissed = FeedItem(
+            feed_id=feed.id,
+            dedup_key="k3",
+            link="javascript:alert('xss-dismissed')",
+            title=PAYLOADS[4],
+            summary_html=CORPUS,
+            published_at=datetime(2021, 10, 6, tzinfo=UTC),
+        )
+        s.add(dismissed)
+        s.flush()
+        s.add(
+            Suggestion(
+                feed_item_id=dismissed.id, pledge_id=pledge.id, matched_terms=["x"],
+                state=SuggestionState.DISMISSED, reviewed_at=datetime(2021, 10, 7, tzinfo=UTC),
+            )
+        )  # fmt: skip
         accounts.create_user(
             s,
             email="admin@example.org",
@@ -341,6 +358,25 @@ def poisoned(live_server):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    # Its correction: a payload reason (shown publicly) and rationale.
+    with live_server.session() as s:
+        ruling_id = s.exec(select(StatusChange)).one().id
+    correct_url = f"/admin/pledges/{ids['pledge']}/rulings/{ruling_id}/correct"
+    html = editor_client.get(correct_url).get_data(as_text=True)
+    version = BeautifulSoup(html, "html.parser").find("input", {"name": "version"})["value"]
+    response = editor_client.post(
+        correct_url,
+        data={
+            "csrf_token": etoken,
+            "version": version,
+            "status": "broken",
+            "effective_on": date.today().isoformat(),
+            "rationale": CORPUS + "\n\ncorrigé",
+            "cites": [str(evidence[0].id)],
+            "reason": CORPUS,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
 
     # Corrections and withdrawal: the submitted item is edited, published, then corrected
     # with a payload title and reason; the cited one is withdrawn with a payload reason
@@ -365,15 +401,20 @@ def poisoned(live_server):
         data={"csrf_token": etoken, "withdraw-reason": CORPUS},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    return {**ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id}
+    return {
+        **ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id,
+        "ruling": ruling_id,
+    }  # fmt: skip
 
 
 def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):
     with live_server.session() as s:
         pledge = s.get(Pledge, poisoned["pledge"])
         assert pledge.body == CORPUS  # Markdown source, rendered and sanitised on output only
-        change = s.exec(select(StatusChange)).one()
+        change, correction = s.exec(select(StatusChange).order_by(StatusChange.id)).all()
         assert change.rationale == CORPUS
+        assert correction.corrects_id == change.id
+        assert correction.correction_reason == CORPUS
         rejected = s.get(Evidence, poisoned["evidence"][1])
         assert rejected.state == EvidenceState.REJECTED
         assert rejected.rejection_reason == CORPUS
@@ -443,6 +484,9 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/pledges/{pledge}",
         f"/admin/pledges/{pledge}/edit",
         f"/admin/pledges/{pledge}/ruling",
+        f"/admin/pledges/{pledge}/rulings/{poisoned['ruling']}/correct",
+        f"/admin/pledges/{pledge}/rulings/{poisoned['ruling'] + 1}/correct",
+        "/volunteer/suggestions/dismissed",
         f"/admin/pledges/{pledge}/audit",
         "/admin/audit",
         "/admin/elections",
