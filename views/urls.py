@@ -47,6 +47,8 @@ KEPT_QUERY_ARGS = (
     "overdue",
     "q",
     "page",
+    "sort",
+    "cpage",
     "pledge",
     "after",
 )
@@ -62,4 +64,4 @@ def lang_url(code: str) -> str:
         values.update(request.view_args or {})
         values["lang"] = code
         return url_for(request.endpoint, **values)
-    return url_for("public.scoreboard", lang=code)
+    return url_for("public.index", lang=code)
