@@ -434,6 +434,11 @@ def _clamp(page: int, per_page: int, total: int) -> tuple[int, int]:
     return min(max(1, page), max(1, math.ceil(total / per_page))), per_page
 
 
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Pending past its deadline (for other read modules, e.g. the editors' search)."""
+    return _overdue_clause(today)
+
+
 def _sum_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 

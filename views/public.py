@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask import request as flask_request
@@ -145,7 +146,10 @@ def index() -> ResponseReturnValue:
 def _moved_scoreboard(args: MultiDict[str, str]) -> ResponseReturnValue:
     """301 from the old home scoreboard's filters: to the election's board when one is
     named, else to the list of every pledge."""
-    kept = {k: v for k, v in args.items() if k in (*FILTER_NAMES, "page", "lang") and v}
+    # Any: spread into url_for, whose own keywords (_external...) have other types.
+    kept: dict[str, Any] = {
+        k: v for k, v in args.items() if k in (*FILTER_NAMES, "page", "lang") and v
+    }
     election = kept.pop("election", None)
     if election:
         return redirect(url_for("public.election", election=election, **kept), 301)
@@ -200,7 +204,8 @@ def election(election: str) -> str:
 def _election_board(session: Session, found: Election) -> str:
     args: MultiDict[str, str] = flask_request.args
     filters = replace(read_filters(args, strict=False), election=found.slug)
-    sort = args.get("sort") if args.get("sort") in reads.CANDIDATE_SORTS else "name"
+    asked = args.get("sort") or "name"
+    sort = asked if asked in reads.CANDIDATE_SORTS else "name"
     on = today()
     pledges = reads.list_pledges(
         session,

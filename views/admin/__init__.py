@@ -39,6 +39,9 @@ from views.admin import (  # noqa: E402
     imports,
     moderation,
     rulings,
+    search,
 )
 
-__all__ = ["accounts", "audit", "bp", "content", "feeds", "imports", "moderation", "rulings"]
+__all__ = [
+    "accounts", "audit", "bp", "content", "feeds", "imports", "moderation", "rulings", "search",
+]  # fmt: skip

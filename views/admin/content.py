@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -18,15 +18,11 @@ from models import Candidate, Election, Pledge
 from models.db import id_of
 from pledges import editing
 from pledges import evidence as evidence_ops
-from pledges import scoreboard as reads
-from pledges.scoreboard import PledgeFilters
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form, version_of
 from views.auth import current_actor
 from views.database import db_session
 from views.forms import CandidateForm, ElectionForm, PledgeForm
-from views.labels import today
-from views.query import parse_id
 
 PER_PAGE = 30
 
@@ -39,16 +35,7 @@ def _saved(changed: bool, message: str, url: str) -> Saved:
     return Saved(message if changed else _("Aucune modification."), url)
 
 
-@bp.get("/pledges")
-def pledges() -> ResponseReturnValue:
-    """Every pledge, searchable, with links to edit, rule and audit."""
-    q = (request.args.get("q") or "").strip()[:200]
-    raw_page = request.args.get("page", "1")
-    page = parse_id(raw_page) or 1
-    result = reads.list_pledges(
-        db_session(), PledgeFilters(q=q), page=max(page, 1), per_page=PER_PAGE, today=today()
-    )
-    return render_template("admin/pledges.html", result=result, q=q)
+# The pledge list and search (/admin/pledges) lives in views.admin.search.
 
 
 @bp.get("/pledges/<int:pledge_id>")
