@@ -53,22 +53,15 @@ ACTION_SENTENCES: dict[str, Any] = {
     AuditAction.FEED_DEACTIVATED: _l("a désactivé le flux %(object)s, disparu"),
     AuditAction.FEED_URL_CHANGED: _l("a suivi le flux %(object)s à sa nouvelle adresse"),
     AuditAction.FEED_ITEMS_STORED: _l("a relevé le flux %(object)s"),
-    AuditAction.DEMO_GENERATE: _l("a généré des données de démonstration : %(object)s"),
+    AuditAction.DEMO_GENERATE: _l(
+        "a généré des données de démonstration pour l'élection %(object)s"
+    ),
 }
 
-# An object in words, its title in quotes; without a title, its number.
-OBJECT_WORDS: dict[str, tuple[Any, Any]] = {
-    "election": (_l("l'élection « %(name)s »"), _l("l'élection n° %(id)s")),
-    "candidate": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "pledge": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "evidence": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "status_change": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "suggestion": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "feed": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "user": (_l("« %(name)s »"), _l("n° %(id)s")),
-    "theme": (_l("le thème « %(name)s »"), _l("le thème n° %(id)s")),
-    "invitation": (_l("« %(name)s »"), _l("n° %(id)s")),
-}
+# An object in words: its title in quotes; without a title, its number. (Each sentence
+# names the kind of object itself: "a modifié l'engagement « … »".)
+NAMED = _l("« %(name)s »")
+NUMBERED = _l("n° %(id)s")
 # Objects for a sentence that does not name their kind (an action added later).
 OBJECT_KINDS: dict[str, Any] = {
     "election": _l("l'élection"),
@@ -251,6 +244,8 @@ def format_value(field: str, value: Any) -> str:
         )
     if field in BOOLEAN_FIELDS or isinstance(value, bool):
         return yes_no(value)
+    if field == "value" and value in ("0", "1"):
+        return yes_no(value)  # the site's on/off settings
     if field in DATE_FIELDS:
         return _date_text(value)
     if field in INSTANT_FIELDS:
@@ -281,41 +276,32 @@ def field_label(field: str) -> str:
     return str(label) if label is not None else field.replace("_", " ")
 
 
-def object_words(kind: str, name: str, object_id: int | None) -> str:
-    words = OBJECT_WORDS.get(kind)
-    if words is None:
-        return str(OBJECT_KINDS.get(kind, _l("l'objet"))) + (
-            f" « {name} »" if name else (" " + number(object_id) if object_id else "")
-        )
-    named, numbered = words
+def object_words(name: str, object_id: int | None) -> str:
     if name:
-        return str(named) % {"name": name}
-    return str(numbered) % {"id": object_id if object_id is not None else "?"}
+        return str(NAMED) % {"name": name}
+    return str(NUMBERED) % {"id": object_id if object_id is not None else "?"}
 
 
 def sentence(view: EntryView) -> str:
     """What the entry records, as a sentence without its subject ("a modifié …")."""
     entry = view.entry
     action = entry.action
-    obj = object_words(entry.object_type, view.object_name, entry.object_id)
+    obj = object_words(view.object_name, entry.object_id)
     if action == AuditAction.SETTING_UPDATE:
         key = (entry.after or {}).get("key", "")
         return _("a modifié le réglage « %(name)s »", name=_labelled(SETTING_LABELS, key))
-    if action == AuditAction.DEMO_GENERATE:
-        obj = object_words("election", view.object_name, entry.object_id)
     known = ACTION_SENTENCES.get(action)
     if known is not None:
         return str(known) % {"object": obj}
     # An action this table does not know yet: its verb and its object, in words.
     kind = str(OBJECT_KINDS.get(entry.object_type, _l("l'objet")))
-    title = f" « {view.object_name} »" if view.object_name else ""
     verb = VERBS.get(view.verb)
     if verb is not None:
-        return f"{verb} {kind}{title}"
+        return f"{verb} {kind} {obj}"
     return _(
         "a fait « %(action)s » sur %(object)s",
         action=view.verb.replace("_", " ") or action,
-        object=kind + title,
+        object=f"{kind} {obj}",
     )
 
 

@@ -22,7 +22,13 @@ from pledges import audit
 from pledges import evidence as evidence_ops
 from pledges.audit import AuditAction, AuditFilters
 from views.admin import bp
-from views.audit_words import ACTION_SENTENCES, OBJECT_KINDS, actor_label, entry_words
+from views.audit_words import (
+    ACTION_SENTENCES,
+    OBJECT_KINDS,
+    actor_label,
+    entry_words,
+    object_words,
+)
 from views.auth import current_actor
 from views.database import db_session
 from views.labels import site_zone
@@ -115,7 +121,7 @@ def _context(pledge_id: int | None) -> dict[str, Any]:
         "ignored": ignored,
         "actors": [(i, email if admin else name) for i, name, email in audit.list_actors(dbs)],
         "actions": [
-            (a.value, str(ACTION_SENTENCES[a]) % {"object": "…"})
+            (a.value, str(ACTION_SENTENCES[a]) % {"object": object_words("…", None)})
             for a in AuditAction
             if admin or not a.value.startswith(("user.", "invitation.", "setting."))
         ],
