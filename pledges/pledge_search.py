@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_
 from sqlalchemy.orm import selectinload
@@ -48,6 +49,21 @@ def _lower_pattern(query: str) -> str:
     return f"%{escaped}%"
 
 
+# The accented letters of French names and what they fold to: names carry no stored
+# folded copy, so SQL folds them on the fly, the same on every database (SQLite's lower()
+# knows only ASCII). Few on purpose: SQLite's parser refuses deeper nesting.
+ACCENTS = {"a": "àâ", "c": "ç", "e": "éèêëÉÈ", "i": "îï", "o": "ô", "u": "ûù"}
+
+
+def _folded(column: Any) -> ColumnElement[str]:
+    """lower(column) with its accents removed ("Sébastien" → "sebastien"), in SQL."""
+    expression: Any = column
+    for plain, accented in ACCENTS.items():
+        for letter in accented:
+            expression = func.replace(expression, letter, plain)
+    return func.lower(expression)
+
+
 def _text_clause(query: str) -> ColumnElement[bool]:
     """Words in the title or body (folded: "video" finds "vidéo"), the slug, or the
     candidate's or election's name (as typed, case ignored, or without accents)."""
@@ -57,7 +73,7 @@ def _text_clause(query: str) -> ColumnElement[bool]:
         .where(
             or_(
                 func.lower(Candidate.name).like(lowered, escape="\\"),
-                func.lower(Candidate.name).like(folded, escape="\\"),
+                _folded(Candidate.name).like(folded, escape="\\"),
                 col(Candidate.slug).like(folded, escape="\\"),
             )
         )
@@ -66,7 +82,7 @@ def _text_clause(query: str) -> ColumnElement[bool]:
         .where(
             or_(
                 func.lower(Election.name).like(lowered, escape="\\"),
-                func.lower(Election.name).like(folded, escape="\\"),
+                _folded(Election.name).like(folded, escape="\\"),
                 col(Election.slug).like(folded, escape="\\"),
             )
         )
