@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from models.enums import PledgeStatus, Role
 from pledges import accounts, editing
 from tests.browser.conftest import assert_only_loopback
+from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.factories import make_candidate, make_election, make_pledge
 
 PASSWORD = "mot de passe éditrice"
@@ -62,6 +63,13 @@ def arrange(live_server) -> dict:
     return {"editor": editor.email}
 
 
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
+
+
 def board_names(page) -> list[str]:
     return page.locator("#candidate-board tbody th a").all_inner_texts()
 
@@ -85,6 +93,7 @@ def test_home_board_sort_and_pages_in_french_with_javascript(page, live_server, 
     page.wait_for_url("**/elections/ville-2020")
     assert board_names(page)[0] == "Candidat 00"
     assert len(board_names(page)) == 20
+    assert serious_violations(page) == []
     page.evaluate("window.__noReload = 'still here'")
 
     page.click(".sort-links >> text=part d'engagements tenus")
@@ -101,6 +110,7 @@ def test_home_board_sort_and_pages_in_french_with_javascript(page, live_server, 
     assert board_names(page) == [f"Candidat {n:02d}" for n in range(19, 24)]
     assert parse_qs(urlsplit(page.url).query) == {"sort": ["kept"], "cpage": ["2"]}
     assert page.evaluate("window.__noReload") == "still here", "a full page load"
+    assert serious_violations(page) == []  # after the swap of <main>
     # The pledge filters keep the sort and narrow the list; the board follows.
     page.select_option("#filter-status", "kept")
     page.wait_for_url("**status=kept**")
@@ -122,6 +132,12 @@ def test_home_board_sort_and_pages_in_french_with_javascript(page, live_server, 
     assert "(vide) → 1er mars 2020" in entry
     assert "True" not in entry
     assert "None" not in entry
+    assert serious_violations(page) == []
+    page.goto(base + "/admin/pledges")
+    page.select_option("#search-status", "kept")
+    page.wait_for_url("**status=kept**")
+    page.wait_for_function("document.querySelectorAll('#search-results tbody th').length === 2")
+    assert serious_violations(page) == []
 
 
 def test_home_board_sort_and_pages_in_english_without_javascript(
