@@ -37,11 +37,18 @@ ACTION_SENTENCES: dict[str, Any] = {
     AuditAction.CANDIDATE_UPDATE: _l("a modifié la candidature %(object)s"),
     AuditAction.PLEDGE_CREATE: _l("a créé l'engagement %(object)s"),
     AuditAction.PLEDGE_UPDATE: _l("a modifié l'engagement %(object)s"),
+    AuditAction.PLEDGE_MOVE: _l("a rattaché l'engagement %(object)s à une autre candidature"),
+    AuditAction.THEME_CREATE: _l("a créé le thème %(object)s"),
+    AuditAction.THEME_UPDATE: _l("a modifié le thème %(object)s"),
     AuditAction.EVIDENCE_CREATE: _l("a importé la preuve %(object)s"),
     AuditAction.EVIDENCE_UPDATE: _l("a modifié la preuve %(object)s par un import"),
     AuditAction.EVIDENCE_SUBMIT: _l("a proposé la preuve %(object)s"),
     AuditAction.EVIDENCE_PUBLISH: _l("a publié la preuve %(object)s"),
     AuditAction.EVIDENCE_REJECT: _l("a rejeté la preuve %(object)s"),
+    AuditAction.EVIDENCE_EDIT: _l("a modifié la preuve %(object)s avant sa publication"),
+    AuditAction.EVIDENCE_CORRECT: _l("a corrigé la preuve publiée %(object)s"),
+    AuditAction.EVIDENCE_WITHDRAW: _l("a retiré la preuve publiée %(object)s"),
+    AuditAction.EVIDENCE_RECONSIDER: _l("a remis à l'examen la preuve rejetée %(object)s"),
     AuditAction.STATUS_CHANGE: _l("a changé le statut de l'engagement %(object)s"),
     AuditAction.STATUS_CHANGE_UPDATE: _l(
         "a corrigé le texte d'une décision sur l'engagement %(object)s"
@@ -146,6 +153,7 @@ FIELD_LABELS: dict[str, Any] = {
     "evidence": _l("preuves"),
     "status_changes": _l("décisions"),
     "evidence_id": _l("preuve"),
+    "correction_id": _l("correction"),
     "withdrawal_reason": _l("motif du retrait"),
     "correction_reason": _l("motif de la correction"),
     "archived_at": _l("archivé le"),
@@ -156,7 +164,9 @@ FIELD_LABELS: dict[str, Any] = {
 DATE_FIELDS = frozenset({"date", "made_on", "deadline", "published_on", "status_since"})
 INSTANT_FIELDS = frozenset({"expires_at", "archived_at", "withdrawn_at", "corrected_at"})
 BOOLEAN_FIELDS = frozenset({"is_demo", "elected", "active"})
-NUMBER_FIELDS = frozenset({"candidate_id", "feed_item_id", "invitation_id", "evidence_id"})
+NUMBER_FIELDS = frozenset(
+    {"candidate_id", "feed_item_id", "invitation_id", "evidence_id", "correction_id"}
+)
 
 STATE_LABELS: dict[str, Any] = {
     "submitted": _l("proposée"),

@@ -39,6 +39,20 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "too_many": lazy_gettext("Trop de mots-clés."),
     "bad_url": lazy_gettext("Le lien doit commencer par http:// ou https://."),
     "feed_taken": lazy_gettext("Ce flux est déjà enregistré."),
+    # Creating and renaming (pledges.content, slugs in pledges.editing)
+    "slug_format": lazy_gettext(
+        "Un identifiant ne contient que des lettres minuscules sans accents, des chiffres "
+        "et des tirets (par exemple securite-publique)."
+    ),
+    "candidate_slug_taken": lazy_gettext(
+        "Une autre candidature de cette élection a déjà cet identifiant."
+    ),
+    "theme_slug_taken": lazy_gettext("Un autre thème a déjà cet identifiant."),
+    "theme_name_taken": lazy_gettext("Un autre thème porte déjà ce nom."),
+    "pledge_slug_taken": lazy_gettext("Trop d'engagements portent ce titre dans cette élection."),
+    "move_other_election": lazy_gettext(
+        "Un engagement ne peut passer qu'à une autre candidature de la même élection."
+    ),
     # --- Rulings (pledges.status) ---
     "verdict_needs_evidence": _VERDICT_NEEDS_EVIDENCE,
     "evidence_not_published": lazy_gettext("Seules des preuves publiées peuvent être citées."),
@@ -71,6 +85,13 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
     "reason_required": lazy_gettext("Un motif est nécessaire."),
     "duplicate_evidence": lazy_gettext("Ce lien est déjà cité pour cet engagement."),
+    # Corrections and withdrawal of evidence (pledges.evidence)
+    "evidence_not_editable": lazy_gettext(
+        "Cette preuve ne peut plus être modifiée : une preuve refusée se reconsidère d'abord, "
+        "une preuve retirée reste telle qu'elle a été retirée."
+    ),
+    "not_published": lazy_gettext("Seule une preuve publiée peut être retirée."),
+    "not_rejected": lazy_gettext("Seule une preuve refusée peut être reconsidérée."),
     "url_too_long": lazy_gettext(
         "Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH
     ),
@@ -226,6 +247,10 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
     "rejected_url": lazy_gettext(
         "cette adresse a été rejetée par la modération pour cet engagement ; "
         "publiez-la d'abord sur le site"
+    ),
+    "withdrawn_url": lazy_gettext(
+        "cette adresse a été retirée par la rédaction pour cet engagement ; "
+        "un import ne la republie pas"
     ),
     "unknown_election": lazy_gettext("aucune élection n'a le slug « %(slug)s »"),
     "election_name_not_slug": lazy_gettext(

@@ -228,6 +228,9 @@ class _Writer:
                         row = self.evidence_rows.get((pledge.id, evidence_in.url))
                         if row is not None and row.state == EvidenceState.REJECTED:
                             log.add(evidence_in.record, "url", "rejected_url")
+                        # A withdrawal is undone by no file: the import would republish it.
+                        elif row is not None and row.state == EvidenceState.WITHDRAWN:
+                            log.add(evidence_in.record, "url", "withdrawn_url")
                 stored = self.changes.get(pledge.id, []) if pledge is not None else []
                 self._check_history(log, pledge_in, election_on, stored)
         except TooManyProblems:

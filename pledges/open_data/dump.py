@@ -4,6 +4,10 @@ Importing `dump_published(session)` into an empty database reproduces every
 election, candidate, pledge, published evidence item and ruling (status
 history, its citations given as evidence URLs). Submitted and rejected
 evidence, accounts, feeds and the audit log are not public and stay out.
+Withdrawn evidence was public: a pledge lists it under `withdrawn_evidence`
+(only when it has some), with when and why it was withdrawn, so the release
+keeps the history of what the site once showed. The importer ignores that key:
+importing a dump never publishes a withdrawn item again.
 
 The order is stable and independent of database ids (slugs, dates, URLs), so
 two databases holding the same data give the same dump, and the same dump
@@ -24,6 +28,7 @@ from pledges.open_data.representations import (
     candidate_fields,
     election_fields,
     evidence_fields,
+    iso,
     pick,
     pledge_fields,
     ruling_fields,
@@ -47,6 +52,7 @@ PLEDGE_DUMP = (
     "status_since",
 )
 EVIDENCE_DUMP = ("url", "outlet", "published_on", "kind", "title", "quote", "note", "stance")
+WITHDRAWN_DUMP = (*EVIDENCE_DUMP, "withdrawn_at", "withdrawal_reason")
 RULING_DUMP = ("to", "effective_on", "rationale")
 
 
@@ -59,7 +65,7 @@ def dump_published(session: Session) -> dict[str, Any]:
     pledges = session.exec(select(Pledge).order_by(col(Pledge.slug))).all()
     evidence = session.exec(
         select(Evidence)
-        .where(Evidence.state == EvidenceState.PUBLISHED)
+        .where(col(Evidence.state).in_([EvidenceState.PUBLISHED, EvidenceState.WITHDRAWN]))
         .order_by(col(Evidence.published_on), col(Evidence.url))
     ).all()
     changes = session.exec(
@@ -69,8 +75,12 @@ def dump_published(session: Session) -> dict[str, Any]:
     ).all()
 
     evidence_by_pledge: dict[int | None, list[Evidence]] = {}
+    withdrawn_by_pledge: dict[int | None, list[Evidence]] = {}
     for item in evidence:
-        evidence_by_pledge.setdefault(item.pledge_id, []).append(item)
+        by_pledge = (
+            withdrawn_by_pledge if item.state == EvidenceState.WITHDRAWN else evidence_by_pledge
+        )
+        by_pledge.setdefault(item.pledge_id, []).append(item)
     changes_by_pledge: dict[int | None, list[StatusChange]] = {}
     for change in changes:
         changes_by_pledge.setdefault(change.pledge_id, []).append(change)
@@ -83,11 +93,14 @@ def dump_published(session: Session) -> dict[str, Any]:
 
     def pledge_dict(pledge: Pledge) -> dict[str, Any]:
         items = evidence_by_pledge.get(pledge.id, [])
-        return {
+        result = {
             **pick(pledge_fields(pledge), PLEDGE_DUMP),
             "evidence": [evidence_dict(item) for item in items],
             "history": [history_dict(c) for c in changes_by_pledge.get(pledge.id, [])],
         }
+        if withdrawn := withdrawn_by_pledge.get(pledge.id):
+            result["withdrawn_evidence"] = [withdrawn_dict(item) for item in withdrawn]
+        return result
 
     def candidate_dict(candidate: Candidate) -> dict[str, Any]:
         return {
@@ -112,6 +125,14 @@ def dump_published(session: Session) -> dict[str, Any]:
 
 def evidence_dict(item: Evidence) -> dict[str, Any]:
     return pick(evidence_fields(item), EVIDENCE_DUMP)
+
+
+def withdrawn_dict(item: Evidence) -> dict[str, Any]:
+    """Withdrawn evidence as it was published, with when and why it was withdrawn."""
+    fields = evidence_fields(item)
+    fields["withdrawn_at"] = iso(item.withdrawn_at)
+    fields["withdrawal_reason"] = item.withdrawal_reason
+    return pick(fields, WITHDRAWN_DUMP)
 
 
 def history_dict(change: StatusChange) -> dict[str, Any]:

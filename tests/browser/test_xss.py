@@ -17,7 +17,18 @@ from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
-from models import Candidate, Election, Evidence, Feed, FeedItem, Pledge, StatusChange, Suggestion
+from models import (
+    Candidate,
+    Election,
+    Evidence,
+    EvidenceCorrection,
+    Feed,
+    FeedItem,
+    Pledge,
+    StatusChange,
+    Suggestion,
+    Theme,
+)
 from models.enums import EvidenceState, Role
 from pledges import accounts
 from tests.browser.conftest import assert_only_loopback
@@ -195,6 +206,51 @@ def poisoned(live_server):
     )
     assert editor_client.post(f"/admin/pledges/{ids['pledge']}/edit", data=data).status_code == 302
 
+    # The create forms: election, candidate, theme (French and English names), and a
+    # pledge whose new theme is a payload name.
+    response = editor_client.post(
+        "/admin/elections/new",
+        data={"csrf_token": etoken, "name": PAYLOADS[13], "territory": PAYLOADS[14],
+              "date": "2020-06-28", "slug": "e2"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with live_server.session() as s:
+        ids["new_election"] = s.exec(select(Election.id).where(Election.slug == "e2")).one()
+    response = editor_client.post(
+        f"/admin/elections/{ids['new_election']}/candidates/new",
+        data={"csrf_token": etoken, "name": PAYLOADS[16], "list_name": PAYLOADS[15],
+              "office": PAYLOADS[5], "slug": "c2"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    response = editor_client.post(
+        "/admin/themes/new",
+        data={"csrf_token": etoken, "name_fr": PAYLOADS[9], "name_en": PAYLOADS[11], "slug": ""},
+    )
+    assert response.status_code == 302
+    with live_server.session() as s:
+        ids["new_candidate"] = s.exec(select(Candidate.id).where(Candidate.slug == "c2")).one()
+        theme = s.exec(select(Theme).where(Theme.name_fr == PAYLOADS[9])).one()
+        ids["theme"], ids["theme_slug"] = theme.id, theme.slug
+    response = editor_client.post(
+        f"/admin/elections/{ids['new_election']}/pledges/new",
+        data={"csrf_token": etoken, "candidate": str(ids["new_candidate"]), "title": PAYLOADS[17],
+              "body": CORPUS, "quote": CORPUS, "new_theme": PAYLOADS[10],
+              "keywords_exclude": "\n".join(PAYLOADS)},
+    )  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with live_server.session() as s:
+        ids["new_theme_slug"] = s.exec(
+            select(Pledge.theme).where(Pledge.candidate_id == ids["new_candidate"])
+        ).one()
+    # The no-JavaScript preview renders the payload body inside the form.
+    response = editor_client.post(
+        f"/admin/elections/{ids['new_election']}/pledges/new",
+        data={"csrf_token": etoken, "candidate": str(ids["new_candidate"]), "title": "t",
+              "body": CORPUS, "preview": "1"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "<script>" not in response.get_data(as_text=True).split('id="preview"')[1]
+
     # Evidence by hand: title, outlet, quote, note (Markdown).
     for n, stance in enumerate(["broken", "kept"]):
         response = editor_client.post(
@@ -259,6 +315,30 @@ def poisoned(live_server):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+
+    # Corrections and withdrawal: the submitted item is edited, published, then corrected
+    # with a payload title and reason; the cited one is withdrawn with a payload reason
+    # (shown publicly, and on the dashboard's flagged rulings).
+    def edit(evidence_id: int, **changes: str) -> None:
+        path = f"/admin/evidence/{evidence_id}/edit"
+        data = _form_values(editor_client.get(path).get_data(as_text=True), "form.work-form")
+        data.update(stance="context", csrf_token=etoken, **changes)
+        response = editor_client.post(path, data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    edit(evidence[2].id, title=PAYLOADS[7], outlet=PAYLOADS[8])
+    assert (
+        editor_client.post(
+            f"/admin/evidence/{evidence[2].id}/publish", data={"csrf_token": etoken}
+        ).status_code
+        == 302
+    )
+    edit(evidence[2].id, title=PAYLOADS[9], quote=PAYLOADS[10], reason=CORPUS)
+    response = editor_client.post(
+        f"/admin/evidence/{evidence[0].id}/withdraw",
+        data={"csrf_token": etoken, "withdraw-reason": CORPUS},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
     return {**ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id}
 
 
@@ -272,6 +352,12 @@ def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):
         assert rejected.state == EvidenceState.REJECTED
         assert rejected.rejection_reason == CORPUS
         assert all(e.url.startswith("https://") for e in s.exec(select(Evidence)))
+        withdrawn = s.get(Evidence, poisoned["evidence"][0])
+        assert withdrawn.state == EvidenceState.WITHDRAWN
+        assert withdrawn.withdrawal_reason == CORPUS
+        correction = s.exec(select(EvidenceCorrection)).one()
+        assert correction.reason == CORPUS
+        assert {"field": "title", "before": PAYLOADS[7], "after": PAYLOADS[9]} in correction.changes
 
 
 def _visit(page, url):
@@ -295,6 +381,10 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         "/elections/e/c",
         f"/embed/pledges/{pledge}",
         "/embed/candidates/e/c",
+        "/themes/?lang=en",
+        f"/themes/{poisoned['new_theme_slug']}",
+        "/elections/e2/c2",
+        "/embed/candidates/e2/c2",
     ]
 
     def context():
@@ -332,12 +422,25 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/candidates/{candidate}/edit",
         "/admin/feeds",
         "/admin/users",
+        "/admin/themes",
+        f"/admin/themes/{poisoned['theme']}/edit",
+        f"/admin/elections/{poisoned['new_election']}",
+        f"/admin/candidates/{poisoned['new_candidate']}/edit",
+        f"/admin/elections/{poisoned['new_election']}/pledges/new",
         *[f"/volunteer/evidence/{i}" for i in poisoned["evidence"]],
+        *[f"/admin/evidence/{i}/edit" for i in poisoned["evidence"]],
         f"/pledges/{pledge}",
         "/",
     ]
     for path in private:
         _visit(editor, base + path)
+    # The live preview (htmx) of a payload body, swapped into the form.
+    editor.goto(f"{base}/admin/elections/{poisoned['new_election']}/pledges/new")
+    editor.locator("[name=body]").fill(CORPUS)
+    editor.locator("[name=body]").press("End")
+    editor.locator("#preview .pledge-body").wait_for()
+    editor.wait_for_load_state("networkidle")
+    assert editor.evaluate(SCAN) == []
     # The volunteer's own view of a rejection reason.
     editor.goto(f"{base}/volunteer/contributions")
     editor.wait_for_load_state("networkidle")

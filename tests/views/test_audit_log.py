@@ -43,7 +43,7 @@ def history(app_session, auth):
         expected_version=pledge.version,
         title="Moratoire sur la vidéosurveillance",
         body="Un texte " + "très long " * 40,
-        theme="ecole",
+        theme="École",
         made_on=date(2020, 3, 1),
         source_url="",
         quote="",
