@@ -43,10 +43,11 @@ from views.admin import (  # noqa: E402
     imports,
     moderation,
     rulings,
+    search,
     themes,
 )
 
 __all__ = [
     "accounts", "audit", "bp", "content", "evidence", "feeds", "imports", "moderation", "rulings",
-    "themes",
+    "search", "themes",
 ]  # fmt: skip
