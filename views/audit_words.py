@@ -60,6 +60,23 @@ ACTION_SENTENCES: dict[str, Any] = {
     AuditAction.FEED_DEACTIVATED: _l("a désactivé le flux %(object)s, disparu"),
     AuditAction.FEED_URL_CHANGED: _l("a suivi le flux %(object)s à sa nouvelle adresse"),
     AuditAction.FEED_ITEMS_STORED: _l("a relevé le flux %(object)s"),
+    AuditAction.STATUS_CORRECT: _l("a corrigé une décision sur l'engagement %(object)s"),
+    AuditAction.SUGGESTION_RESTORE: _l(
+        "a remis dans la file un article écarté pour l'engagement %(object)s"
+    ),
+    AuditAction.FEED_ITEMS_REMATCHED: _l(
+        "a rapproché les articles enregistrés de l'engagement %(object)s"
+    ),
+    AuditAction.FEED_PAUSED: _l("a mis en pause le flux %(object)s"),
+    AuditAction.FEED_RESUMED: _l("a repris la lecture du flux %(object)s"),
+    AuditAction.FEED_DELETED: _l("a supprimé le flux %(object)s"),
+    AuditAction.USER_UPDATE: _l("a modifié le compte %(object)s"),
+    AuditAction.USER_RESET_REQUEST: _l(
+        "a créé un lien de réinitialisation du mot de passe du compte %(object)s"
+    ),
+    AuditAction.USER_RESET_PASSWORD: _l("a réinitialisé le mot de passe du compte %(object)s"),
+    AuditAction.USER_DIGEST: _l("a changé l'abonnement aux récapitulatifs du compte %(object)s"),
+    AuditAction.INVITATION_REVOKE: _l("a révoqué une invitation"),
     AuditAction.DEMO_GENERATE: _l(
         "a généré des données de démonstration pour l'élection %(object)s"
     ),
