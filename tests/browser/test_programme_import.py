@@ -9,11 +9,13 @@ the preview in place), in English without JavaScript (plain form posts).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from argon2 import PasswordHasher
 from sqlmodel import func, select
 
-from models import Candidate, Pledge
+from models import Candidate, Election, Pledge
 from models.enums import Role
 from pledges import accounts
 from pledges.importing import import_data
@@ -117,9 +119,42 @@ def test_paste_a_programme_preview_confirm_and_see_it_public(
         assert s.exec(select(func.count()).select_from(Pledge)).one() == 8
     for name, titles in PLEDGES.items():
         response = page.goto(f"{base}/elections/{election}/{candidates[name]}")
-        assert response is not None and response.status == 200
+        assert response is not None
+        assert response.status == 200
         text = page.content()
         for title in titles:
             assert title.replace("'", "&#39;") in text or title in text
     assert recorder.console_errors == []
     assert_only_loopback(recorder.requests)
+
+
+def test_import_pages_are_valid_html(live_server, election, tmp_path):
+    """The paste page (empty, with a preview showing problems) and the upload page, by vnu."""
+    from tests.browser.test_html_validity import run_vnu
+    from tests.views.conftest import token_from
+
+    client = live_server.app.test_client()
+    html = client.get("/auth/login").get_data(as_text=True)
+    data = {"email": EDITOR[0], "password": EDITOR[1], "csrf_token": token_from(html)}
+    assert client.post("/auth/login", data=data).status_code == 302
+    token = token_from(client.get("/admin/import/programme").get_data(as_text=True))
+    with live_server.session() as s:
+        election_id = str(s.exec(select(Election.id)).one())
+    posted = {
+        "csrf_token": token, "election": election_id, "action": "preview",
+        "text": "candidat\ttitre\tdate\nListe\tUn\t31/02/2020\nListe\t\t\n",
+    }  # fmt: skip
+    pages = {
+        "programme": client.get("/admin/import/programme"),
+        "programme-preview": client.post("/admin/import/programme", data=posted),
+        "upload": client.get("/admin/import?lang=en"),
+        "upload-errors": client.post("/admin/import", data={"csrf_token": token}),
+    }
+    assert pages["programme-preview"].status_code == 422
+    files = []
+    for name, response in pages.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
+    assert "programme-preview" in files[1].read_text(encoding="utf-8")
+    problems = [f"{Path(m.get('url', '?')).name}: {m.get('message')}" for m in run_vnu(files)]
+    assert problems == []

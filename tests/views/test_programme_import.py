@@ -118,7 +118,8 @@ def test_paste_problems_name_row_and_column_in_french_and_in_english(auth, clien
     english = _paste(
         auth, client, election, text, candidate=str(avant.id), url="/admin/import/programme?lang=en"
     )
-    cells = [[td.text for td in tr("td")] for tr in _soup(english).find(class_="import-report").tbody("tr")]  # fmt: skip
+    report = _soup(english).find(class_="import-report")
+    cells = [[td.text for td in tr("td")] for tr in report.tbody("tr")]
     assert cells == [
         ["line 2", "deadline", "“31/02/2026” is not a date (dd/mm/yyyy or yyyy-mm-dd)"],
         ["line 3", "title", "missing"],
@@ -220,7 +221,8 @@ def test_templates_download_and_reimport_cleanly(auth, client, app_session):
     data = json.loads(json_file.get_data())
     for _ in range(2):
         assert _upload(auth, client, json_file.get_data(), "t.json").status_code == 302
-    assert app_session.exec(select(Election).where(Election.slug == data["elections"][0]["slug"])).one()  # fmt: skip
+    slug = data["elections"][0]["slug"]
+    assert app_session.exec(select(Election).where(Election.slug == slug)).one()
     assert count(app_session, Pledge) == 6
     assert client.get("/admin/import/template.exe").status_code == 404
 
