@@ -142,6 +142,9 @@ def validate_sheet(
         body = lines
     if reader.log:
         return [], set()
+    if not body:  # a header and nothing under it
+        reader.problem("file", "", "empty_sheet")
+        return [], set()
     rows: list[SheetRow] = []
     seen: set[str] = set()
     for number, cells in body:

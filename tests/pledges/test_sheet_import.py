@@ -259,3 +259,17 @@ def test_the_xlsx_reader_is_bounded_in_columns(session, election):
     assert load_workbook(io.BytesIO(buffer.getvalue())).active.max_column == 103
     summary = import_sheet(session, buffer.getvalue(), kind="xlsx", election_slug="m2026")
     assert summary.counts["pledges"] == {"created": 1}
+
+
+def test_a_selection_without_header_reads_columns_in_the_documented_order(session, election):
+    text = "Des arbres\tDans chaque rue.\tClimat\t02/03/2020\n"
+    plan = plan_sheet(session, text, kind="paste", election_slug="m2026", candidate_slug="avant")
+    assert plan.error is None
+    assert [(r.title, r.theme, r.made_on) for r in plan.rows] == [
+        ("Des arbres", "Climat", date(2020, 3, 2))
+    ]
+    assert plan.sheet_rows[0].pledge.body == "Dans chaque rue."
+    header_only = plan_sheet(
+        session, "titre\n\n", kind="paste", election_slug="m2026", candidate_slug="avant"
+    )
+    assert [p.code for p in header_only.problems] == ["empty_sheet"]
