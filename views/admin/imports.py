@@ -32,7 +32,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -92,6 +92,7 @@ class ProgrammeForm(Form):
     text = TextAreaField(
         _l("Programme"),
         validators=[DataRequired(message=REQUIRED), Length(max=MAX_PASTE)],
+        render_kw={"rows": 14, "spellcheck": "false"},
         description=_l(
             "Un engagement par ligne (son titre), ou une sélection copiée d'un tableur : "
             "colonnes séparées par des tabulations, la première ligne peut nommer les "
@@ -265,7 +266,7 @@ def import_upload() -> ResponseReturnValue:
             form=form,
             report=report,
             columns=_column_rows(),
-            max_rows=MAX_ROWS,
+            max_rows=format_decimal(MAX_ROWS),
         ),
         status,
     )
