@@ -256,7 +256,6 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
     "not_a_slug": lazy_gettext(
         "n'est pas un slug (lettres minuscules sans accents, chiffres et tirets)"
     ),
-    "theme_not_a_slug": lazy_gettext("n'est pas un slug de thème (par exemple video-surveillance)"),
     "bad_date": lazy_gettext("n'est pas une date AAAA-MM-JJ"),
     "not_a_boolean": lazy_gettext("ni true ni false"),
     "unknown_value": lazy_gettext("valeur inconnue « %(value)s » (possibles : %(allowed)s)"),
@@ -314,6 +313,22 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
         "« %(value)s » est le nom d'une élection ; son slug est « %(slug)s »"
     ),
     "unknown_candidate": lazy_gettext("aucune candidature « %(slug)s » dans cette élection"),
+    # Spreadsheets and pasted programmes (issue 10).
+    "bad_sheet_date": lazy_gettext("« %(value)s » n'est pas une date (jj/mm/aaaa ou aaaa-mm-jj)"),
+    "theme_no_letter": lazy_gettext("un thème doit contenir au moins une lettre ou un chiffre"),
+    "duplicate_theme": lazy_gettext("slug de thème « %(slug)s » en double dans le fichier"),
+    "duplicate_title": lazy_gettext("le même titre apparaît deux fois pour cette candidature"),
+    "empty_sheet": lazy_gettext("aucune ligne"),
+    "too_many_rows": lazy_gettext("plus de %(max_rows)s lignes : découpez le fichier"),
+    "repeated_column": lazy_gettext("colonne présente deux fois"),
+    "not_text": lazy_gettext("n'est pas du texte UTF-8 ni Windows-1252"),
+    "unreadable_xlsx": lazy_gettext("n'est pas un classeur XLSX lisible"),
+    "candidate_needed": lazy_gettext(
+        "aucune candidature : choisissez-en une, ou ajoutez une colonne « candidat »"
+    ),
+    "candidate_choice": lazy_gettext(
+        "choisissez une candidature existante ou un nouveau nom, pas les deux"
+    ),
 }
 
 _LINE = re.compile(r"^line (\d+)$")

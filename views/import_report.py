@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import format_decimal, lazy_gettext, ngettext
+from flask_babel import format_decimal, get_locale, lazy_gettext, ngettext
 from flask_babel import gettext as _
 
 from pledges.errors import InvalidImport, Problem
-from pledges.importing import ImportSummary
+from pledges.importing import SHEET_COLUMNS, ImportSummary
 from views.error_messages import import_problem_message, import_record_label
 
 KIND_LABELS = {
@@ -35,8 +35,24 @@ class ProblemLine:
 
 def problem_line(problem: Problem) -> ProblemLine:
     return ProblemLine(
-        import_record_label(problem.record), problem.field, import_problem_message(problem)
+        import_record_label(problem.record), column_label(problem), import_problem_message(problem)
     )
+
+
+def column_label(problem: Problem) -> str:
+    """A spreadsheet's column as the editor's language names it in a header.
+
+    A row's problem names its column as the contract's French or English header
+    ("échéance" / "deadline"), whatever language the file's header was in; JSON
+    fields and the first CSV format's own columns (slug, ...) are shown as written.
+    """
+    if not (problem.record.startswith("line ") or problem.record == "header"):
+        return problem.field
+    names = SHEET_COLUMNS.get(problem.field)
+    if names is None:
+        return problem.field
+    locale = get_locale()
+    return names[1] if locale is not None and locale.language == "en" else names[0]
 
 
 def heading(error: InvalidImport) -> str:

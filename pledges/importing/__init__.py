@@ -15,7 +15,15 @@ same file twice changes nothing:
                         "stance"}],
           "history": [{"to", "effective_on", "rationale", "cites": [evidence urls]}]}]}]}]}
 
-A CSV of one candidate's pledges is accepted too (see CSV_COLUMNS).
+The JSON may also list themes, `"themes": [{"slug", "name_fr", "name_en"}]`,
+created with those names when their slug is new; a pledge's `theme` is text, a
+theme's name or slug ("école", "Transports en commun", "climat"), resolved by
+pledges.themes.resolve_theme (a new name creates its theme).
+
+Spreadsheets (CSV, XLSX, or a pasted selection) hold one row per pledge, with
+a header of French or English column names (see spreadsheet.py); files.py
+turns bytes into rows (encodings, separators, XLSX), writing.plan_sheet checks
+them against the database for a preview, writing.import_sheet writes them.
 
 How it works, and why:
 - `validate_*` read the whole file first and collect its problems as
@@ -39,19 +47,41 @@ How it works, and why:
 - Every created or updated object gets an AuditEntry by `actor` ("import").
 """
 
-from pledges.importing.report import MAX_COUNTED, MAX_PROBLEMS, ImportSummary
-from pledges.importing.spreadsheet import CSV_COLUMNS, KEYWORD_SEPARATOR, validate_csv
+from pledges.importing.report import MAX_COUNTED, MAX_PROBLEMS, MAX_ROWS, ImportSummary
+from pledges.importing.spreadsheet import (
+    CSV_COLUMNS,
+    KEYWORD_SEPARATOR,
+    SHEET_COLUMNS,
+    SHEET_KEYWORD_SEPARATOR,
+    validate_csv,
+)
 from pledges.importing.validation import validate_data
-from pledges.importing.writing import import_csv, import_data
+from pledges.importing.writing import (
+    PlannedRow,
+    SheetKind,
+    SheetPlan,
+    import_csv,
+    import_data,
+    import_sheet,
+    plan_sheet,
+)
 
 __all__ = [
     "CSV_COLUMNS",
     "KEYWORD_SEPARATOR",
     "MAX_COUNTED",
     "MAX_PROBLEMS",
+    "MAX_ROWS",
+    "SHEET_COLUMNS",
+    "SHEET_KEYWORD_SEPARATOR",
     "ImportSummary",
+    "PlannedRow",
+    "SheetKind",
+    "SheetPlan",
     "import_csv",
     "import_data",
+    "import_sheet",
+    "plan_sheet",
     "validate_csv",
     "validate_data",
 ]

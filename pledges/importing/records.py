@@ -70,3 +70,19 @@ class ElectionIn:
     date: date
     is_demo: bool
     candidates: list[CandidateIn] = field(default_factory=list)
+
+
+@dataclass
+class ThemeIn:
+    """A theme the file names: created with these names when its slug is new."""
+
+    record: str
+    slug: str
+    name_fr: str
+    name_en: str
+
+
+@dataclass
+class ImportFile:
+    themes: list[ThemeIn]
+    elections: list[ElectionIn]

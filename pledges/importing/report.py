@@ -14,6 +14,9 @@ from pledges.errors import InvalidImport, Problem
 # A report lists this many problems, then says how many more there are: a file of
 # a million empty records would otherwise make a million-line page or terminal.
 MAX_PROBLEMS = 100
+# Rows of pledges one spreadsheet (CSV, XLSX, paste) may hold: a programme is tens
+# of lines, a large one hundreds; past this the file is refused before validation.
+MAX_ROWS = 5000
 # Validation stops altogether after this many problems (the report then says "at
 # least N more"), so a huge broken file costs a bounded amount of work.
 MAX_COUNTED = 100_000
@@ -28,7 +31,6 @@ PROBLEM_TEXTS: dict[str, str] = {
     "too_long": "longer than {max_length} characters",
     "nul_character": "contains a NUL character",
     "not_a_slug": "not a slug (lower-case letters, digits and dashes)",
-    "theme_not_a_slug": "not a slug (e.g. video-surveillance)",
     "bad_date": "not an ISO date (YYYY-MM-DD)",
     "not_a_boolean": "not true or false",
     "unknown_value": "unknown value '{value}' (one of: {allowed})",
@@ -37,6 +39,7 @@ PROBLEM_TEXTS: dict[str, str] = {
     "keywords_not_an_object": "not an object with include and exclude lists",
     "duplicate_election": "duplicate election slug '{slug}' in the file",
     "duplicate_candidate": "duplicate candidate slug '{slug}' in this election",
+    "duplicate_theme": "duplicate theme slug '{slug}' in the file",
     "duplicate_pledge": "duplicate pledge slug '{slug}' in this election",
     "duplicate_evidence_url": "the same URL is already evidence of this pledge",
     "future_date": "in the future",
@@ -61,6 +64,16 @@ PROBLEM_TEXTS: dict[str, str] = {
     "unknown_election": "no election with slug '{slug}'",
     "election_name_not_slug": "'{value}' is the name of an election; its slug is '{slug}'",
     "unknown_candidate": "no candidate '{slug}' in this election",
+    "bad_sheet_date": "'{value}' is not a date (dd/mm/yyyy or YYYY-MM-DD)",
+    "theme_no_letter": "a theme needs at least one letter or digit",
+    "empty_sheet": "no row",
+    "too_many_rows": "more than {max_rows} rows",
+    "repeated_column": "column given twice",
+    "not_text": "not text in UTF-8 or Windows-1252",
+    "unreadable_xlsx": "not a readable XLSX workbook",
+    "duplicate_title": "the same title appears twice for this candidate",
+    "candidate_needed": "no candidate: choose one, or add a candidate column",
+    "candidate_choice": "choose an existing candidate or type a new name, not both",
 }
 
 

@@ -14,10 +14,21 @@ from typing import Any, TypeVar
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
-from pledges.importing.records import CandidateIn, ElectionIn, EvidenceIn, HistoryIn, PledgeIn
+from pledges.importing.records import (
+    CandidateIn,
+    ElectionIn,
+    EvidenceIn,
+    HistoryIn,
+    ImportFile,
+    PledgeIn,
+    ThemeIn,
+)
 from pledges.importing.report import ProblemLog, TooManyProblems, shown
 from pledges.links import MAX_URL_LENGTH, clean_url, is_http_url, url_problem
+from pledges.search import slugify
 from pledges.status import VERDICTS
+from pledges.themes import MAX_SLUG as MAX_THEME_SLUG
+from pledges.themes import MAX_THEME_NAME
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -143,15 +154,21 @@ class Reader:
 
 
 def validate_data(data: Any, *, now: datetime | None = None) -> list[ElectionIn]:
-    """The file's content as typed records; raises InvalidImport listing the problems."""
+    """The file's elections as typed records; raises InvalidImport listing the problems."""
+    return validate_file(data, now=now).elections
+
+
+def validate_file(data: Any, *, now: datetime | None = None) -> ImportFile:
+    """The file's content (themes, elections) as typed records; raises InvalidImport."""
     reader = Reader()
     try:
         elections = _elections(reader, data, (now or utc_now()).date())
+        themes = _themes(reader, data) if isinstance(data, dict) else []
     except TooManyProblems:
         raise reader.log.error(counted_all=False) from None
     if reader.log:
         raise reader.log.error()
-    return elections
+    return ImportFile(themes=themes, elections=elections)
 
 
 def _elections(reader: Reader, data: Any, today: date) -> list[ElectionIn]:
@@ -327,7 +344,32 @@ def _cites(
 
 
 def _theme(reader: Reader, item: Mapping[str, Any], record: str) -> str:
-    value = reader.text(item, "theme", record, max_length=80)
-    if value and not SLUG_RE.match(value):
-        reader.problem(record, "theme", "theme_not_a_slug")
+    """A theme's name or slug, as written ("école", "Transports en commun", "climat").
+
+    writing.py resolves it (pledges.themes.resolve_theme): an existing theme by
+    slug or name, else a new theme of that name; here only what would make that fail.
+    """
+    value = reader.text(item, "theme", record, max_length=MAX_THEME_NAME)
+    value = " ".join(value.split())
+    if value and not slugify(value):
+        reader.problem(record, "theme", "theme_no_letter")
     return value
+
+
+def _themes(reader: Reader, root: Mapping[str, Any]) -> list[ThemeIn]:
+    """The file's optional theme list: slugs with their French and English names."""
+    found: list[ThemeIn] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(reader.items(root, "themes", "file")):
+        record = f"themes[{index}]"
+        if (item := reader.obj(raw, record)) is None:
+            continue
+        theme = ThemeIn(
+            record=record,
+            slug=reader.slug(item, record, MAX_THEME_SLUG),
+            name_fr=reader.text(item, "name_fr", record, required=True, max_length=MAX_THEME_NAME),
+            name_en=reader.text(item, "name_en", record, max_length=MAX_THEME_NAME),
+        )
+        unique(reader, seen, theme.slug, record, "duplicate_theme")
+        found.append(theme)
+    return found

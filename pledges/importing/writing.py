@@ -6,23 +6,26 @@ Never commits: the caller (a view or a command) owns the one transaction of an i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Pledge, StatusChange, Theme
 from models.db import rel, utc_now
 from models.enums import EvidenceState, Origin, PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change, snapshot
-from pledges.errors import InvalidImport
-from pledges.importing.records import CandidateIn, ElectionIn, EvidenceIn, PledgeIn
+from pledges.errors import InvalidImport, Problem
+from pledges.importing.files import decode_text, read_xlsx, split_csv, split_paste
+from pledges.importing.records import CandidateIn, ElectionIn, EvidenceIn, PledgeIn, ThemeIn
 from pledges.importing.report import ImportSummary, ProblemLog, TooManyProblems, shown
-from pledges.importing.spreadsheet import validate_csv
-from pledges.importing.validation import validate_data
-from pledges.search import search_text_for
+from pledges.importing.spreadsheet import Line, SheetReader, SheetRow, validate_sheet
+from pledges.importing.validation import validate_file
+from pledges.search import fold, search_text_for, slugify
 from pledges.status import VERDICTS, not_corrected, record_status_change, ruling_refusal
+from pledges.themes import find_theme, resolve_theme
 
 ELECTION_FIELDS = ["slug", "name", "territory", "date", "is_demo"]
 CANDIDATE_FIELDS = ["slug", "name", "list_name", "elected", "office"]
@@ -48,10 +51,12 @@ def import_data(
     `zone` is the site's: "in the future" starts at its midnight, not UTC's.
     """
     now = (now or utc_now()).astimezone(zone)
-    elections = validate_data(data, now=now)
+    content = validate_file(data, now=now)
+    elections = content.elections
     writer = _Writer(session, actor, now, zone)
     writer.load([e.slug for e in elections])
     writer.check([(e.slug, e.date, p) for e in elections for c in e.candidates for p in c.pledges])
+    writer.themes(content.themes)
     # One flush per level: children need their parent's id, audit entries their own.
     for election_in in elections:
         writer.election(election_in)
@@ -88,47 +93,262 @@ def import_csv(
     now: datetime | None = None,
     zone: tzinfo = UTC,
 ) -> ImportSummary:
-    """Create or update the pledges of one existing candidate from a CSV. Never commits."""
+    """Create or update pledges from a CSV of the spreadsheet contract. Never commits."""
+    return import_sheet(
+        session, text, kind="csv", election_slug=election_slug, candidate_slug=candidate_slug,
+        actor=actor, now=now, zone=zone,
+    )  # fmt: skip
+
+
+SheetKind = Literal["csv", "xlsx", "paste"]
+
+
+@dataclass
+class PlannedRow:
+    """One row as the preview shows it: what will be created or updated, and where."""
+
+    record: str
+    title: str
+    candidate: str
+    candidate_new: bool
+    theme: str
+    theme_new: bool
+    made_on: date | None
+    deadline: date | None
+    pledge_new: bool
+    slug: str = ""
+    candidate_slug: str = ""
+
+
+@dataclass
+class SheetPlan:
+    """A spreadsheet checked against the database, nothing written: rows, or the problems."""
+
+    rows: list[PlannedRow] = field(default_factory=list)
+    error: InvalidImport | None = None
+    election: Election | None = None
+    writer: _Writer | None = None
+    sheet_rows: list[SheetRow] = field(default_factory=list)
+    columns: set[str] = field(default_factory=set)
+    new_candidates: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.error.problems if self.error else []
+
+
+def plan_sheet(
+    session: Session,
+    source: str | bytes,
+    *,
+    kind: SheetKind,
+    election_slug: str,
+    candidate_slug: str = "",
+    candidate_name: str = "",
+    now: datetime | None = None,
+    zone: tzinfo = UTC,
+) -> SheetPlan:
+    """Read and check a spreadsheet (a CSV or XLSX file, or pasted text) without writing.
+
+    `candidate_slug` (an existing candidate) or `candidate_name` (existing or new,
+    by name) is the candidate of the rows that name none; a row's `candidat` cell wins.
+    Problems about the target have no record and name the field that gave it
+    ("election", "candidate"); they come first.
+    """
     now = (now or utc_now()).astimezone(zone)
-    pledges: list[PledgeIn] = []
-    file_error: InvalidImport | None = None
+    reader = SheetReader()
+    rows: list[SheetRow] = []
+    columns: set[str] = set()
+    counted_all = True
     try:
-        pledges = validate_csv(text, now=now)
-    except InvalidImport as error:
-        file_error = error
-    writer = _Writer(session, actor, now, zone)
+        lines = _read_lines(reader, source, kind)
+        if not reader.log:
+            rows, columns = validate_sheet(
+                reader, lines, now.date(), header_required=kind != "paste"
+            )
+    except TooManyProblems:
+        counted_all = False
+    writer = _Writer(session, now=now, zone=zone, actor="import")
     writer.load([election_slug])
     election = writer.elections.get(election_slug)
-    candidate = writer.candidates.get((election.id, candidate_slug)) if election else None
-    # What the file is imported into is not in the file: these problems have no record,
-    # and their field names the form field or command option that gave it. They come
-    # first, so a long report of the file's problems never hides them.
     log = ProblemLog()
+    plan = SheetPlan(election=election, writer=writer, sheet_rows=rows, columns=columns)
+    default: Candidate | None = None
     if election is None:
-        # Elections are few: compare names in Python, where case folding knows accents.
-        wanted = election_slug.strip().casefold()
-        names = session.exec(select(Election.slug, Election.name)).all()
-        named = next((slug for slug, name in names if name.strip().casefold() == wanted), None)
-        if named is not None:  # an election's name typed where its slug was expected
-            value = shown(election_slug)
-            log.add("", "election", "election_name_not_slug", value=value, slug=named)
-        else:
-            log.add("", "election", "unknown_election", slug=shown(election_slug))
-    elif candidate is None:
-        log.add("", "candidate", "unknown_candidate", slug=shown(candidate_slug))
-    counted_all = True
-    if file_error is not None:
-        log.extend(file_error.problems, file_error.omitted)
-        counted_all = file_error.counted_all
+        _unknown_election(session, log, election_slug)
+    elif candidate_slug and candidate_name:
+        log.add("", "candidate", "candidate_choice")
+    elif candidate_slug:
+        default = writer.candidates.get((election.id, candidate_slug))
+        if default is None:
+            log.add("", "candidate", "unknown_candidate", slug=shown(candidate_slug))
+    elif not candidate_name and rows and "candidate" not in columns:
+        log.add("", "candidate", "candidate_needed")
+    log.extend(reader.log.problems, reader.log.count - len(reader.log.problems))
+    if election is not None:
+        try:
+            _plan_rows(plan, log, election, default, candidate_name)
+        except TooManyProblems:
+            counted_all = False
     if log:
-        raise log.error(counted_all=counted_all)
+        plan.error = log.error(counted_all=counted_all)
+    return plan
+
+
+def import_sheet(
+    session: Session,
+    source: str | bytes,
+    *,
+    kind: SheetKind,
+    election_slug: str,
+    candidate_slug: str = "",
+    candidate_name: str = "",
+    actor: Actor = "import",
+    now: datetime | None = None,
+    zone: tzinfo = UTC,
+) -> ImportSummary:
+    """Check a spreadsheet as plan_sheet does, then write it all, or raise InvalidImport."""
+    plan = plan_sheet(
+        session, source, kind=kind, election_slug=election_slug, candidate_slug=candidate_slug,
+        candidate_name=candidate_name, now=now, zone=zone,
+    )  # fmt: skip
+    if plan.error is not None:
+        raise plan.error
+    writer, election = plan.writer, plan.election
+    assert writer is not None
     assert election is not None
-    assert candidate is not None
-    writer.check([(election_slug, election.date, p) for p in pledges])
-    for pledge_in in pledges:
-        writer.pledge(election, candidate, pledge_in)
+    writer.actor = actor
+    for key, (slug, name) in plan.new_candidates.items():
+        item = CandidateIn(record=key, slug=slug, name=name, list_name="", elected=False, office="")
+        writer.candidate(election, item)
+    writer.flush_created()
+    only = _updated_fields(plan.columns)
+    for planned, row in zip(plan.rows, plan.sheet_rows, strict=True):
+        candidate = _row_candidate(writer, election, planned)
+        row.pledge.slug = planned.slug
+        writer.pledge(election, candidate, row.pledge, only=only)
+    writer.flush_created()
     session.flush()
     return writer.summary
+
+
+def _read_lines(reader: SheetReader, source: str | bytes, kind: SheetKind) -> list[Line]:
+    if kind == "xlsx":
+        return read_xlsx(reader, source if isinstance(source, bytes) else source.encode())
+    text = decode_text(reader, source) if isinstance(source, bytes) else source
+    if text is None:
+        return []
+    return split_paste(reader, text) if kind == "paste" else split_csv(reader, text)
+
+
+def _unknown_election(session: Session, log: ProblemLog, election_slug: str) -> None:
+    # Elections are few: compare names in Python, where case folding knows accents.
+    wanted = election_slug.strip().casefold()
+    names = session.exec(select(Election.slug, Election.name)).all()
+    named = next((slug for slug, name in names if name.strip().casefold() == wanted), None)
+    if named is not None:  # an election's name typed where its slug was expected
+        log.add("", "election", "election_name_not_slug", value=shown(election_slug), slug=named)
+    else:
+        log.add("", "election", "unknown_election", slug=shown(election_slug))
+
+
+def _unique_slug(base: str, taken: set[str], fallback: str, max_length: int) -> str:
+    """`base` as a slug, or with -2, -3... when taken; added to `taken`."""
+    stem = slugify(base)[:max_length].strip("-") or fallback
+    slug, number = stem, 1
+    while slug in taken:
+        number += 1
+        slug = f"{stem}-{number}"
+    taken.add(slug)
+    return slug
+
+
+def _plan_rows(
+    plan: SheetPlan,
+    log: ProblemLog,
+    election: Election,
+    default: Candidate | None,
+    default_name: str,
+) -> None:
+    """Match each row's candidate, pledge and theme to the database (nothing written)."""
+    writer = plan.writer
+    assert writer is not None
+    session = writer.session
+    candidates = [c for (eid, _), c in writer.candidates.items() if eid == election.id]
+    by_name = {fold(c.name): c for c in candidates}
+    candidate_slugs = {c.slug for c in candidates}
+    pledges = [p for (eid, _), p in writer.pledges.items() if eid == election.id]
+    by_title: dict[tuple[int | None, str], Pledge] = {
+        (p.candidate_id, fold(p.title)): p for p in pledges
+    }
+    pledge_slugs = {p.slug for p in pledges}
+    themes: dict[str, Theme | None] = {}
+    titles: set[tuple[str, str]] = set()
+    for row in plan.sheet_rows:
+        name = " ".join((row.candidate or default_name).split())
+        candidate = default if not row.candidate else None
+        if candidate is None and name:
+            candidate = by_name.get(fold(name))
+        if candidate is None and name and fold(name) not in plan.new_candidates:
+            slug = _unique_slug(name, candidate_slugs, "candidature", 100)
+            plan.new_candidates[fold(name)] = (slug, name)
+        shown_name = candidate.name if candidate else name
+        candidate_slug = (
+            candidate.slug if candidate else plan.new_candidates.get(fold(name), ("", ""))[0]
+        )
+        key = candidate.slug if candidate else fold(name)
+        if (key, fold(row.pledge.title)) in titles and row.pledge.title:
+            log.add(row.record, "title", "duplicate_title")
+        titles.add((key, fold(row.pledge.title)))
+        existing: Pledge | None = None
+        if row.slug_given:
+            existing = writer.pledges.get((election.id, row.pledge.slug))
+            slug = row.pledge.slug
+            pledge_slugs.add(slug)
+        else:
+            existing = by_title.get((candidate.id, fold(row.pledge.title))) if candidate else None
+            slug = existing.slug if existing else ""
+            if existing is None and row.pledge.title:
+                slug = _unique_slug(row.pledge.title, pledge_slugs, "engagement", 150)
+        theme_text = row.pledge.theme
+        if theme_text and theme_text not in themes:
+            themes[theme_text] = find_theme(session, theme_text)
+        theme = themes.get(theme_text)
+        plan.rows.append(
+            PlannedRow(
+                record=row.record,
+                title=row.pledge.title,
+                candidate=shown_name,
+                candidate_new=candidate is None and bool(name),
+                theme=theme.name_fr if theme else theme_text,
+                theme_new=bool(theme_text) and theme is None,
+                made_on=row.pledge.made_on,
+                deadline=row.pledge.deadline,
+                pledge_new=existing is None,
+                slug=slug,
+                candidate_slug=candidate_slug,
+            )  # fmt: skip
+        )
+        if not name and "candidate" in plan.columns:
+            log.add(row.record, "candidate", "missing")
+
+
+def _row_candidate(writer: _Writer, election: Election, planned: PlannedRow) -> Candidate:
+    """The candidate of a planned row: an existing one, or the one just created."""
+    return writer.candidates[(election.id, planned.candidate_slug)]
+
+
+# A sheet updates only the columns it has: a programme of titles leaves bodies alone.
+_SHEET_FIELDS = {
+    "title": ["title"], "body": ["body"], "theme": ["theme"], "made_on": ["made_on"],
+    "source_url": ["source_url"], "quote": ["quote"], "deadline": ["deadline"],
+    "keywords": ["keywords_include"], "keywords_include": ["keywords_include"],
+    "keywords_exclude": ["keywords_exclude"],
+}  # fmt: skip
+
+
+def _updated_fields(columns: set[str]) -> set[str]:
+    return {"candidate_id"} | {f for c in columns for f in _SHEET_FIELDS.get(c, [])}
 
 
 def _ruling_problem(
@@ -181,6 +401,7 @@ class _Writer:
         self.changes: dict[int | None, list[StatusChange]] = {}
         self.pledge_pairs: list[tuple[PledgeIn, Pledge]] = []
         self.created: list[tuple[str, Any, dict[str, Any] | None]] = []
+        self.theme_slugs: dict[str, str] = {}
 
     # Loading -------------------------------------------------------------------------
 
@@ -325,6 +546,30 @@ class _Writer:
             )  # fmt: skip
         self.created.clear()
 
+    def themes(self, items: list[ThemeIn]) -> None:
+        """Create the file's themes that do not exist yet, with their names.
+
+        An existing theme keeps its names: editors may have renamed it on the site.
+        """
+        if not items:
+            return
+        slugs = [t.slug for t in items]
+        existing = set(self.session.exec(select(Theme.slug).where(col(Theme.slug).in_(slugs))))
+        for item in items:
+            if item.slug not in existing:
+                self.session.add(
+                    Theme(slug=item.slug, name_fr=item.name_fr, name_en=item.name_en,
+                          created_at=self.now)
+                )  # fmt: skip
+                existing.add(item.slug)
+        self.session.flush()
+
+    def theme_slug(self, text: str) -> str:
+        """The slug of the theme named or slugged `text` (created when new), once per text."""
+        if text not in self.theme_slugs:
+            self.theme_slugs[text] = resolve_theme(self.session, text, now=self.now)
+        return self.theme_slugs[text]
+
     def election(self, item: ElectionIn) -> Election:
         values: dict[str, Any] = {
             "name": item.name, "territory": item.territory, "date": item.date,
@@ -349,15 +594,21 @@ class _Writer:
         self.candidates[(election.id, item.slug)] = candidate
         return candidate
 
-    def pledge(self, election: Election, candidate: Candidate, item: PledgeIn) -> Pledge:
+    def pledge(
+        self, election: Election, candidate: Candidate, item: PledgeIn,
+        *, only: set[str] | None = None,
+    ) -> Pledge:  # fmt: skip
+        """Create the pledge, or update it (only the fields in `only`, when given)."""
         values: dict[str, Any] = {
             "candidate_id": candidate.id, "title": item.title, "body": item.body,
-            "theme": item.theme, "made_on": item.made_on, "source_url": item.source_url,
-            "quote": item.quote, "deadline": item.deadline,
+            "theme": self.theme_slug(item.theme), "made_on": item.made_on,
+            "source_url": item.source_url, "quote": item.quote, "deadline": item.deadline,
             "keywords_include": item.keywords_include, "keywords_exclude": item.keywords_exclude,
         }  # fmt: skip
         existing = self.pledges.get((election.id, item.slug))
         new = None
+        if existing is not None and only is not None:
+            values = {k: v for k, v in values.items() if k in only}
         if existing is None:
             new = Pledge(
                 election_id=_id(election), slug=item.slug, created_at=self.now, updated_at=self.now,

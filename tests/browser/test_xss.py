@@ -401,10 +401,29 @@ def poisoned(live_server):
         data={"csrf_token": etoken, "withdraw-reason": CORPUS},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+
+    _paste_programme(editor_client, etoken, ids["election"])
     return {
         **ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id,
         "ruling": ruling_id,
     }  # fmt: skip
+
+
+def _paste_programme(client, token, election_id):
+    """A pasted programme (issue 10): a new candidate's name, titles and themes as typed."""
+    lines = ["candidat\ttitre\tthème"]
+    for n, payload in enumerate(PAYLOADS):
+        text = " ".join(payload.split())
+        lines.append(f"C {PAYLOADS[0]}\tT{n} {text}\tTh {PAYLOADS[n % 3]}")
+    data = {"csrf_token": token, "election": str(election_id), "text": "\n".join(lines)}
+    preview = client.post("/admin/import/programme", data={**data, "action": "preview"})
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    soup = BeautifulSoup(preview.get_data(as_text=True), "html.parser")
+    table = soup.find("table", class_="programme-preview")
+    assert len(table.tbody.find_all("tr")) == len(PAYLOADS)
+    assert table.find(["script", "img", "svg", "iframe", "style", "details", "object"]) is None
+    done = client.post("/admin/import/programme", data={**data, "action": "confirm"})
+    assert done.status_code == 302, done.get_data(as_text=True)
 
 
 def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):

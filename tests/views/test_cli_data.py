@@ -63,10 +63,10 @@ def test_unreadable_json_is_a_clear_error(runner, tmp_path):
     assert "JSON invalide (ligne 1" in result.output
 
 
-def test_csv_needs_election_and_candidate(runner):
+def test_csv_needs_an_election(runner):
     result = runner.invoke(args=["import", str(DATA / "valid.csv")])
     assert result.exit_code == 2
-    assert "--election SLUG and --candidate SLUG" in result.output
+    assert "Un import CSV ou XLSX demande --election SLUG." in result.output
 
 
 def test_csv_import_into_an_existing_candidate(runner, app_session):
@@ -95,9 +95,12 @@ def test_csv_problems_name_lines(runner, app_session):
         ]
     )  # fmt: skip
     assert result.exit_code == 1
-    assert "ligne 3.made_on: n'est pas une date AAAA-MM-JJ" in result.stderr
+    assert "ligne 3, date: « 2020-5-3 » n'est pas une date (jj/mm/aaaa ou aaaa-mm-jj)" in (
+        result.stderr
+    )
     assert (
-        "ligne 4.slug: slug d'engagement « ok-slug » en double dans cette élection" in result.stderr
+        "ligne 4, slug: slug d'engagement « ok-slug » en double dans cette élection"
+        in result.stderr
     )
     assert count(app_session, Pledge) == 0
 

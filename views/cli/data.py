@@ -14,27 +14,39 @@ from flask_babel import gettext as _
 
 from pledges.demo import generate, load_demo
 from pledges.errors import DomainError, InvalidImport
-from pledges.importing import CSV_COLUMNS, KEYWORD_SEPARATOR, ImportSummary, import_csv, import_data
+from pledges.importing import (
+    CSV_COLUMNS,
+    KEYWORD_SEPARATOR,
+    SHEET_COLUMNS,
+    ImportSummary,
+    SheetKind,
+    import_data,
+    import_sheet,
+)
 from pledges.open_data.dump import dump_published
 from views.database import db_session
 from views.error_messages import error_message
 from views.import_report import heading, omitted_line, problem_line, summary_lines
 from views.labels import site_zone
 
-IMPORT_HELP = f"""Import FILE (JSON in the import format, or CSV) in one transaction.
+IMPORT_HELP = f"""Import FILE (JSON in the import format, or a CSV or XLSX sheet) in one go.
 
 \b
 JSON: {{"elections": [{{"slug", "name", "territory", "date", "candidates": [...]}}]}}
 (the nested format of `export`; see pledges/importing/). Keyed by slugs:
-importing the same file twice changes nothing.
+importing the same file twice changes nothing. A pledge's theme is a name or a slug.
 
 \b
-CSV (a file ending in .csv): the pledges of ONE existing candidate, given
-with --election and --candidate. UTF-8, comma-separated, a header row with
-these columns (slug and title required, the others optional):
+CSV or XLSX (a file ending in .csv or .xlsx): one row per pledge of the
+election given with --election SLUG. A header row names the columns, in
+French or English, any order, case and accents ignored (title required):
+  {", ".join(f"{fr}/{en}" for fr, en in SHEET_COLUMNS.values())}
+The candidate column holds a name: an existing candidate of the election, or
+a new one. Rows without it go to --candidate SLUG. Dates are dd/mm/yyyy or
+YYYY-MM-DD; keywords are separated by commas. A CSV is separated by ";" or ","
+and is UTF-8 or Windows-1252. The first CSV format is still read:
   {", ".join(CSV_COLUMNS)}
-Dates are YYYY-MM-DD; keyword lists are separated by "{KEYWORD_SEPARATOR}",
-e.g. vidéosurveillance|"vidéo-surveillance"|caméras.
+(keyword lists separated by "{KEYWORD_SEPARATOR}", e.g. vidéosurveillance|caméras).
 
 On any problem, prints one line per wrong record and field (the first 100,
 then how many more), imports nothing and exits with status 1. Messages are
@@ -54,7 +66,9 @@ def _report(error: InvalidImport) -> None:
         if not problem.record:
             where = TARGET_OPTIONS.get(problem.field, problem.field)
         else:
-            where = f"{line.record}.{line.field}" if line.field else line.record
+            where = f"{line.record}, {line.field}" if line.field else line.record
+            if not problem.record.startswith(("line ", "header")):
+                where = f"{line.record}.{line.field}" if line.field else line.record
         click.echo(f"  {where}: {line.message}", err=True)
     if more := omitted_line(error):
         click.echo(f"  {more}", err=True)
@@ -85,28 +99,32 @@ def _read_json(path: Path) -> object:
 
 @click.command("import", help=IMPORT_HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--election", "election_slug", help="CSV only: the election's slug.")
-@click.option("--candidate", "candidate_slug", help="CSV only: the candidate's slug.")
+@click.option("--election", "election_slug", help="CSV or XLSX: the election's slug.")
+@click.option(
+    "--candidate",
+    "candidate_slug",
+    help="CSV or XLSX: the candidate (slug) of rows without a candidate column.",
+)
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(["auto", "json", "csv"]),
+    type=click.Choice(["auto", "json", "csv", "xlsx"]),
     default="auto",
     show_default=True,
-    help="auto: CSV when FILE ends in .csv, JSON otherwise.",
+    help="auto: by FILE's ending (.csv, .xlsx), JSON otherwise.",
 )
 @with_appcontext
 def import_command(
     file: Path, election_slug: str | None, candidate_slug: str | None, file_format: str
 ) -> None:
-    is_csv = file_format == "csv" or (file_format == "auto" and file.suffix.lower() == ".csv")
-    if is_csv and not (election_slug and candidate_slug):
-        raise click.UsageError("a CSV import needs --election SLUG and --candidate SLUG")
+    sheet = _sheet_kind(file, file_format)
+    if sheet is not None and not election_slug:
+        raise click.UsageError(_("Un import CSV ou XLSX demande --election SLUG."))
     session = db_session()
     try:
-        if is_csv:
-            summary = import_csv(
-                session, _read_csv(file), election_slug=election_slug or "",
+        if sheet is not None:
+            summary = import_sheet(
+                session, _read_bytes(file), kind=sheet, election_slug=election_slug or "",
                 candidate_slug=candidate_slug or "", actor="import", zone=site_zone(),
             )  # fmt: skip
         else:
@@ -123,12 +141,27 @@ def import_command(
     _summary(summary)
 
 
-def _read_csv(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        message = _("Le fichier n'est pas du texte UTF-8.")
-        raise click.ClickException(f"{path}: {message}") from None
+def _sheet_kind(file: Path, file_format: str) -> SheetKind | None:
+    """ "csv" or "xlsx" for a spreadsheet (by --format, else by FILE's ending), None for JSON."""
+    suffix = file.suffix.lower() if file_format == "auto" else f".{file_format}"
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".xlsx":
+        return "xlsx"
+    return None
+
+
+# A spreadsheet file is refused past this size: a programme is kilobytes.
+MAX_SHEET_BYTES = 16 * 1024 * 1024
+
+
+def _read_bytes(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_SHEET_BYTES + 1)
+    if len(raw) > MAX_SHEET_BYTES:
+        message = _("Fichier trop volumineux (%(num)d Mo au plus).", num=MAX_SHEET_BYTES // 2**20)
+        raise click.ClickException(f"{path}: {message}")
+    return raw
 
 
 @click.command("export")
