@@ -47,6 +47,16 @@ class AuditAction(StrEnum):
     FEED_URL_CHANGED = "feed.url_changed"
     FEED_ITEMS_STORED = "feed.items_stored"
     DEMO_GENERATE = "demo.generate"
+    DEMO_UNLOAD = "demo.unload"
+    ELECTION_ARCHIVE = "election.archive"
+    ELECTION_RESTORE = "election.restore"
+    ELECTION_DELETE = "election.delete"
+    CANDIDATE_ARCHIVE = "candidate.archive"
+    CANDIDATE_RESTORE = "candidate.restore"
+    CANDIDATE_DELETE = "candidate.delete"
+    PLEDGE_ARCHIVE = "pledge.archive"
+    PLEDGE_RESTORE = "pledge.restore"
+    PLEDGE_DELETE = "pledge.delete"
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
+from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.search import fold, like_pattern
 
 MAX_PER_PAGE = 100
@@ -114,8 +115,8 @@ def _overdue_clause(today: date) -> ColumnElement[bool]:
 
 
 def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
-    """SQL conditions on Pledge for the given filters (no join needed)."""
-    clauses: list[ColumnElement[bool]] = []
+    """SQL conditions on Pledge for the given filters (no join needed); never archived ones."""
+    clauses: list[ColumnElement[bool]] = [visible_pledges()]
     if filters.election:
         clauses.append(
             col(Pledge.election_id).in_(
@@ -177,6 +178,7 @@ def count_by_candidate(
         )
         .join(Election, col(Election.id) == Candidate.election_id)
         .outerjoin(Pledge, pledge_join)
+        .where(visible_candidates())
         .group_by(col(Candidate.id), col(Election.id))
         .order_by(col(Election.date).desc(), Election.name, Candidate.name, col(Candidate.id))
     )
@@ -200,7 +202,7 @@ def count_statuses(session: Session, candidate: Candidate, *, today: date) -> Ca
             func.count(col(Pledge.id)),
             func.sum(case((_overdue_clause(today), 1), else_=0)),
         )
-        .where(Pledge.candidate_id == candidate.id)
+        .where(Pledge.candidate_id == candidate.id, visible_pledges())
         .group_by(Pledge.status)
     ).all()
     counts = CandidateCounts(candidate)
@@ -244,7 +246,7 @@ def list_themes(session: Session) -> list[tuple[str, int]]:
     """Every non-empty theme with its number of pledges, alphabetically."""
     rows = session.execute(
         select(Pledge.theme, func.count(col(Pledge.id)))
-        .where(Pledge.theme != "")
+        .where(Pledge.theme != "", visible_pledges())
         .group_by(Pledge.theme)
         .order_by(Pledge.theme)
     ).all()
@@ -272,7 +274,7 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
     column. Empty list when no pledge carries the theme. Three statements.
     """
     pledges = session.exec(
-        select(Pledge).where(Pledge.theme == theme).order_by(col(Pledge.id))
+        select(Pledge).where(Pledge.theme == theme, visible_pledges()).order_by(col(Pledge.id))
     ).all()
     if not pledges:
         return []
@@ -280,7 +282,7 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
     candidates = session.exec(
         select(Candidate)
         .join(Election)
-        .where(col(Candidate.election_id).in_(election_ids))
+        .where(col(Candidate.election_id).in_(election_ids), visible_candidates())
         .order_by(col(Election.date).desc(), Election.name, Candidate.name, col(Candidate.id))
         .options(selectinload(rel(Candidate.election)))
     ).all()
@@ -296,7 +298,7 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
 
 
 def get_candidate(session: Session, election_slug: str, candidate_slug: str) -> Candidate | None:
-    """The candidate with its election, or None."""
+    """The candidate with its election, or None; archived too (`archiving.is_gone` says 410)."""
     return session.exec(
         select(Candidate)
         .join(Election)
@@ -306,11 +308,19 @@ def get_candidate(session: Session, election_slug: str, candidate_slug: str) -> 
 
 
 def list_elections(session: Session) -> list[Election]:
-    return list(session.exec(select(Election).order_by(col(Election.date).desc(), Election.name)))
+    """The public elections (not archived), most recent first."""
+    return list(
+        session.exec(
+            select(Election)
+            .where(visible_elections())
+            .order_by(col(Election.date).desc(), Election.name)
+        )
+    )
 
 
 def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
-    """A pledge with everything its page shows, eagerly loaded (a fixed number of statements)."""
+    """A pledge with everything its page shows, eagerly loaded (a fixed number of statements);
+    archived too (`archiving.is_gone` tells the views to answer 410)."""
     return session.exec(
         select(Pledge)
         .where(Pledge.id == pledge_id)

@@ -340,3 +340,7 @@ class ImportForm(Form):
     candidate = StringField(
         _l("Candidat·e (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
     )
+
+
+class ConfirmForm(Form):
+    """A confirmation button and its CSRF token (archive, delete, restore, demo removal)."""

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from models.enums import PledgeStatus
 from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
+from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import render_markdown
 from views.database import db_session
@@ -166,6 +167,8 @@ def candidate(election: str, candidate: str) -> str:
     found = reads.get_candidate(session, election, candidate)
     if found is None:
         abort(404)
+    if is_gone(found):
+        abort(410)
     on = today()
     page = read_positive_int(flask_request.args, "page", 1, strict=False)
     filters = PledgeFilters(candidate_id=found.id)
@@ -191,6 +194,8 @@ def pledge(pledge_id: int) -> str:
     found = reads.get_pledge(db_session(), pledge_id)
     if found is None:
         abort(404)
+    if is_gone(found):
+        abort(410)
     evidence = reads.published_evidence(found)
     change = reads.current_change(found)
     return render_template(

@@ -33,6 +33,7 @@ def index() -> str:
 # The areas register their routes on `bp` (imported last: they import `bp`).
 from views.admin import (  # noqa: E402
     accounts,
+    archiving,
     audit,
     content,
     feeds,
@@ -41,4 +42,14 @@ from views.admin import (  # noqa: E402
     rulings,
 )
 
-__all__ = ["accounts", "audit", "bp", "content", "feeds", "imports", "moderation", "rulings"]
+__all__ = [
+    "accounts",
+    "archiving",
+    "audit",
+    "bp",
+    "content",
+    "feeds",
+    "imports",
+    "moderation",
+    "rulings",
+]
