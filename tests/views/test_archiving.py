@@ -99,6 +99,9 @@ def test_an_archived_pledge_is_gone_everywhere_and_restore_brings_it_back(
     assert widget.status_code == 410
     assert "archivé" in text(widget)
     assert "Set-Cookie" not in widget.headers
+    # Restorable: no browser may keep a 410 as permanently fresh.
+    for url in urls.values():
+        assert client.get(url).headers["Cache-Control"] == "no-cache", url
     badge = client.get(urls["badge"])
     assert badge.status_code == 410
     assert badge.mimetype == "image/svg+xml"
