@@ -31,8 +31,8 @@ migrate: install ## apply the database migrations (DATABASE_URL, default instanc
 demo: migrate ## load the Marseille demonstration data if the database is empty
 	$(BIN)/flask demo load --if-empty
 
-run: translations demo ## serve the site on http://127.0.0.1:$(PORT)
-	FLASK_RUN_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+run: translations demo ## serve http://127.0.0.1:$(PORT) and poll the feeds (Procfile: web + poller; Ctrl-C stops both)
+	FLASK_RUN_PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
 
 test: translations ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest

@@ -22,6 +22,7 @@ from views import register_blueprints
 from views.cli import register_commands
 from views.database import init_db
 from views.extensions import init_extensions
+from views.mail import init_mail
 from views.page_cache import init_page_cache
 from views.security import (
     install_private_responses,
@@ -41,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     track_data_version()
     init_page_cache(app)
     init_extensions(app)
+    init_mail(app)
     register_blueprints(app)
     init_templating(app)
     register_commands(app)
@@ -76,11 +78,14 @@ ENV_SETTINGS: dict[str, Any] = {
     "LOGIN_LIMIT_ACCOUNT_ADDRESS": "5 per minute;30 per hour",
     "LOGIN_LIMIT_ACCOUNT": "30 per hour;100 per day",
     "PASSWORD_LIMIT_ACCOUNT": "5 per minute;30 per hour",
+    # "Mot de passe oublié" requests, per client address and per address asked about.
+    "RESET_LIMIT": "5 per 15 minutes;20 per day",
     # The feed poller's limits, in seconds.
     "FEEDS_CONNECT_TIMEOUT": 10.0,
     "FEEDS_READ_TIMEOUT": 20.0,
     "FEEDS_DEADLINE_SECONDS": 60.0,
     "FEEDS_LEASE_SECONDS": 600,
+    "FEEDS_REMATCH_DAYS": 365,  # stored items matched again when a pledge's keywords change
     # Largest request body anywhere (form posts are small) and on the import page.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
@@ -88,6 +93,10 @@ ENV_SETTINGS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     # The zone of dates and times people see and of "today" (storage stays UTC).
     "SITE_TIMEZONE": "Europe/Paris",
+    # Outgoing mail (views/mail.py): off when empty; smtp://user:pass@host:587?starttls=1,
+    # smtps://host or ?ssl=1 for TLS. MAIL_FROM defaults to noreply@<SITE_URL's host>.
+    "MAIL_URL": "",
+    "MAIL_FROM": "",
 }
 
 

@@ -1,9 +1,16 @@
 """SQLModel tables; importing this package registers every table in SQLModel.metadata."""
 
-from models.accounts import AuditEntry, DataVersion, Invitation, SiteSetting, User
+from models.accounts import (
+    AuditEntry,
+    DataVersion,
+    Invitation,
+    PasswordReset,
+    SiteSetting,
+    User,
+)
 from models.elections import Candidate, Election
 from models.evidence import Evidence, EvidenceCorrection
-from models.feeds import Feed, FeedItem, Suggestion
+from models.feeds import Feed, FeedFetch, FeedItem, PledgeMatch, Suggestion
 from models.operations import Heartbeat
 from models.pledges import Pledge
 from models.status_changes import StatusChange, StatusChangeCitation
@@ -17,10 +24,13 @@ __all__ = [
     "Evidence",
     "EvidenceCorrection",
     "Feed",
+    "FeedFetch",
     "FeedItem",
     "Heartbeat",
     "Invitation",
+    "PasswordReset",
     "Pledge",
+    "PledgeMatch",
     "SiteSetting",
     "SlugRedirect",
     "StatusChange",

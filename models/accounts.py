@@ -26,6 +26,14 @@ class User(SQLModel, table=True):
     # Part of every session's fingerprint: bumped to end all of the user's sessions
     # (logout, password, role or access change, "log out my other sessions").
     session_generation: int = Field(default=0)
+    # The language of the mail we send them ("fr" or "en"): set from the page's
+    # locale when they accept an invitation or save their account (migration 0008).
+    language: str = Field(default="fr", max_length=8)
+    # Daily digests: off when they unsubscribed; the last one sent (once a day at most).
+    digest_opt_out: bool = Field(default=False)
+    last_digest_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
 
 
 class Invitation(SQLModel, table=True):
@@ -34,6 +42,22 @@ class Invitation(SQLModel, table=True):
     email: str = Field(max_length=320)
     role: Role = Field(default=Role.VOLUNTEER, sa_column=enum_column(Role))
     invited_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Revoked by an admin, or replaced by a newer invitation to the same address.
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time, expiring password reset link; like invitations, only the token's sha256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")  # an admin, or None
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )

@@ -40,8 +40,11 @@ PRIVATE_TABLES = frozenset(
     {
         "auditentry",
         "invitation",
+        "passwordreset",
         "feed",
         "feeditem",
+        "feedfetch",
+        "pledgematch",
         "suggestion",
         "dataversion",
         "heartbeat",

@@ -40,6 +40,43 @@ class Feed(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # Deleting a feed only hides it: its items stay, because evidence made from
+    # them points at them (Evidence.feed_item_id) and the ledger never loses a
+    # source. A deleted feed is never polled; adding its address again revives it.
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class FeedFetch(SQLModel, table=True):
+    """One fetch's outcome, for the feed page's history (the last FETCH_HISTORY per feed)."""
+
+    __table_args__ = (Index("ix_feedfetch_feed_at", "feed_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    outcome: str = Field(max_length=20)  # ok, unchanged, warning, error
+    code: str = Field(default="", max_length=64)  # stable; views translate it
+    message: str = Field(default="", max_length=2000)  # English, technical
+    new_items: int = Field(default=0)
+    # Feeds a web page advertises (<link rel="alternate">) when one was given
+    # instead of a feed: [{"url": ..., "title": ...}], offered to the editor.
+    alternates: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class PledgeMatch(SQLModel, table=True):
+    """The keywords each pledge was last matched with against the stored items.
+
+    The poller compares every pledge's keywords with this fingerprint: a new
+    pledge (no row) or changed keywords, whatever wrote them (editors' form,
+    import, CLI), is matched again against recent items, so no write path needs
+    a hook to be caught up.
+    """
+
+    pledge_id: int = Field(primary_key=True)
+    keywords_hash: str = Field(max_length=64)
+    matched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class FeedItem(SQLModel, table=True):

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from models import Invitation, SiteSetting, StatusChange, User
+from models import Invitation, PasswordReset, SiteSetting, StatusChange, User
 from models.db import utc_now
 from models.enums import Role
 from pledges.audit import Actor, AuditAction, log_change
@@ -36,6 +36,10 @@ HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # argon2 accepts any length; bound the work per request
 INVITATION_TTL = timedelta(days=7)
+# A reset link asked for by mail lasts an hour; one an admin hands over, a day.
+RESET_TTL = timedelta(hours=1)
+ADMIN_RESET_TTL = timedelta(days=1)
+LANGUAGES = ("fr", "en")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PUBLIC_EDITOR_NAMES = "public_editor_names"
 
@@ -135,9 +139,30 @@ def list_open_invitations(session: Session, *, now: datetime | None = None) -> l
     return list(
         session.exec(
             select(Invitation)
-            .where(col(Invitation.used_at).is_(None), col(Invitation.expires_at) > now)
+            .where(
+                col(Invitation.used_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+                col(Invitation.expires_at) > now,
+            )
             .order_by(col(Invitation.created_at).desc())
+            .limit(500)
         )
+    )
+
+
+def get_open_invitation(
+    session: Session, invitation_id: int, *, now: datetime | None = None
+) -> Invitation | None:
+    """The invitation with this id if it can still be used (not used, revoked or expired)."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or not _is_live(invitation, now or utc_now()):
+        return None
+    return invitation
+
+
+def _is_live(invitation: Invitation, now: datetime) -> bool:
+    return (
+        invitation.used_at is None and invitation.revoked_at is None and invitation.expires_at > now
     )
 
 
@@ -240,6 +265,8 @@ def set_user_active(
     """Disable (or re-enable) an account; a disabled account cannot log in or stay logged in."""
     if user.active == active:
         return
+    if not active:
+        _refuse_last_admin(session, user)
     before = _user_snapshot(user)
     user.active = active
     end_sessions(session, user)
@@ -262,12 +289,33 @@ def disable_user(
     set_user_active(session, user, active=False, actor=actor, now=now)
 
 
+def _is_last_admin(session: Session, user: User) -> bool:
+    """True when `user` is the only active admin (taking that away would lock everyone out)."""
+    if user.role != Role.ADMIN or not user.active:
+        return False
+    others = session.exec(
+        select(User.id).where(
+            col(User.role) == Role.ADMIN, col(User.active).is_(True), col(User.id) != user.id
+        )
+    ).first()
+    return others is None
+
+
+def _refuse_last_admin(session: Session, user: User) -> None:
+    if _is_last_admin(session, user):
+        raise AccountError(
+            "The site needs at least one active admin.", code="last_admin", field="role"
+        )
+
+
 def set_user_role(
     session: Session, user: User, *, role: Role | str, actor: Actor, now: datetime | None = None
 ) -> None:
+    """Change a role; never the last active admin's (someone must keep managing accounts)."""
     role = Role(role)
     if user.role == role:
         return
+    _refuse_last_admin(session, user)
     before = _user_snapshot(user)
     user.role = role
     end_sessions(session, user)
@@ -310,6 +358,17 @@ def create_invitation(
         raise EmailTaken(
             "An account with this email already exists.", code="email_taken", field="email"
         )
+    # One live invitation per address: a new one replaces the older ones (their
+    # links stop working), so a re-sent or corrected invitation never leaves two.
+    for older in session.exec(
+        select(Invitation).where(
+            Invitation.email == email,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+            col(Invitation.expires_at) > now,
+        )
+    ):
+        _revoke(session, older, actor=actor, now=now, replaced=True)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=_token_hash(token),
@@ -348,9 +407,52 @@ def get_invitation(
     invitation = session.exec(
         select(Invitation).where(Invitation.token_hash == _token_hash(token))
     ).first()
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+    if invitation is None or not _is_live(invitation, now):
         return None
     return invitation
+
+
+def _revoke(
+    session: Session, invitation: Invitation, *, actor: Actor, now: datetime, replaced: bool
+) -> None:
+    invitation.revoked_at = now
+    session.add(invitation)
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.INVITATION_REVOKE,
+        object_type="invitation",
+        object_id=invitation.id,
+        after={"email": invitation.email, "replaced": replaced},
+        now=now,
+    )
+    session.flush()
+
+
+def revoke_invitation(
+    session: Session, invitation: Invitation, *, actor: Actor, now: datetime | None = None
+) -> None:
+    """Void an open invitation: its link stops working at once."""
+    now = now or utc_now()
+    if not _is_live(invitation, now):
+        raise InvalidInvitation(
+            "This invitation is already used, revoked or expired.", code="invitation_closed"
+        )
+    _revoke(session, invitation, actor=actor, now=now, replaced=False)
+
+
+def resend_invitation(
+    session: Session, invitation: Invitation, *, actor: Actor, now: datetime | None = None
+) -> NewInvitation:
+    """A new link (new token, full validity) for the same address and role; the old one dies.
+
+    Works on an expired invitation too (the usual reason to re-send), not on a used one.
+    """
+    if invitation.used_at is not None:
+        raise InvalidInvitation("This invitation is already used.", code="invitation_closed")
+    return create_invitation(
+        session, email=invitation.email, role=invitation.role, actor=actor, now=now
+    )
 
 
 def accept_invitation(
@@ -359,9 +461,13 @@ def accept_invitation(
     *,
     display_name: str,
     password: str,
+    language: str = "fr",
     now: datetime | None = None,
 ) -> User:
-    """Use the invitation once: create the account with the invited email and role."""
+    """Use the invitation once: create the account with the invited email and role.
+
+    `language` is the page's: the account's mail will be in it.
+    """
     now = now or utc_now()
     invitation = get_invitation(session, token, now=now)
     if invitation is None:
@@ -376,7 +482,11 @@ def accept_invitation(
     # Claim it in one conditional UPDATE: of two simultaneous acceptances, one wins.
     claimed = session.exec(
         update(Invitation)
-        .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
+        .where(
+            col(Invitation.id) == invitation.id,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -396,6 +506,7 @@ def accept_invitation(
         role=invitation.role,
         active=True,
         created_at=now,
+        language=language if language in LANGUAGES else "fr",
     )
     session.add(user)
     session.flush()
@@ -406,6 +517,198 @@ def accept_invitation(
         object_type="user",
         object_id=user.id,
         after={**_user_snapshot(user), "invitation_id": invitation.id},
+        now=now,
+    )
+    session.flush()
+    return user
+
+
+# --- One's own account --------------------------------------------------------------
+
+
+def check_display_name(display_name: str) -> str:
+    name = (display_name or "").strip()
+    if not name:
+        raise AccountError(
+            "A display name is required.", code="display_name_required", field="display_name"
+        )
+    if len(name) > 120:
+        raise AccountError(
+            "A display name has at most 120 characters.",
+            code="display_name_too_long",
+            field="display_name",
+        )
+    return name
+
+
+def update_account(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    language: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> None:
+    """Change one's display name (shown beside rulings) and mail language."""
+    name = check_display_name(display_name)
+    if language not in LANGUAGES:
+        raise AccountError("Unknown language.", code="invalid_language", field="language")
+    if name == user.display_name and language == user.language:
+        return
+    before = _user_snapshot(user)
+    user.display_name = name
+    user.language = language
+    session.add(user)
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.USER_UPDATE,
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=_user_snapshot(user),
+        now=now,
+    )
+    session.flush()
+
+
+def set_digest_opt_out(
+    session: Session, user: User, opt_out: bool, *, actor: Actor, now: datetime | None = None
+) -> None:
+    """Unsubscribe from (or subscribe again to) the daily digests."""
+    if user.digest_opt_out == opt_out:
+        return
+    user.digest_opt_out = opt_out
+    session.add(user)
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.USER_DIGEST,
+        object_type="user",
+        object_id=user.id,
+        after={"digest_opt_out": opt_out},
+        now=now,
+    )
+    session.flush()
+
+
+# --- Password reset by one-time link -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewReset:
+    reset: PasswordReset
+    user: User
+    token: str  # goes in the link only; the database keeps its sha256
+
+
+def create_password_reset(
+    session: Session,
+    user: User,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    ttl: timedelta = RESET_TTL,
+) -> NewReset:
+    """A one-time reset link for `user`; any older live link of theirs stops working."""
+    now = now or utc_now()
+    older = session.exec(
+        select(PasswordReset).where(
+            PasswordReset.user_id == user.id,
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.expires_at) > now,
+        )
+    )
+    for reset in older:
+        reset.expires_at = now
+        session.add(reset)
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(
+        token_hash=_token_hash(token),
+        user_id=user.id,  # type: ignore[arg-type]  # a flushed user has an id
+        created_by_id=actor.id if isinstance(actor, User) else None,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(reset)
+    session.flush()
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.USER_RESET_REQUEST,
+        object_type="user",
+        object_id=user.id,
+        after={"expires_at": (now + ttl).isoformat()},
+        now=now,
+    )
+    session.flush()
+    return NewReset(reset, user, token)
+
+
+def request_password_reset(
+    session: Session, email: str, *, now: datetime | None = None
+) -> NewReset | None:
+    """A reset link for the active account with this email, else None.
+
+    The caller must answer the same whatever comes back (no account enumeration).
+    """
+    user = get_user_by_email(session, email)
+    if user is None or not user.active:
+        return None
+    return create_password_reset(session, user, actor="reset", now=now)
+
+
+def get_password_reset(
+    session: Session, token: str, *, now: datetime | None = None
+) -> PasswordReset | None:
+    """The live reset behind `token` (unused, unexpired, its account active), else None."""
+    now = now or utc_now()
+    if not token or len(token) > 200:
+        return None
+    reset = session.exec(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    ).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        return None
+    user = session.get(User, reset.user_id)
+    if user is None or not user.active:
+        return None
+    return reset
+
+
+def reset_password(
+    session: Session, token: str, *, password: str, now: datetime | None = None
+) -> User:
+    """Use the link once: set the new password and end every session of the account."""
+    now = now or utc_now()
+    reset = get_password_reset(session, token, now=now)
+    if reset is None:
+        raise AccountError(
+            "This reset link is unknown, expired or already used.", code="invalid_reset"
+        )
+    check_password(password)
+    claimed = session.exec(
+        update(PasswordReset)
+        .where(col(PasswordReset.id) == reset.id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AccountError(
+            "This reset link is unknown, expired or already used.", code="invalid_reset"
+        )
+    reset.used_at = now
+    user = session.get(User, reset.user_id)
+    assert user is not None  # get_password_reset checked it
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    log_change(
+        session,
+        actor=user,
+        action=AuditAction.USER_RESET_PASSWORD,
+        object_type="user",
+        object_id=user.id,
         now=now,
     )
     session.flush()

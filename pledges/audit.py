@@ -32,20 +32,33 @@ class AuditAction(StrEnum):
     CANDIDATE_UPDATE = "candidate.update"
     PLEDGE_CREATE = "pledge.create"
     PLEDGE_UPDATE = "pledge.update"
+    PLEDGE_MOVE = "pledge.move"
+    THEME_CREATE = "theme.create"
+    THEME_UPDATE = "theme.update"
     EVIDENCE_CREATE = "evidence.create"  # by an import
     EVIDENCE_UPDATE = "evidence.update"  # by an import
     EVIDENCE_SUBMIT = "evidence.submit"
     EVIDENCE_PUBLISH = "evidence.publish"
     EVIDENCE_REJECT = "evidence.reject"
+    EVIDENCE_EDIT = "evidence.edit"  # before publication: private, audited only
+    EVIDENCE_CORRECT = "evidence.correct"  # after publication: also an EvidenceCorrection
+    EVIDENCE_WITHDRAW = "evidence.withdraw"
+    EVIDENCE_RECONSIDER = "evidence.reconsider"  # rejected → submitted again
     STATUS_CHANGE = "status.change"
     STATUS_CHANGE_UPDATE = "status_change.update"  # a ruling's text corrected by an import
+    STATUS_CORRECT = "status.correct"  # a ruling corrected by a new entry naming it
     SUGGESTION_ACCEPT = "suggestion.accept"
     SUGGESTION_DISMISS = "suggestion.dismiss"
+    SUGGESTION_RESTORE = "suggestion.restore"  # a dismissal undone: back in the queue
     FEED_ADDED = "feed.added"
     FEED_UPDATE = "feed.update"
     FEED_DEACTIVATED = "feed.deactivated"
     FEED_URL_CHANGED = "feed.url_changed"
     FEED_ITEMS_STORED = "feed.items_stored"
+    FEED_ITEMS_REMATCHED = "feed.items_rematched"  # a pledge caught up on stored items
+    FEED_PAUSED = "feed.paused"
+    FEED_RESUMED = "feed.resumed"
+    FEED_DELETED = "feed.deleted"
     DEMO_GENERATE = "demo.generate"
     DEMO_UNLOAD = "demo.unload"
     ELECTION_ARCHIVE = "election.archive"
@@ -57,6 +70,11 @@ class AuditAction(StrEnum):
     PLEDGE_ARCHIVE = "pledge.archive"
     PLEDGE_RESTORE = "pledge.restore"
     PLEDGE_DELETE = "pledge.delete"
+    USER_UPDATE = "user.update"  # display name, language
+    USER_RESET_REQUEST = "user.reset_request"  # a password reset link made (never the token)
+    USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105  (an action name, no secret)
+    USER_DIGEST = "user.digest"  # digests subscribed or unsubscribed
+    INVITATION_REVOKE = "invitation.revoke"
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

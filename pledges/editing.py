@@ -1,5 +1,8 @@
 """Editors' writes: elections, candidates, pledges (keywords included), feeds and rulings.
 
+Creating elections, candidates, pledges and themes lives in pledges.content;
+the slug rules both use (derived from a name, editable, old ones redirect) are here.
+
 Every write is version-checked (optimistic locking): the edit form carries the
 version it was read at, and the write claims it with one conditional UPDATE,
 so of two editors saving the same object, the second gets ConflictError and
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
@@ -19,7 +23,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, select
 
-from models import Candidate, Election, Evidence, Feed, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Feed, Pledge, StatusChange, Theme
 from models.db import id_of, table_of, utc_now
 from models.enums import PledgeStatus
 from pledges.audit import Actor, AuditAction, log_change, snapshot
@@ -29,9 +33,10 @@ from pledges.feeds.polling import feed_url
 from pledges.links import clean_url, url_problem
 from pledges.search import search_text_for, slugify
 from pledges.status import record_status_change
+from pledges.themes import KIND_CANDIDATE, KIND_ELECTION, record_redirect, resolve_theme
 
-ELECTION_FIELDS = ["name", "territory", "date"]
-CANDIDATE_FIELDS = ["name", "list_name", "elected", "office"]
+ELECTION_FIELDS = ["slug", "name", "territory", "date"]
+CANDIDATE_FIELDS = ["slug", "name", "list_name", "elected", "office"]
 PLEDGE_FIELDS = [
     "title", "body", "theme", "made_on", "source_url", "quote", "deadline",
     "keywords_include", "keywords_exclude",
@@ -39,6 +44,10 @@ PLEDGE_FIELDS = [
 FEED_FIELDS = ["url", "name", "interval_minutes", "active"]
 MAX_KEYWORDS = 100
 MAX_KEYWORD_LENGTH = 120
+MAX_SLUG = 120
+# What a typed slug may be: lower-case letters without accents, digits, "-" or "_"
+# between them (the import's rule, so that exports import again).
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
 def fingerprint(obj: Any, fields: Sequence[str]) -> str:
@@ -133,6 +142,54 @@ def normalise_keywords(values: Iterable[str], *, field: str) -> list[str]:
     return result
 
 
+def clean_slug(typed: str | None, name: str, *, limit: int = MAX_SLUG) -> str:
+    """The slug typed (checked), or one derived from `name` with accents folded.
+
+    "Sécurité publique" → `securite-publique`. A typed slug is taken as it is or
+    refused (`slug_format`): rewriting it silently would publish another URL than
+    the one the editor chose.
+    """
+    typed = (typed or "").strip()
+    if typed:
+        if len(typed) > limit:
+            raise EditError(f"At most {limit} characters.", field="slug", code="too_long")
+        if not SLUG_RE.match(typed):
+            raise EditError(
+                "A slug has lower-case letters, digits and dashes only.",
+                field="slug",
+                code="slug_format",
+            )
+        return typed
+    derived = slugify(name)[:limit].strip("-")
+    if not derived:
+        raise EditError("No letter or digit to make a slug of.", field="slug", code="invalid_slug")
+    return derived
+
+
+def check_election_slug(session: Session, slug: str, *, own_id: int | None = None) -> None:
+    """Refuse a slug another election has (`election_slug_taken`)."""
+    query = select(Election.id).where(Election.slug == slug)
+    if own_id is not None:
+        query = query.where(Election.id != own_id)
+    if session.exec(query).first() is not None:
+        raise EditError("Another election has this slug.", field="slug", code="election_slug_taken")
+
+
+def check_candidate_slug(
+    session: Session, election_id: int, slug: str, *, own_id: int | None = None
+) -> None:
+    """Refuse a slug another candidate of the same election has (`candidate_slug_taken`)."""
+    query = select(Candidate.id).where(Candidate.election_id == election_id, Candidate.slug == slug)
+    if own_id is not None:
+        query = query.where(Candidate.id != own_id)
+    if session.exec(query).first() is not None:
+        raise EditError(
+            "Another candidate of this election has this slug.",
+            field="slug",
+            code="candidate_slug_taken",
+        )
+
+
 def update_election(
     session: Session,
     election: Election,
@@ -141,19 +198,32 @@ def update_election(
     name: str,
     territory: str,
     date: date,
+    slug: str | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> bool:
-    """Edit an election's name, territory and date; False when nothing changed."""
-    changes = {
-        "name": _text(name, field="name", limit=300, required=True),
+    """Edit an election's name, territory, date and slug; False when nothing changed.
+
+    `slug` None keeps it; "" derives it from the name. A new slug records the old
+    one, which then answers 301 to the new URLs forever.
+    """
+    name = _text(name, field="name", limit=300, required=True)
+    changes: dict[str, Any] = {
+        "name": name,
         "territory": _text(territory, field="territory", limit=300, required=True),
         "date": date,
     }
+    if slug is not None:
+        changes["slug"] = clean_slug(slug, name)
     _claim_fingerprint(session, Election, election, ELECTION_FIELDS, expected_fingerprint)
+    old_slug = election.slug
+    if changes.get("slug", old_slug) != old_slug:
+        check_election_slug(session, changes["slug"], own_id=id_of(election))
     before, after = _apply(election, changes, ELECTION_FIELDS)
     if not after:
         return False
+    if "slug" in after:
+        record_redirect(session, KIND_ELECTION, old_slug, id_of(election))
     _save_logged(
         session, election, AuditAction.ELECTION_UPDATE, before, after, actor=actor, now=now
     )
@@ -169,21 +239,38 @@ def update_candidate(
     list_name: str,
     elected: bool,
     office: str,
+    slug: str | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> bool:
-    """Edit a candidate (version-checked); False when nothing changed."""
-    changes = {
-        "name": _text(name, field="name", limit=300, required=True),
+    """Edit a candidate (version-checked); False when nothing changed.
+
+    `slug` None keeps it; "" derives it from the name; a new slug records the
+    old one (scoped to the election), which answers 301 forever.
+    """
+    name = _text(name, field="name", limit=300, required=True)
+    changes: dict[str, Any] = {
+        "name": name,
         "list_name": _text(list_name, field="list_name", limit=300),
         "elected": bool(elected),
         "office": _text(office, field="office", limit=300),
     }
+    if slug is not None:
+        changes["slug"] = clean_slug(slug, name)
     claim_version(session, Candidate, id_of(candidate), expected_version)
     session.refresh(candidate)
+    old_slug = candidate.slug
+    if changes.get("slug", old_slug) != old_slug:
+        check_candidate_slug(
+            session, candidate.election_id, changes["slug"], own_id=id_of(candidate)
+        )
     before, after = _apply(candidate, changes, CANDIDATE_FIELDS)
     if not after:
         return False
+    if "slug" in after:
+        record_redirect(
+            session, KIND_CANDIDATE, old_slug, id_of(candidate), scope_id=candidate.election_id
+        )
     candidate.version = expected_version + 1
     _save_logged(
         session, candidate, AuditAction.CANDIDATE_UPDATE, before, after, actor=actor, now=now
@@ -213,8 +300,6 @@ def update_pledge(
     changes = {
         "title": _text(title, field="title", limit=500, required=True),
         "body": _text(body, field="body", limit=50_000),
-        # Themes are slugs: they name /themes/<theme> and must survive export + import.
-        "theme": slugify(_text(theme, field="theme", limit=80)),
         "made_on": made_on,
         "source_url": _url(source_url, field="source_url"),
         "quote": _text(quote, field="quote", limit=10_000),
@@ -224,6 +309,10 @@ def update_pledge(
     }
     claim_version(session, Pledge, id_of(pledge), expected_version)
     session.refresh(pledge)
+    # A theme typed as a name ("Transports en commun") finds or creates that
+    # theme; the pledge keeps its slug, which names /themes/<theme>. Resolved
+    # once the version is claimed: a refused save creates no theme.
+    changes["theme"] = resolve_theme(session, theme, now=now)
     before, after = _apply(pledge, changes, PLEDGE_FIELDS)
     if not after:
         return False
@@ -359,7 +448,7 @@ def list_candidate_pledges(session: Session, candidate_id: int) -> list[Pledge]:
 
 def _save_logged(
     session: Session,
-    obj: Election | Candidate | Pledge | Feed,
+    obj: Election | Candidate | Pledge | Feed | Theme,
     action: AuditAction,
     before: dict[str, Any],
     after: dict[str, Any],

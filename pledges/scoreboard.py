@@ -23,6 +23,7 @@ from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.search import fold, like_pattern
+from pledges.status import current_ruling
 
 MAX_PER_PAGE = 100
 
@@ -397,7 +398,6 @@ def get_timeline(pledge: Pledge) -> list[TimelineEntry]:
 
 
 def current_change(pledge: Pledge) -> StatusChange | None:
-    """The ruling that set the current status (the last by effective date, then id)."""
-    if not pledge.status_changes:
-        return None
-    return max(pledge.status_changes, key=lambda c: (c.effective_on, c.id or 0))
+    """The ruling that set the current status: the last of the effective history
+    (a corrected ruling no longer counts; see pledges.status)."""
+    return current_ruling(pledge.status_changes)

@@ -23,7 +23,7 @@ def documented_settings() -> set[str]:
 def documented_commands() -> set[tuple[str, ...]]:
     found = set()
     for line in re.findall(r"flask --app app ([a-z][a-z -]*)", README):
-        words = tuple(w for w in line.split() if re.fullmatch(r"[a-z]+", w))
+        words = tuple(w for w in line.split() if re.fullmatch(r"[a-z]+(?:-[a-z]+)*", w))
         if words:
             found.add(words)
     return found

@@ -16,6 +16,7 @@ def source_messages() -> set[str]:
         ("views", "python", "**.py"),
         ("pledges", "python", "**.py"),
         ("views/templates", "jinja2", "**.html"),
+        ("views/templates", "jinja2", "**.txt"),  # mail's plain-text parts
     ):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[(pattern, method)], keywords=KEYWORDS

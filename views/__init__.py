@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """The audiences and their URL prefixes, in one place."""
-    from views import admin, api, auth, badges, embed, errors, health, public, volunteer
+    from views import admin, api, auth, badges, embed, errors, health, public, slugs, volunteer
 
     app.register_blueprint(public.bp, url_prefix="/")
     app.register_blueprint(auth.bp, url_prefix="/auth")
@@ -18,3 +18,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(health.bp, url_prefix="/")
     errors.register(app)
+    slugs.register(app)  # old slugs of any route above answer 301

@@ -24,6 +24,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -32,6 +33,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_user, logout_user
 from limits import parse_many
@@ -41,10 +44,20 @@ from models import User
 from models.enums import Role
 from pledges import accounts
 from pledges.errors import AccountError
+from views import mail
 from views.database import db_session
 from views.error_messages import error_message, show_on_form
-from views.extensions import get_limiter
-from views.forms import InvitationForm, LoginForm, LogoutForm, PasswordForm
+from views.errors import RoleRequired
+from views.extensions import csrf, get_limiter
+from views.forms import (
+    AccountForm,
+    ForgotForm,
+    InvitationForm,
+    LoginForm,
+    LogoutForm,
+    PasswordForm,
+    ResetForm,
+)
 from views.query import parse_id
 
 bp = Blueprint("auth", __name__)
@@ -65,7 +78,10 @@ bp = Blueprint("auth", __name__)
 # The minimum role of each protected blueprint (filled by protect_blueprint).
 BLUEPRINT_ROLES: dict[str, Role] = {}
 # Auth routes open to anonymous visitors (they *start* a session).
-ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.invitation"})
+# Forgotten passwords and digest unsubscribes work without an account session too.
+ANONYMOUS_ENDPOINTS = frozenset(
+    {"auth.login", "auth.invitation", "auth.forgot", "auth.reset_password", "auth.unsubscribe"}
+)
 
 
 # --- The logged-in user -------------------------------------------------------------
@@ -136,7 +152,7 @@ def _refusal(needed: Role | None) -> BaseResponse | None:
             return response
         return redirect(login_url)
     if needed is not None and not current_user.at_least(needed):
-        abort(403)
+        raise RoleRequired(needed)
     return None
 
 
@@ -377,10 +393,8 @@ def _renew_session(user: User) -> None:
     session.pop("_id", None)
 
 
-def _account_page(
-    form: PasswordForm, *, changed: bool = False, status: int = 200
-) -> ResponseReturnValue:
-    return render_template("auth/password.html", form=form, changed=changed), status
+def _account_page(form: PasswordForm, *, status: int = 200) -> ResponseReturnValue:
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -412,7 +426,13 @@ def password() -> ResponseReturnValue:
             dbs.commit()
             guesses.reset()
             _renew_session(user)
-            return _account_page(PasswordForm(formdata=None), changed=True)
+            flash(
+                _("Votre mot de passe a été changé. Vos autres sessions sont fermées."), "success"
+            )
+            return redirect(url_for("auth.password"))
+        return _account_page(form, status=422)
+    if form.is_submitted():
+        return _account_page(form, status=422)
     return _account_page(form)
 
 
@@ -427,9 +447,8 @@ def end_other_sessions() -> ResponseReturnValue:
     accounts.end_sessions(dbs, user)
     dbs.commit()
     _renew_session(user)
-    return render_template(
-        "auth/password.html", form=PasswordForm(formdata=None), changed=False, others_ended=True
-    )
+    flash(_("Vos sessions sur les autres appareils sont fermées."), "success")
+    return redirect(url_for("auth.password"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -449,6 +468,7 @@ def invitation(token: str) -> ResponseReturnValue:
                 token,
                 display_name=cast(str, form.display_name.data),
                 password=cast(str, form.password.data),
+                language=str(get_locale()),
             )
         except AccountError as error:
             form.form_errors.append(error_message(error))
@@ -456,8 +476,145 @@ def invitation(token: str) -> ResponseReturnValue:
             dbs.commit()
             return _start_session(user, None)
     response = make_response(
-        render_template("auth/invitation.html", form=form, invitation=found, token=token)
+        render_template("auth/invitation.html", form=form, invitation=found, token=token),
+        422 if form.is_submitted() else 200,
     )
     # The token is in the URL: never send it on in a Referer header.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# --- One's account: display name, mail language, digests ------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> ResponseReturnValue:
+    """Everyone edits their display name (shown beside their rulings), mail language, digests."""
+    user = current_actor()
+    form = AccountForm()
+    if form.validate_on_submit():
+        dbs = db_session()
+        try:
+            accounts.update_account(
+                dbs,
+                user,
+                display_name=cast(str, form.display_name.data),
+                language=cast(str, form.language.data),
+                actor=user,
+            )
+            accounts.set_digest_opt_out(dbs, user, not form.digests.data, actor=user)
+        except AccountError as error:
+            show_on_form(form, error)
+        else:
+            dbs.commit()
+            flash(_("Compte enregistré."), "success")
+            return redirect(url_for("auth.account"))
+    if form.is_submitted():
+        return render_template("auth/account.html", form=form), 422
+    form.display_name.data = user.display_name
+    form.language.data = user.language if user.language in accounts.LANGUAGES else "fr"
+    form.digests.data = not user.digest_opt_out
+    return render_template("auth/account.html", form=form)
+
+
+# --- Forgotten password ----------------------------------------------------------------
+
+
+def _reset_allowed(email: str) -> bool:
+    """RESET_LIMIT per client address and per address asked about (both HMAC keys)."""
+    limiter = get_limiter().limiter
+    keys = [
+        _limit_key("reset-address", client_network(request.remote_addr or "")),
+        _limit_key("reset-email", accounts.normalise_email(email)),
+    ]
+    allowed = True
+    for item in parse_many(current_app.config["RESET_LIMIT"]):
+        for key in keys:
+            if not limiter.hit(item, "reset", key):
+                allowed = False
+    return allowed
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot() -> ResponseReturnValue:
+    """Ask for a reset link by mail; the same answer whether the address has an account or not."""
+    form = ForgotForm()
+    if not mail.mail_enabled():
+        # Nothing to send: say who can help (the same for every address).
+        return render_template("auth/forgot.html", form=form, mail_off=True)
+    if form.validate_on_submit():
+        email = cast(str, form.email.data)
+        if not _reset_allowed(email):
+            form.form_errors.append(_l("Trop de demandes. Réessayez dans quelques minutes."))
+            return render_template("auth/forgot.html", form=form), 429
+        dbs = db_session()
+        created = accounts.request_password_reset(dbs, email)
+        dbs.commit()
+        if created is not None:
+            try:
+                mail.send_password_reset(created.user, created.token)
+            except Exception:  # SMTP down: logged; the answer must not tell (no oracle)
+                current_app.logger.exception("password reset mail not sent")
+        flash(
+            _(
+                "Si un compte actif correspond à cette adresse, un lien de réinitialisation "
+                "vient d'y être envoyé. Il expire dans une heure."
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    if form.is_submitted():
+        return render_template("auth/forgot.html", form=form), 422
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Choose a new password from a one-time link; every session of the account ends."""
+    dbs = db_session()
+    if accounts.get_password_reset(dbs, token) is None:
+        response = make_response(render_template("auth/reset_invalid.html"), 404)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    form = ResetForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(dbs, token, password=cast(str, form.password.data))
+        except AccountError as error:
+            show_on_form(form, error, field=error.field or "password")
+        else:
+            dbs.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Votre mot de passe a été changé. Connectez-vous avec le nouveau."), "success")
+            return redirect(url_for("auth.login"))
+    if form.is_submitted():
+        status = 422
+    response = make_response(render_template("auth/reset.html", form=form, token=token), status)
+    # The token is in the URL: never send it on in a Referer header.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- Digests: one-click unsubscribe ------------------------------------------------------
+
+
+# Exempt from CSRF: mail clients POST "List-Unsubscribe=One-Click" (RFC 8058) without
+# any token of ours; the signed token in the URL is the authorisation, and the only
+# effect is to stop the digests.
+@csrf.exempt
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> ResponseReturnValue:
+    """GET asks to confirm (link scanners must not unsubscribe anyone); POST unsubscribes."""
+    user_id = mail.unsubscribe_user_id(token)
+    dbs = db_session()
+    user = accounts.get_user(dbs, user_id) if user_id is not None else None
+    if user is None:
+        return render_template("auth/unsubscribe.html", invalid=True, token=token), 404
+    if request.method == "POST":
+        accounts.set_digest_opt_out(dbs, user, True, actor=user)
+        dbs.commit()
+        return redirect(url_for("auth.unsubscribe", token=token))
+    return render_template("auth/unsubscribe.html", user=user, token=token, invalid=False)

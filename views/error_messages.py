@@ -39,6 +39,20 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "too_many": lazy_gettext("Trop de mots-clés."),
     "bad_url": lazy_gettext("Le lien doit commencer par http:// ou https://."),
     "feed_taken": lazy_gettext("Ce flux est déjà enregistré."),
+    # Creating and renaming (pledges.content, slugs in pledges.editing)
+    "slug_format": lazy_gettext(
+        "Un identifiant ne contient que des lettres minuscules sans accents, des chiffres "
+        "et des tirets (par exemple securite-publique)."
+    ),
+    "candidate_slug_taken": lazy_gettext(
+        "Une autre candidature de cette élection a déjà cet identifiant."
+    ),
+    "theme_slug_taken": lazy_gettext("Un autre thème a déjà cet identifiant."),
+    "theme_name_taken": lazy_gettext("Un autre thème porte déjà ce nom."),
+    "pledge_slug_taken": lazy_gettext("Trop d'engagements portent ce titre dans cette élection."),
+    "move_other_election": lazy_gettext(
+        "Un engagement ne peut passer qu'à une autre candidature de la même élection."
+    ),
     # --- Rulings (pledges.status) ---
     "verdict_needs_evidence": _VERDICT_NEEDS_EVIDENCE,
     "evidence_not_published": lazy_gettext("Seules des preuves publiées peuvent être citées."),
@@ -65,12 +79,54 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "ruling_changes_nothing": lazy_gettext(
         "L'engagement a déjà ce statut : choisissez un autre statut."
     ),
+    # Corrections of a past ruling (pledges.status.correct_ruling).
+    "correction_reason_required": lazy_gettext(
+        "Dites pourquoi la décision est corrigée : ce motif est publié avec la correction."
+    ),
+    "already_corrected": lazy_gettext(
+        "Cette décision a déjà été corrigée : corrigez plutôt sa correction."
+    ),
+    "unknown_ruling": lazy_gettext("Cette décision n'existe pas pour cet engagement."),
+    "correction_identical": lazy_gettext(
+        "La correction ne change rien : modifiez le statut, la date, la justification "
+        "ou les preuves citées."
+    ),
+    "correction_before_previous": lazy_gettext(
+        "La date d'effet précède celle de la décision précédente : choisissez une date "
+        "égale ou postérieure."
+    ),
+    "correction_after_next": lazy_gettext(
+        "La date d'effet dépasse celle de la décision suivante : choisissez une date "
+        "égale ou antérieure."
+    ),
+    "correction_changes_nothing": lazy_gettext(
+        "La décision précédente avait déjà ce statut : choisissez un autre statut."
+    ),
+    "correction_breaks_chain": lazy_gettext(
+        "Seul le verdict de la dernière décision peut être corrigé : une décision "
+        "ultérieure a été prise à partir de celui-ci. Corrigez la date, la justification "
+        "ou les preuves, ou corrigez la dernière décision."
+    ),
     # --- Evidence and the review of suggestions (pledges.evidence, pledges.feeds.review) ---
     "outlet_required": lazy_gettext("Indiquez le média ou la source."),
     "future_date": lazy_gettext("La date ne peut pas être dans le futur."),
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
+    "not_dismissed": lazy_gettext(
+        "Cette suggestion n'est plus écartée : elle est déjà dans la file ou a été acceptée."
+    ),
+    "not_your_dismissal": lazy_gettext(
+        "Seule la personne qui a écarté cette suggestion, ou un éditeur, peut la remettre "
+        "dans la file."
+    ),
     "reason_required": lazy_gettext("Un motif est nécessaire."),
     "duplicate_evidence": lazy_gettext("Ce lien est déjà cité pour cet engagement."),
+    # Corrections and withdrawal of evidence (pledges.evidence)
+    "evidence_not_editable": lazy_gettext(
+        "Cette preuve ne peut plus être modifiée : une preuve refusée se reconsidère d'abord, "
+        "une preuve retirée reste telle qu'elle a été retirée."
+    ),
+    "not_published": lazy_gettext("Seule une preuve publiée peut être retirée."),
+    "not_rejected": lazy_gettext("Seule une preuve refusée peut être reconsidérée."),
     "url_too_long": lazy_gettext(
         "Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH
     ),
@@ -94,6 +150,15 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "wrong_password": lazy_gettext("Le mot de passe actuel est incorrect."),
     "invalid_invitation": lazy_gettext("Ce lien d'invitation est inconnu, expiré ou déjà utilisé."),
     "display_name_required": lazy_gettext("Indiquez un nom affiché."),
+    "display_name_too_long": lazy_gettext("Le nom affiché compte au plus 120 caractères."),
+    "invalid_language": lazy_gettext("Choisissez le français ou l'anglais."),
+    "invalid_reset": lazy_gettext(
+        "Ce lien de réinitialisation est inconnu, expiré ou déjà utilisé."
+    ),
+    "invitation_closed": lazy_gettext("Cette invitation est déjà utilisée, révoquée ou expirée."),
+    "last_admin": lazy_gettext(
+        "Le site doit garder au moins un administrateur ou une administratrice actif."
+    ),
     # --- Feeds (pledges.feeds) ---
     "unsafe_feed_url": lazy_gettext(
         "Adresse refusée : seules les adresses http(s) de serveurs publics sont acceptées."
@@ -127,6 +192,19 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     ),
     "feed_entities_refused": lazy_gettext(
         "Ce flux déclare des entités XML : il est refusé par sécurité."
+    ),
+    "feed_is_a_page": lazy_gettext("Cette adresse est une page web, pas un flux RSS ou Atom."),
+    # Warnings: the fetch worked, but an editor should look (pledges.feeds.polling).
+    "feed_truncated": lazy_gettext(
+        "Le flux était tronqué : les articles coupés n'ont pas été lus."
+    ),
+    "feed_no_items": lazy_gettext("Le flux ne contient aucun article."),
+    "feed_malformed": lazy_gettext(
+        "Le flux est mal formé ; il a été lu au mieux, vérifiez ses articles."
+    ),
+    "feed_items_deferred": lazy_gettext(
+        "Le flux liste plus de nouveaux articles que la limite : les autres seront lus "
+        "au prochain passage."
     ),
     # --- Backup and restore (pledges.backup) ---
     "backup_backend": lazy_gettext("Cette base de données ne peut pas être sauvegardée ainsi."),
@@ -234,6 +312,10 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
     "rejected_url": lazy_gettext(
         "cette adresse a été rejetée par la modération pour cet engagement ; "
         "publiez-la d'abord sur le site"
+    ),
+    "withdrawn_url": lazy_gettext(
+        "cette adresse a été retirée par la rédaction pour cet engagement ; "
+        "un import ne la republie pas"
     ),
     "unknown_election": lazy_gettext("aucune élection n'a le slug « %(slug)s »"),
     "election_name_not_slug": lazy_gettext(

@@ -13,8 +13,9 @@ from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateNotFound
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
+from models.enums import Role
 from views.api import allow_any_origin
 
 # No template, no url_for, no translation catalogue: nothing here can fail.
@@ -23,6 +24,14 @@ BARE_PAGE = (
     "<title>{status} {name}</title></head>"
     "<body><h1>{status} {name}</h1><p>{description}</p></body></html>\n"
 )
+
+
+class RoleRequired(Forbidden):
+    """403 for a logged-in person whose role is below the page's: the page says which role."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__(description=f"This page needs the {role.value} role.")
+        self.role = role
 
 
 def _wants_json() -> bool:

@@ -73,6 +73,13 @@ def required() -> DataRequired:
     return DataRequired(message=REQUIRED)
 
 
+# Shown under every new-password field before any error (tied by aria-describedby).
+PASSWORD_RULES = _l(
+    "Au moins %(num)d caractères. Une phrase de plusieurs mots est plus facile à retenir.",
+    num=MIN_PASSWORD_LENGTH,
+)
+
+
 def password_length() -> Length:
     return Length(
         min=MIN_PASSWORD_LENGTH,
@@ -162,7 +169,11 @@ class PasswordForm(Form):
     current = PasswordField(
         _l("Mot de passe actuel"), validators=[required(), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    new = PasswordField(_l("Nouveau mot de passe"), validators=[required(), password_length()])
+    new = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[required(), password_length()],
+        description=PASSWORD_RULES,
+    )
     confirm = PasswordField(
         _l("Confirmer le nouveau mot de passe"),
         validators=[required(), EqualTo("new", message=_l("Les deux mots de passe diffèrent."))],
@@ -175,7 +186,9 @@ class InvitationForm(Form):
         validators=[required(), Length(max=120)],
         description=_l("Visible par l'équipe ; sur le site public si vous rendez des décisions."),
     )
-    password = PasswordField(_l("Mot de passe"), validators=[required(), password_length()])
+    password = PasswordField(
+        _l("Mot de passe"), validators=[required(), password_length()], description=PASSWORD_RULES
+    )
     confirm = PasswordField(
         _l("Confirmer le mot de passe"),
         validators=[
@@ -183,6 +196,39 @@ class InvitationForm(Form):
             EqualTo("password", message=_l("Les deux mots de passe diffèrent.")),
         ],
     )
+
+
+class ForgotForm(Form):
+    email = EmailField(_l("Adresse e-mail"), validators=[required(), Length(max=320)])
+
+
+class ResetForm(Form):
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[required(), password_length()],
+        description=PASSWORD_RULES,
+    )
+    confirm = PasswordField(
+        _l("Confirmer le nouveau mot de passe"),
+        validators=[
+            required(),
+            EqualTo("password", message=_l("Les deux mots de passe diffèrent.")),
+        ],
+    )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("fr", "Français"), ("en", "English")]
+
+
+class AccountForm(Form):
+    display_name = StringField(
+        _l("Nom affiché"),
+        validators=[required(), Length(max=120)],
+        description=_l("Visible par l'équipe ; sur le site public si vous rendez des décisions."),
+    )
+    language = SelectField(_l("Langue des courriels"), choices=language_choices, default="fr")
+    digests = BooleanField(_l("Recevoir le résumé quotidien par courriel"))
 
 
 class InviteForm(Form):
@@ -280,28 +326,69 @@ class RulingForm(Form):
     cites = MultiCheckboxField(_l("Preuves publiées citées"), coerce=int, validate_choice=True)
 
 
-class ElectionForm(Form):
-    fingerprint = HiddenField(validators=[required()])
+SLUG_HINT = _l(
+    "Lettres minuscules sans accents, chiffres et tirets ; laissé vide, il est tiré du nom. "
+    "Après un changement, l'ancienne adresse redirige vers la nouvelle."
+)
+
+
+def slug_field() -> StringField:
+    return StringField(
+        _l("Identifiant dans les adresses (slug)"),
+        validators=[Optional(), Length(max=120)],
+        description=SLUG_HINT,
+    )
+
+
+def typed_slug(field: Field) -> str | None:
+    """The slug typed ("" to derive it from the name), None when the form did not send one."""
+    return (field.data or "") if field.raw_data else None
+
+
+class NewElectionForm(Form):
     name = StringField(_l("Nom"), validators=[required(), Length(max=300)])
     territory = StringField(_l("Territoire"), validators=[required(), Length(max=300)])
     date = DateField(
         _l("Date"), validators=[InputRequired(message=_l("Indiquez une date valide (AAAA-MM-JJ)."))]
     )
+    slug = slug_field()
 
 
-class CandidateForm(Form):
-    version = HiddenField(validators=[required()])
+class ElectionForm(NewElectionForm):
+    fingerprint = HiddenField(validators=[required()])
+
+
+class NewCandidateForm(Form):
     name = StringField(_l("Nom"), validators=[required(), Length(max=300)])
-    list_name = StringField(_l("Liste ou parti"), validators=[Optional(), Length(max=300)])
+    list_name = StringField(
+        _l("Liste ou parti"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Laissez vide, ou identique au nom, pour une liste qui porte ce nom."),
+    )
     elected = BooleanField(_l("Élu·e"))
     office = StringField(_l("Mandat exercé"), validators=[Optional(), Length(max=300)])
+    slug = slug_field()
 
 
-class PledgeForm(Form):
+class CandidateForm(NewCandidateForm):
     version = HiddenField(validators=[required()])
+
+
+class NewPledgeForm(Form):
+    """A pledge; `candidate` and `theme` choices are set by the view (the election's
+    candidates, the existing themes by their names in the reader's language)."""
+
+    candidate = SelectField(_l("Candidat·e"), coerce=str, validate_choice=True)
     title = StringField(_l("Titre"), validators=[required(), Length(max=500)])
     body = TextAreaField(_l("Texte (Markdown)"), validators=[Optional(), Length(max=50000)])
-    theme = StringField(_l("Thème"), validators=[Optional(), Length(max=80)])
+    # Any slug may come back (a pledge's theme that the theme table does not name
+    # yet): pledges.themes.resolve_theme decides, so no choice check here.
+    theme = SelectField(_l("Thème"), coerce=str, validate_choice=False)
+    new_theme = StringField(
+        _l("Ou un nouveau thème"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Son nom en français, avec ses accents ; il remplace le choix ci-dessus."),
+    )
     made_on = DateField(_l("Date de l'engagement"), validators=[Optional()])
     source_url = URLField(
         _l("Source de l'engagement (URL)"), validators=[Optional(), Length(max=2000), http_url]
@@ -315,6 +402,32 @@ class PledgeForm(Form):
     keywords_exclude = TextAreaField(
         _l("Mots-clés à exclure (un par ligne)"), validators=[Optional(), Length(max=20000)]
     )
+
+    def theme_text(self) -> str:
+        """What names the theme: the new name when typed, else the chosen slug."""
+        return (self.new_theme.data or "").strip() or (self.theme.data or "")
+
+
+class PledgeForm(NewPledgeForm):
+    version = HiddenField(validators=[required()])
+
+
+class NewThemeForm(Form):
+    name_fr = StringField(_l("Nom en français"), validators=[required(), Length(max=200)])
+    name_en = StringField(
+        _l("Nom en anglais"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Laissé vide, le nom français est montré en anglais aussi."),
+    )
+    slug = StringField(
+        _l("Identifiant dans les adresses (slug)"),
+        validators=[Optional(), Length(max=80)],
+        description=SLUG_HINT,
+    )
+
+
+class ThemeForm(NewThemeForm):
+    fingerprint = HiddenField(validators=[required()])
 
 
 class FeedForm(Form):
@@ -340,6 +453,33 @@ class ImportForm(Form):
     candidate = StringField(
         _l("Candidat·e (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
     )
+
+
+# --- Evidence corrections (views.admin.evidence) -----------------------------------------
+
+
+class EvidenceEditForm(EvidenceForm):
+    """Edit evidence before publication, or correct it after (the reason is then public)."""
+
+    fingerprint = HiddenField(validators=[required()])
+    reason = TextAreaField(
+        _l("Motif de la correction"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l(
+            "Obligatoire pour une preuve publiée : il est affiché publiquement avec la correction."
+        ),
+    )
+
+
+class WithdrawForm(Form):
+    reason = TextAreaField(
+        _l("Motif du retrait (affiché publiquement)"),
+        validators=[required(), Length(max=2000)],
+    )
+
+
+class ReconsiderForm(Form):
+    pass
 
 
 class ConfirmForm(Form):

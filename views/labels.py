@@ -11,11 +11,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_datetime_format, get_timezone_location
-from flask import current_app
+from flask import current_app, g
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
+from pledges.themes import theme_names
+from views.database import db_session
 
 # Labels of stored enum values, in French (the source language), translated by
 # the catalogue.
@@ -41,7 +43,8 @@ STANCE_LABELS = {
 }
 
 
-# Names of the themes the demo data and most lists use; any other theme slug is
+# Fallback names of the themes the demo data uses, for a theme slug that the
+# theme table does not name (data older than the table); any other slug is
 # shown as words ("mobilite-douce" → "Mobilite douce").
 THEME_LABELS = {
     "video-surveillance": lazy_gettext("Vidéosurveillance"),
@@ -70,8 +73,22 @@ def long_date(value: date) -> str:
 
 
 def theme_label(theme: str) -> str:
+    """A theme's name in the reader's language: its English name when set, else French."""
+    names = _theme_names()
+    if theme in names:
+        name_fr, name_en = names[theme]
+        return name_en if name_en and str(get_locale()) == "en" else name_fr
     label = THEME_LABELS.get(theme)
     return str(label) if label else theme.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _theme_names() -> dict[str, tuple[str, str]]:
+    """Every theme's names, read once per request (one statement, tens of rows)."""
+    names = g.get("theme_names")
+    if names is None:
+        names = theme_names(db_session())
+        g.theme_names = names
+    return names
 
 
 def status_label(status: PledgeStatus | str) -> str:

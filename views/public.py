@@ -14,12 +14,15 @@ from flask import Blueprint, abort, current_app, render_template
 from flask import request as flask_request
 from werkzeug.datastructures import MultiDict
 
+from models.db import id_of
 from models.enums import PledgeStatus
+from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
 from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import render_markdown
+from views.corrections import change_lines
 from views.database import db_session
 from views.labels import today
 from views.page_cache import cached_page
@@ -200,6 +203,14 @@ def pledge(pledge_id: int) -> str:
     change = reads.current_change(found)
     return render_template(
         "public/pledge.html",
+        # Corrections of the published items ("corrigé le …"), and the withdrawn ones:
+        # each leaves a dated line with its public reason (never its link or title).
+        # Only items marked corrected are looked up: no statement when none is.
+        corrections=evidence_ops.list_corrections(
+            db_session(), [id_of(e) for e in evidence if e.corrected_at is not None]
+        ),
+        change_lines=change_lines,
+        withdrawn=evidence_ops.withdrawn_evidence(found.evidence),
         pledge=found,
         candidate=found.candidate,
         election=found.candidate.election,

@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
+from flask.globals import request_ctx
+from werkzeug.exceptions import HTTPException
 
 
 def site_root() -> str:
@@ -55,11 +57,28 @@ KEPT_QUERY_ARGS = (
 def lang_url(code: str) -> str:
     """The current page in another language (the choice travels in the URL, never a cookie)."""
     args = {k: v for k, v in request.args.items(multi=False) if k in KEPT_QUERY_ARGS}
-    if request.url_rule is not None and request.endpoint and request.method == "GET":
+    endpoint, view_args = request.endpoint, request.view_args
+    if request.url_rule is not None and request.method != "GET":
+        # A failed POST (422) stays on its URL: switch language there too when that
+        # URL also answers GET (the page, or a redirect back to it), never to a 405.
+        endpoint, view_args = _get_route(request.path)
+    if request.url_rule is not None and endpoint:
         # The route's own values win over any query argument of the same name.
         # Any: spread into url_for, whose own keywords (_external...) have other types.
         values: dict[str, Any] = dict(args)
-        values.update(request.view_args or {})
+        values.update(view_args or {})
         values["lang"] = code
-        return url_for(request.endpoint, **values)
+        return url_for(endpoint, **values)
     return url_for("public.scoreboard", lang=code)
+
+
+def _get_route(path: str) -> tuple[str | None, dict[str, Any] | None]:
+    """The endpoint and values a GET of `path` would reach, or (None, None)."""
+    adapter = request_ctx.url_adapter
+    if adapter is None:
+        return None, None
+    try:
+        endpoint, values = adapter.match(path, method="GET")
+    except HTTPException:  # 404, 405, or a redirect: no GET page here
+        return None, None
+    return str(endpoint), dict(values)

@@ -3,6 +3,11 @@
 Every route needs a logged-in volunteer (or more). Rows of the queue are
 self-targeting htmx components (volunteer/_suggestion.html); without
 JavaScript the same forms post and redirect back to the queue.
+
+"Sans rapport" can be undone: right after it (the row's "Annuler", or without
+JavaScript the notice the queue shows after the redirect), and from the list
+of dismissed suggestions ("Remettre dans la file"). review.restore_suggestion
+decides who may (whoever dismissed it, or an editor) and logs it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from models.enums import EvidenceState, Role, Stance
+from models.enums import EvidenceState, Role, Stance, SuggestionState
 from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
 from pledges.errors import DomainError, DuplicateEvidence
@@ -24,7 +29,7 @@ from pledges.scoreboard import PledgeFilters
 from views.auth import current_actor, protect_blueprint
 from views.database import db_session
 from views.error_messages import ERROR_MESSAGES, error_message, show_on_form
-from views.forms import EvidenceForm, ReviewForm
+from views.forms import EvidenceForm, Form, ReviewForm
 from views.labels import site_zone, today
 from views.query import parse_id, wants_fragment
 
@@ -32,6 +37,10 @@ bp = Blueprint("volunteer", __name__)
 protect_blueprint(bp, Role.VOLUNTEER)
 
 PER_PAGE = 20
+
+
+class RestoreForm(Form):
+    """Put a dismissed suggestion back in the queue (a button: the CSRF token only)."""
 
 
 def duplicate_message(error: DuplicateEvidence) -> Markup:
@@ -93,11 +102,35 @@ def _queue_context(pledge_id: int | None, after: review.QueueKey | None) -> dict
 def queue() -> ResponseReturnValue:
     """New suggestions, newest news first (review.list_suggestions), by pledge; 20 a page."""
     context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
+    # Without JavaScript, the dismissal redirects here with ?undo=N: its "Annuler" notice.
+    undo_id = _int_arg("undo")
+    undo = review.get_suggestion(db_session(), undo_id) if undo_id else None
+    if undo is not None and (
+        undo.suggestion.state != SuggestionState.DISMISSED
+        or not review.may_restore(undo, current_actor())
+    ):
+        undo = None
+    context["undo"] = undo
+    context["restore_form"] = RestoreForm()
     if wants_fragment("suggestion-list"):
         response = render_template("volunteer/_suggestion_list.html", **context)
     else:
         response = render_template("volunteer/queue.html", **context)
     return response, 200, {"Vary": "HX-Request"}
+
+
+@bp.get("/suggestions/<int:suggestion_id>")
+def suggestion(suggestion_id: int) -> ResponseReturnValue:
+    """The queue with this suggestion first: where a reload or a language switch of a
+    failed review (no JavaScript) lands, instead of a 405."""
+    row = review.get_suggestion(db_session(), suggestion_id)
+    if row is None:
+        abort(404)
+    context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
+    if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
+        context["rows"] = [row, *context["rows"]]
+        context["forms"][row.suggestion.id] = ReviewForm(prefix=f"s{suggestion_id}")
+    return render_template("volunteer/queue.html", **context)
 
 
 @bp.post("/suggestions/<int:suggestion_id>")
@@ -138,8 +171,9 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
     if request.headers.get("HX-Request"):
         # Errors come back with 200: htmx swaps only 2xx answers into the row.
         return render_template(
-            "volunteer/_suggestion.html", row=row, form=form, outcome=outcome, error=error
-        )
+            "volunteer/_suggestion.html", row=row, form=form, outcome=outcome, error=error,
+            restore_form=RestoreForm(),
+        )  # fmt: skip
     if outcome is not None:
         flash(
             _("Preuve proposée : elle attend la relecture d'un éditeur.")
@@ -147,7 +181,10 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
             else _("Suggestion écartée."),
             "success",
         )
-        return redirect(url_for("volunteer.queue", **_queue_args()))
+        args = _queue_args()
+        if outcome["kind"] == "dismissed":
+            args["undo"] = suggestion_id
+        return redirect(url_for("volunteer.queue", **args))
     # Without JavaScript: the queue again, this row showing its errors.
     context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
     if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
@@ -155,6 +192,64 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
     context["forms"][row.suggestion.id] = form
     context["errors"] = {row.suggestion.id: error} if error else {}
     return render_template("volunteer/queue.html", **context), 422
+
+
+@bp.post("/suggestions/<int:suggestion_id>/restore")
+def restore_suggestion(suggestion_id: int) -> ResponseReturnValue:
+    """Undo "Sans rapport": the suggestion goes back to the queue.
+
+    htmx: the queue's row comes back as a new suggestion with its form; a row
+    of the dismissed list (target dismissed-N) says it went back. Without
+    JavaScript: PRG to the queue, or to the dismissed list (?from=dismissed);
+    a refusal shows the dismissed list with the error and a 422.
+    """
+    dbs = db_session()
+    row = review.get_suggestion(dbs, suggestion_id)
+    if row is None:
+        abort(404)
+    form = RestoreForm()
+    error: str | None = None
+    if not form.validate_on_submit():
+        error = str(ERROR_MESSAGES["unknown"])
+    else:
+        try:
+            review.restore_suggestion(dbs, row, actor=current_actor())
+        except DomainError as exc:
+            error = error_message(exc)
+        else:
+            dbs.commit()
+    from_list = request.args.get("from") == "dismissed"
+    if request.headers.get("HX-Request"):
+        if request.headers.get("HX-Target") == f"dismissed-{suggestion_id}":
+            return render_template(
+                "volunteer/_dismissed_row.html", row=row, restore_form=RestoreForm(),
+                error=error, restored=error is None,
+            )  # fmt: skip
+        return render_template(
+            "volunteer/_suggestion.html", row=row, restore_form=RestoreForm(),
+            form=ReviewForm(prefix=f"s{suggestion_id}"),
+            outcome={"kind": "dismissed"} if error else None,
+            error=error, restored=error is None,
+        )  # fmt: skip
+    if error is None:
+        flash(_("Suggestion remise dans la file."), "success")
+        if from_list:
+            return redirect(url_for("volunteer.dismissed"))
+        return redirect(url_for("volunteer.queue", **_queue_args()))
+    return _dismissed_page(errors={suggestion_id: error}), 422
+
+
+@bp.get("/suggestions/dismissed")
+def dismissed() -> str:
+    """The dismissals I may undo (mine; everyone's for editors), the latest first."""
+    return _dismissed_page()
+
+
+def _dismissed_page(errors: dict[int, str] | None = None) -> str:
+    rows = review.list_dismissed(db_session(), actor=current_actor())
+    return render_template(
+        "volunteer/dismissed.html", rows=rows, restore_form=RestoreForm(), errors=errors or {}
+    )
 
 
 @bp.get("/pledges")

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import nh3
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models import Feed, FeedItem, Pledge, Suggestion
 from models.enums import SuggestionState
@@ -280,3 +280,40 @@ def list_feed_items(session: Session, feed_id: int, *, limit: int | None = None)
     if limit:
         query = query.limit(limit)
     return list(session.exec(query).all())
+
+
+@dataclass
+class ItemRow:
+    item: FeedItem
+    suggestions: list[tuple[Suggestion, Pledge]]
+
+
+def count_feed_items(session: Session, feed_id: int) -> int:
+    """How many items are stored for a feed."""
+    return session.exec(
+        select(func.count()).select_from(FeedItem).where(FeedItem.feed_id == feed_id)
+    ).one()
+
+
+def list_feed_page(session: Session, feed_id: int, *, page: int, per_page: int) -> list[ItemRow]:
+    """One page of a feed's items, newest first, each with the pledges it was matched to
+    and the suggestion's state (two queries)."""
+    items = list(
+        session.exec(
+            select(FeedItem)
+            .where(FeedItem.feed_id == feed_id)
+            .order_by(col(FeedItem.published_at).desc(), col(FeedItem.id).desc())
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        ).all()
+    )
+    by_item: dict[int | None, list[tuple[Suggestion, Pledge]]] = defaultdict(list)
+    if items:
+        for suggestion, pledge in session.exec(
+            select(Suggestion, Pledge)
+            .join(Pledge, col(Pledge.id) == col(Suggestion.pledge_id))
+            .where(col(Suggestion.feed_item_id).in_([item.id for item in items]))
+            .order_by(col(Suggestion.id))
+        ).all():
+            by_item[suggestion.feed_item_id].append((suggestion, pledge))
+    return [ItemRow(item, by_item.get(item.id, [])) for item in items]

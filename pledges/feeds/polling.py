@@ -22,22 +22,34 @@ from typing import Any
 import httpx
 from sqlalchemy import and_, nulls_first, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from models import Feed, FeedItem
+from models import Feed, FeedFetch, FeedItem, Suggestion
 from models.db import id_of, utc_now
-from models.enums import FeedStatus
+from models.enums import FeedStatus, SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError, FeedError
+from pledges.feeds.discovery import find_alternates, looks_like_html
 from pledges.feeds.fetch import AddressGuard, FetchResult, fetch, make_client, user_agent_for
 from pledges.feeds.ingest import DEFAULT_MAX_ITEMS, IngestReport, build_keyword_index, ingest
 from pledges.feeds.matching import KeywordIndex
 from pledges.feeds.parsing import FeedParseError, ParsedFeed, parse
+from pledges.feeds.rematch import PLEDGES_PER_ROUND, CatchUpReport, catch_up
 from pledges.health import POLLER, record_heartbeat
 from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
 
 MAX_BACKOFF = timedelta(days=1)
 DEFAULT_LEASE = timedelta(minutes=10)
+FETCH_HISTORY = 20  # fetch outcomes kept per feed (FeedFetch), for the feed's page
+
+# What a fetch came to, as the feed page shows it (FeedFetch.outcome).
+OK, UNCHANGED, WARNING, ERROR = "ok", "unchanged", "warning", "error"
+# Warning codes: the fetch worked, but something is worth an editor's look.
+FEED_TRUNCATED = "feed_truncated"  # the document was cut: entries lost
+FEED_NO_ITEMS = "feed_no_items"  # a valid feed listing nothing
+FEED_MALFORMED = "feed_malformed"  # read by the tolerant parser
+FEED_ITEMS_DEFERRED = "feed_items_deferred"  # more new items than FEEDS_MAX_ITEMS
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class FetchOutcome:
     error_code: str = ""  # stable: views show it translated (views.error_messages)
     result: FetchResult | None = None
     parsed: ParsedFeed | None = None
+    # Feeds advertised by the web page given instead of a feed.
+    alternates: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +80,9 @@ class FeedRunReport:
     error: str = ""
     ingest: IngestReport = field(default_factory=IngestReport)
     url_changed_to: str | None = None
+    outcome: str = ""  # ok, unchanged, warning, error (as recorded in FeedFetch)
+    code: str = ""  # the error or warning code, when there is one
+    alternates: list[dict[str, str]] = field(default_factory=list)
 
 
 def feed_url(raw: str) -> str:
@@ -101,7 +118,10 @@ def add_feed(
             code="feed_interval_too_small",
             field="interval_minutes",
         )
-    if session.exec(select(Feed.id).where(Feed.url == url)).first() is not None:
+    existing = session.exec(select(Feed).where(Feed.url == url)).first()
+    if existing is not None and existing.deleted_at is not None:
+        return _revive(session, existing, name, interval_minutes, actor=actor, now=now)
+    if existing is not None:
         raise FeedError(f"this feed is already registered: {url}", code="feed_taken", field="url")
     feed = Feed(
         url=url,
@@ -125,9 +145,125 @@ def add_feed(
     return feed
 
 
+def _revive(
+    session: Session, feed: Feed, name: str, interval_minutes: int, *, actor: Actor, now: datetime
+) -> Feed:
+    """A deleted feed added again: shown and read again, its stored items still there."""
+    feed.deleted_at = None
+    feed.active = True
+    feed.name = name.strip()[:200] or feed.name
+    feed.interval_minutes = interval_minutes
+    feed.next_fetch_at = now
+    session.add(feed)
+    session.flush()
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.FEED_ADDED,
+        object_type="feed",
+        object_id=feed.id,
+        after={"url": feed.url, "name": feed.name, "interval_minutes": interval_minutes},
+        now=now,
+    )
+    session.flush()
+    return feed
+
+
+def pause_feed(session: Session, feed: Feed, *, actor: Actor, now: datetime) -> bool:
+    """Stop reading a feed (its items and suggestions stay); False when already paused."""
+    if not feed.active:
+        return False
+    feed.active = False
+    session.add(feed)
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.FEED_PAUSED,
+        object_type="feed",
+        object_id=feed.id,
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+def resume_feed(session: Session, feed: Feed, *, actor: Actor, now: datetime) -> bool:
+    """Read a paused feed again, from the next poller round on; False when it was active."""
+    if feed.active:
+        return False
+    feed.active = True
+    feed.error_count = 0
+    feed.next_fetch_at = now
+    session.add(feed)
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.FEED_RESUMED,
+        object_type="feed",
+        object_id=feed.id,
+        now=now,
+    )
+    session.flush()
+    return True
+
+
+def delete_feed(session: Session, feed: Feed, *, actor: Actor, now: datetime) -> int:
+    """Delete a feed: hidden and never read again; its items are kept (evidence cites them).
+
+    Its suggestions still waiting for review leave the volunteers' queue (they
+    were never evidence); accepted and dismissed ones stay as the record of a
+    decision. Returns how many waiting suggestions were withdrawn.
+    """
+    items = select(FeedItem.id).where(FeedItem.feed_id == feed.id).scalar_subquery()
+    waiting = session.exec(
+        select(Suggestion).where(
+            col(Suggestion.feed_item_id).in_(items), Suggestion.state == SuggestionState.NEW
+        )
+    ).all()
+    for suggestion in waiting:
+        session.delete(suggestion)
+    feed.deleted_at = now
+    feed.active = False
+    feed.next_fetch_at = None
+    feed.lease_owner = None
+    feed.lease_expires_at = None
+    session.add(feed)
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.FEED_DELETED,
+        object_type="feed",
+        object_id=feed.id,
+        before={"url": feed.url, "name": feed.name},
+        after={"withdrawn_suggestions": len(waiting)},
+        now=now,
+    )
+    session.flush()
+    return len(waiting)
+
+
+def get_feed(session: Session, feed_id: int) -> Feed | None:
+    """A feed that is not deleted."""
+    feed = session.get(Feed, feed_id)
+    return feed if feed is not None and feed.deleted_at is None else None
+
+
+def list_fetches(session: Session, feed_id: int) -> list[FeedFetch]:
+    """A feed's last fetch outcomes, newest first (at most FETCH_HISTORY)."""
+    return list(
+        session.exec(
+            select(FeedFetch)
+            .where(FeedFetch.feed_id == feed_id)
+            .order_by(col(FeedFetch.at).desc(), col(FeedFetch.id).desc())
+            .limit(FETCH_HISTORY)
+        ).all()
+    )
+
+
 def _due(now: datetime, ignore_schedule: bool) -> list[Any]:
     conditions = [
         col(Feed.active).is_(True),
+        col(Feed.deleted_at).is_(None),
         or_(col(Feed.lease_expires_at).is_(None), col(Feed.lease_expires_at) < now),
     ]
     if not ignore_schedule:
@@ -151,6 +287,7 @@ def claim_next_feed(
     lease: timedelta = DEFAULT_LEASE,
     ignore_schedule: bool = False,
     skip_ids: frozenset[int] | set[int] = frozenset(),
+    only_id: int | None = None,
 ) -> ClaimedFeed | None:
     """Claim one due feed for `owner` until now + lease; None when nothing is left. Flushes.
 
@@ -164,6 +301,8 @@ def claim_next_feed(
     conditions = _due(now, ignore_schedule)
     if skip_ids:
         conditions.append(col(Feed.id).not_in(sorted(skip_ids)))
+    if only_id is not None:
+        conditions.append(col(Feed.id) == only_id)
     order = (nulls_first(col(Feed.next_fetch_at)), col(Feed.id))
     expires = now + lease
     bind = session.get_bind()
@@ -240,7 +379,13 @@ def fetch_feed(
     try:
         parsed = parse(result.content, result.headers)
     except FeedParseError as exc:
-        return FetchOutcome("error", error=exc.message, error_code=exc.code, result=result)
+        outcome = FetchOutcome("error", error=exc.message, error_code=exc.code, result=result)
+        if exc.code == "feed_not_a_feed" and looks_like_html(
+            result.content, result.headers.get("content-type", "")
+        ):
+            outcome.alternates = find_alternates(result.content, result.url or claimed.url)
+            outcome.error_code = "feed_is_a_page"
+        return outcome
     return FetchOutcome("ok", result=result, parsed=parsed)
 
 
@@ -261,9 +406,11 @@ def record_outcome(
     (200 or 304): a 301 towards an error page changes nothing (finding 9).
     """
     feed = _count_fetch(session, claimed.id, now)
-    if feed is None:  # deleted while we were fetching
+    if feed is None or feed.deleted_at is not None:  # deleted while we were fetching
         return FeedRunReport(claimed.id, "error", error="feed deleted during the fetch")
-    report = FeedRunReport(id_of(feed), outcome.status, error=outcome.error)
+    report = FeedRunReport(
+        id_of(feed), outcome.status, error=outcome.error, alternates=outcome.alternates
+    )
     result = outcome.result
     succeeded = outcome.status in {"ok", "not_modified"}
     if succeeded and result is not None and result.permanent_url:
@@ -276,7 +423,8 @@ def record_outcome(
         )
         feed.etag = result.headers.get("etag", "")[:500] or None
         feed.last_modified = result.headers.get("last-modified", "")[:200] or None
-        _succeeded(feed, FeedStatus.OK, now, warning=outcome.parsed.warning)
+        code, message = _warning(outcome.parsed, report.ingest)
+        _succeeded(feed, FeedStatus.OK, now, warning=message, warning_code=code)
     elif outcome.status == "not_modified":
         _succeeded(feed, FeedStatus.NOT_MODIFIED, now)
     elif outcome.status == "gone":
@@ -296,8 +444,61 @@ def record_outcome(
         _failed(feed, outcome.error or "unknown error", outcome.error_code, now)
     _release(feed, owner)
     session.add(feed)
+    report.outcome, report.code = outcome_of(feed)
+    _remember(session, feed, report, now)
     session.flush()
     return report
+
+
+def outcome_of(feed: Feed) -> tuple[str, str]:
+    """(ok | unchanged | warning | error, code) of the feed's last fetch; ("", "") if never."""
+    if feed.last_status is None:
+        return "", ""
+    if feed.last_status == FeedStatus.ERROR:
+        return ERROR, feed.last_error_code or "feed_fetch_failed"
+    if feed.last_error_code:
+        return WARNING, feed.last_error_code
+    if feed.last_status == FeedStatus.NOT_MODIFIED:
+        return UNCHANGED, ""
+    return OK, ""
+
+
+def _warning(parsed: ParsedFeed, ingested: IngestReport) -> tuple[str, str]:
+    """The warning code and English detail of a successful fetch, ("", "") when all was well."""
+    if parsed.dropped:
+        return FEED_TRUNCATED, f"document cut: {parsed.dropped} entry left out. {parsed.warning}"
+    if not parsed.entries:
+        return FEED_NO_ITEMS, parsed.warning or "the feed lists no entry"
+    if parsed.warning:
+        return FEED_MALFORMED, parsed.warning
+    if ingested.over_limit:
+        return FEED_ITEMS_DEFERRED, f"{ingested.over_limit} new entries left for a later fetch"
+    return "", ""
+
+
+def _remember(session: Session, feed: Feed, report: FeedRunReport, now: datetime) -> None:
+    """Add this fetch to the feed's history, keeping the last FETCH_HISTORY."""
+    session.add(
+        FeedFetch(
+            feed_id=id_of(feed),
+            at=now,
+            outcome=report.outcome,
+            code=report.code,
+            message=(feed.last_error or "")[:2000],
+            new_items=report.ingest.new_items,
+            alternates=report.alternates,
+        )
+    )
+    session.flush()
+    old = session.exec(
+        select(FeedFetch.id)
+        .where(FeedFetch.feed_id == feed.id)
+        .order_by(col(FeedFetch.at).desc(), col(FeedFetch.id).desc())
+        .offset(FETCH_HISTORY)
+    ).all()
+    if old:
+        for fetch_row in session.exec(select(FeedFetch).where(col(FeedFetch.id).in_(old))).all():
+            session.delete(fetch_row)
 
 
 def record_failure(
@@ -310,6 +511,9 @@ def record_failure(
     _failed(feed, error, "feed_store_failed", now)
     _release(feed, owner)
     session.add(feed)
+    _remember(
+        session, feed, FeedRunReport(feed_id, "error", outcome=ERROR, code="feed_store_failed"), now
+    )
     session.flush()
 
 
@@ -331,10 +535,12 @@ def next_fetch_after_error(interval_minutes: int, error_count: int, now: datetim
     return now + max(interval, min(delay, MAX_BACKOFF))
 
 
-def _succeeded(feed: Feed, status: FeedStatus, now: datetime, warning: str = "") -> None:
+def _succeeded(
+    feed: Feed, status: FeedStatus, now: datetime, warning: str = "", warning_code: str = ""
+) -> None:
     feed.last_status = status
     feed.last_error = warning  # a recoverable problem is recorded, not counted as an error
-    feed.last_error_code = ""
+    feed.last_error_code = warning_code  # with last_status OK: a warning, not an error
     feed.error_count = 0
     feed.next_fetch_at = now + timedelta(minutes=max(1, feed.interval_minutes))
 
@@ -378,8 +584,10 @@ def _follow_permanent_redirect(
 
 
 def list_feeds(session: Session) -> list[tuple[Feed, int]]:
-    """Every feed with its number of stored items (two queries)."""
-    feeds = session.exec(select(Feed).order_by(col(Feed.id))).all()
+    """Every feed not deleted, with its number of stored items (two queries)."""
+    feeds = session.exec(
+        select(Feed).where(col(Feed.deleted_at).is_(None)).order_by(col(Feed.id))
+    ).all()
     counts = count_items(session)
     return [(feed, counts.get(id_of(feed), 0)) for feed in feeds]
 
@@ -396,6 +604,7 @@ class PollSettings:
     read_timeout: float = 20.0
     deadline_seconds: float = 60.0
     lease: timedelta = DEFAULT_LEASE
+    rematch_days: int = 365
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PollSettings:
@@ -410,6 +619,7 @@ class PollSettings:
             read_timeout=float(config["FEEDS_READ_TIMEOUT"]),
             deadline_seconds=float(config["FEEDS_DEADLINE_SECONDS"]),
             lease=timedelta(seconds=float(config["FEEDS_LEASE_SECONDS"])),
+            rematch_days=int(config["FEEDS_REMATCH_DAYS"]),
         )
 
     @property
@@ -429,8 +639,11 @@ def run_poller(
     owner: str,
     ignore_schedule: bool = False,
     clock: Callable[[], datetime] = utc_now,
+    only_id: int | None = None,
 ) -> Iterator[FeedRunReport]:
-    """Fetch every due feed once (all active ones with ignore_schedule), one transaction each."""
+    """Fetch every due feed once (all active ones with ignore_schedule), one transaction each.
+
+    With only_id, that one feed now, whatever its schedule (the admin's "read now")."""
     with Session(engine, expire_on_commit=False) as session:
         index = build_keyword_index(session)
     guard = settings.guard
@@ -448,8 +661,9 @@ def run_poller(
                     owner=owner,
                     now=clock(),
                     lease=settings.lease,
-                    ignore_schedule=ignore_schedule,
+                    ignore_schedule=ignore_schedule or only_id is not None,
                     skip_ids=done,
+                    only_id=only_id,
                 )
                 session.commit()
             if claimed is None:
@@ -512,18 +726,52 @@ def watch(
     cycles: int = 0,
     owner: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    on_catch_up: Callable[[CatchUpReport], None] | None = None,
 ) -> None:
     """Fetch feeds as they fall due, forever (or for `cycles` rounds); reports go to on_report."""
     owner = owner or poller_name()
     done_cycles = 0
     while True:
+        caught_up = run_catch_up(engine, settings)
+        if on_catch_up is not None and caught_up.pledges:
+            on_catch_up(caught_up)
         for report in run_poller(engine, settings, owner=owner):
             on_report(report)
         beat(engine)
         done_cycles += 1
         if cycles and done_cycles >= cycles:
             return
-        sleep(seconds_until_next(engine, max_sleep, now=utc_now()))
+        wait = seconds_until_next(engine, max_sleep, now=utc_now())
+        if len(caught_up.pledges) >= PLEDGES_PER_ROUND:
+            wait = min(wait, 1.0)  # more pledges wait for their catch-up: come back soon
+        sleep(wait)
+
+
+def run_catch_up(
+    engine: Engine, settings: PollSettings, *, clock: Callable[[], datetime] = utc_now
+) -> CatchUpReport:
+    """One bounded catch-up batch in its own transaction (pledges.feeds.rematch.catch_up).
+
+    Two pollers racing on one pledge: the second's insert collides on the
+    (item, pledge) unique key and rolls back; its next round finds nothing to do.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            report = catch_up(session, now=clock(), days=settings.rematch_days)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return CatchUpReport()
+    return report
+
+
+def read_feed_now(
+    engine: Engine, settings: PollSettings, feed_id: int, *, owner: str | None = None
+) -> FeedRunReport | None:
+    """Fetch one feed at once (within the fetch deadline, same address guard), as the
+    poller would; None when it cannot be claimed (paused, deleted, or being read)."""
+    reports = list(run_poller(engine, settings, owner=owner or poller_name(), only_id=feed_id))
+    return reports[0] if reports else None
 
 
 def beat(engine: Engine) -> None:
@@ -538,7 +786,11 @@ def seconds_until_next(engine: Engine, max_sleep: float, *, now: datetime) -> fl
     with Session(engine) as session:
         upcoming = session.exec(
             select(Feed.next_fetch_at)
-            .where(col(Feed.active).is_(True), col(Feed.next_fetch_at).is_not(None))
+            .where(
+                col(Feed.active).is_(True),
+                col(Feed.deleted_at).is_(None),
+                col(Feed.next_fetch_at).is_not(None),
+            )
             .order_by(col(Feed.next_fetch_at))
             .limit(1)
         ).first()

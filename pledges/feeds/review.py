@@ -1,4 +1,5 @@
-"""Volunteer review of feed suggestions: the queue, accepting one as evidence, dismissing one.
+"""Volunteer review of feed suggestions: the queue, accepting one as evidence, dismissing one,
+undoing a dismissal.
 
 Accepting turns the news item into *submitted* evidence (origin feed_item) that
 an editor then moderates. The queue's order is one, documented on
@@ -19,7 +20,7 @@ from sqlmodel.sql.expression import Select
 
 from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
 from models.db import MAX_DB_ID, utc_now
-from models.enums import Origin, Stance, SuggestionState
+from models.enums import Origin, Role, Stance, SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import ReviewError
 from pledges.evidence import submit_evidence
@@ -310,3 +311,79 @@ def dismiss_suggestion(
         session, row, SuggestionState.DISMISSED, AuditAction.SUGGESTION_DISMISS,
         actor=actor, now=now,
     )  # fmt: skip
+
+
+# The dismissed suggestions a reviewer is shown to undo: the latest ones only.
+DISMISSED_LIMIT = 50
+
+
+def may_restore(row: SuggestionRow, actor: Actor) -> bool:
+    """Who may undo a dismissal: the volunteer who dismissed it, any editor or admin."""
+    if not isinstance(actor, User):
+        return True  # the command line and tests act for the site
+    if actor.role.at_least(Role.EDITOR):
+        return True
+    return row.suggestion.reviewed_by_id == actor.id
+
+
+def list_dismissed(
+    session: Session, *, actor: Actor, limit: int = DISMISSED_LIMIT
+) -> list[SuggestionRow]:
+    """The dismissals `actor` may undo, the most recently dismissed first (one query, bounded).
+
+    A volunteer sees their own; editors and admins see everyone's.
+    """
+    query = _query().where(Suggestion.state == SuggestionState.DISMISSED)
+    if isinstance(actor, User) and not actor.role.at_least(Role.EDITOR):
+        query = query.where(Suggestion.reviewed_by_id == actor.id)
+    query = query.order_by(col(Suggestion.reviewed_at).desc(), col(Suggestion.id).desc())
+    return [SuggestionRow(*row) for row in session.exec(query.limit(limit)).all()]
+
+
+def restore_suggestion(
+    session: Session, row: SuggestionRow, *, actor: Actor, now: datetime | None = None
+) -> None:
+    """Undo "not relevant": the suggestion goes back to the queue as new; audited.
+
+    Only a dismissed suggestion comes back (an accepted one became evidence,
+    which moderation handles), in one conditional UPDATE so that two undos do
+    not both log. Its review fields are cleared: it waits for a review again.
+    """
+    now = now or utc_now()
+    suggestion = row.suggestion
+    if suggestion.state != SuggestionState.DISMISSED:
+        raise ReviewError("Only a dismissed suggestion can be put back.", code="not_dismissed")
+    if not may_restore(row, actor):
+        raise ReviewError(
+            "Only whoever dismissed it, or an editor, can put it back.", code="not_your_dismissal"
+        )
+    before = {
+        "state": SuggestionState.DISMISSED.value,
+        "reviewed_by_id": suggestion.reviewed_by_id,
+    }
+    restored = session.exec(
+        update(Suggestion)
+        .where(
+            col(Suggestion.id) == suggestion.id,
+            col(Suggestion.state) == SuggestionState.DISMISSED,
+        )
+        .values(state=SuggestionState.NEW, reviewed_at=None, reviewed_by_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if restored != 1:
+        raise ReviewError("Only a dismissed suggestion can be put back.", code="not_dismissed")
+    suggestion.state = SuggestionState.NEW
+    suggestion.reviewed_at = None
+    suggestion.reviewed_by_id = None
+    log_change(
+        session,
+        actor=actor,
+        action=AuditAction.SUGGESTION_RESTORE,
+        object_type="suggestion",
+        object_id=suggestion.id,
+        pledge_id=row.pledge.id,
+        before=before,
+        after={"state": SuggestionState.NEW.value},
+        now=now,
+    )
+    session.flush()

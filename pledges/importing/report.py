@@ -57,6 +57,7 @@ PROBLEM_TEXTS: dict[str, str] = {
     "rejected_url": (
         "this URL was rejected by moderators for this pledge; publish it on the site first"
     ),
+    "withdrawn_url": "this URL was withdrawn by the editors for this pledge",
     "unknown_election": "no election with slug '{slug}'",
     "election_name_not_slug": "'{value}' is the name of an election; its slug is '{slug}'",
     "unknown_candidate": "no candidate '{slug}' in this election",

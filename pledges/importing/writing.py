@@ -22,7 +22,7 @@ from pledges.importing.report import ImportSummary, ProblemLog, TooManyProblems,
 from pledges.importing.spreadsheet import validate_csv
 from pledges.importing.validation import validate_data
 from pledges.search import search_text_for
-from pledges.status import VERDICTS, record_status_change, ruling_refusal
+from pledges.status import VERDICTS, not_corrected, record_status_change, ruling_refusal
 
 ELECTION_FIELDS = ["slug", "name", "territory", "date", "is_demo"]
 CANDIDATE_FIELDS = ["slug", "name", "list_name", "elected", "office"]
@@ -204,11 +204,11 @@ class _Writer:
         changes = session.exec(
             select(StatusChange)
             .join(Pledge)
-            .where(col(Pledge.election_id).in_(ids))
+            .where(col(Pledge.election_id).in_(ids), not_corrected())
             .options(selectinload(rel(StatusChange.cites)))
             .order_by(col(StatusChange.effective_on), col(StatusChange.id))
         )
-        for change in changes:
+        for change in changes:  # the effective history: corrected rulings no longer count
             self.changes.setdefault(change.pledge_id, []).append(change)
 
     def check(self, pledges: list[tuple[str, date, PledgeIn]]) -> None:
@@ -228,6 +228,9 @@ class _Writer:
                         row = self.evidence_rows.get((pledge.id, evidence_in.url))
                         if row is not None and row.state == EvidenceState.REJECTED:
                             log.add(evidence_in.record, "url", "rejected_url")
+                        # A withdrawal is undone by no file: the import would republish it.
+                        elif row is not None and row.state == EvidenceState.WITHDRAWN:
+                            log.add(evidence_in.record, "url", "withdrawn_url")
                 stored = self.changes.get(pledge.id, []) if pledge is not None else []
                 self._check_history(log, pledge_in, election_on, stored)
         except TooManyProblems:

@@ -16,6 +16,7 @@ from pledges.archiving import is_gone
 from pledges.errors import Gone
 from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, published_evidence, scoped
 from pledges.scoreboard import get_candidate
+from pledges.status import not_corrected
 from pledges.widgets import can_exist
 
 FEED_SIZE = 50
@@ -50,6 +51,8 @@ def list_recent_status_changes(
             scoped(
                 select(StatusChange).join(Pledge, col(Pledge.id) == StatusChange.pledge_id), scope
             )
+            # A corrected ruling leaves the feed; its correction is an entry of its own.
+            .where(not_corrected())
             .order_by(col(StatusChange.created_at).desc(), col(StatusChange.id).desc())
             .limit(limit)
             .options(

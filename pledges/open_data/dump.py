@@ -4,6 +4,10 @@ Importing `dump_published(session)` into an empty database reproduces every
 election, candidate, pledge, published evidence item and ruling (status
 history, its citations given as evidence URLs). Submitted and rejected
 evidence, accounts, feeds and the audit log are not public and stay out.
+Withdrawn evidence was public: a pledge lists it under `withdrawn_evidence`
+(only when it has some), with when and why it was withdrawn, so the release
+keeps the history of what the site once showed. The importer ignores that key:
+importing a dump never publishes a withdrawn item again.
 
 The order is stable and independent of database ids (slugs, dates, URLs), so
 two databases holding the same data give the same dump, and the same dump
@@ -25,10 +29,12 @@ from pledges.open_data.representations import (
     candidate_fields,
     election_fields,
     evidence_fields,
+    iso,
     pick,
     pledge_fields,
     ruling_fields,
 )
+from pledges.status import effective_history
 
 FORMAT = "pledge-tracker-import/1"
 # The import format's keys, in the order they are written (the dump's bytes depend on it).
@@ -48,6 +54,7 @@ PLEDGE_DUMP = (
     "status_since",
 )
 EVIDENCE_DUMP = ("url", "outlet", "published_on", "kind", "title", "quote", "note", "stance")
+WITHDRAWN_DUMP = (*EVIDENCE_DUMP, "withdrawn_at", "withdrawal_reason")
 RULING_DUMP = ("to", "effective_on", "rationale")
 
 
@@ -64,7 +71,7 @@ def dump_published(session: Session) -> dict[str, Any]:
     public_pledges = select(col(Pledge.id)).where(visible_pledges())
     evidence = session.exec(
         select(Evidence)
-        .where(Evidence.state == EvidenceState.PUBLISHED)
+        .where(col(Evidence.state).in_([EvidenceState.PUBLISHED, EvidenceState.WITHDRAWN]))
         .where(col(Evidence.pledge_id).in_(public_pledges))
         .order_by(col(Evidence.published_on), col(Evidence.url))
     ).all()
@@ -76,8 +83,13 @@ def dump_published(session: Session) -> dict[str, Any]:
     ).all()
 
     evidence_by_pledge: dict[int | None, list[Evidence]] = {}
+    withdrawn_by_pledge: dict[int | None, list[Evidence]] = {}
     for item in evidence:
-        evidence_by_pledge.setdefault(item.pledge_id, []).append(item)
+        by_pledge = (
+            withdrawn_by_pledge if item.state == EvidenceState.WITHDRAWN else evidence_by_pledge
+        )
+        by_pledge.setdefault(item.pledge_id, []).append(item)
+    changes_by_id = {change.id: change for change in changes}
     changes_by_pledge: dict[int | None, list[StatusChange]] = {}
     for change in changes:
         changes_by_pledge.setdefault(change.pledge_id, []).append(change)
@@ -90,11 +102,21 @@ def dump_published(session: Session) -> dict[str, Any]:
 
     def pledge_dict(pledge: Pledge) -> dict[str, Any]:
         items = evidence_by_pledge.get(pledge.id, [])
-        return {
+        result = {
             **pick(pledge_fields(pledge), PLEDGE_DUMP),
             "evidence": [evidence_dict(item) for item in items],
-            "history": [history_dict(c) for c in changes_by_pledge.get(pledge.id, [])],
+            # The effective history: a corrected ruling no longer counts. The import
+            # format has no corrections and the dump no ids, so what is written is
+            # the history a fresh import must replay to reach the same statuses
+            # (the API's /status-changes lists every entry, corrects/corrected_by).
+            "history": [
+                history_dict(c, changes_by_id)
+                for c in effective_history(changes_by_pledge.get(pledge.id, []))
+            ],
         }
+        if withdrawn := withdrawn_by_pledge.get(pledge.id):
+            result["withdrawn_evidence"] = [withdrawn_dict(item) for item in withdrawn]
+        return result
 
     def candidate_dict(candidate: Candidate) -> dict[str, Any]:
         return {
@@ -121,7 +143,28 @@ def evidence_dict(item: Evidence) -> dict[str, Any]:
     return pick(evidence_fields(item), EVIDENCE_DUMP)
 
 
-def history_dict(change: StatusChange) -> dict[str, Any]:
+def withdrawn_dict(item: Evidence) -> dict[str, Any]:
+    """Withdrawn evidence as it was published, with when and why it was withdrawn."""
+    fields = evidence_fields(item)
+    fields["withdrawn_at"] = iso(item.withdrawn_at)
+    fields["withdrawal_reason"] = item.withdrawal_reason
+    return pick(fields, WITHDRAWN_DUMP)
+
+
+def history_dict(
+    change: StatusChange, by_id: dict[int | None, StatusChange] | None = None
+) -> dict[str, Any]:
+    """A ruling in the import format; a correction also carries, without ids (the dump has
+    none), the entry it corrects (itself with what *it* corrects) and why.
+
+    The import reads `to`, `effective_on`, `rationale` and `cites` and ignores the rest,
+    so a dump with corrections imports as its effective history.
+    """
     fields = ruling_fields(change)
     # Sorted so that the dump does not depend on the order citations were linked.
-    return {**pick(fields, RULING_DUMP), "cites": sorted(fields["cites"])}
+    entry = {**pick(fields, RULING_DUMP), "cites": sorted(fields["cites"])}
+    corrected = (by_id or {}).get(change.corrects_id) if change.corrects_id else None
+    # A chain of corrections is as long as a pledge's history: bounded by it.
+    entry["corrects"] = history_dict(corrected, by_id) if corrected is not None else None
+    entry["correction_reason"] = change.correction_reason
+    return entry

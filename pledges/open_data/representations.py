@@ -18,6 +18,7 @@ from typing import Any
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.enums import EvidenceState
 from pledges.scoreboard import CandidateCounts, published_evidence
+from pledges.status import corrections_of
 from pledges.text import render_markdown
 
 # Builds an absolute link from a link name ("pledge", "api_election", ...) and route values.
@@ -97,8 +98,12 @@ def evidence_fields(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def ruling_fields(change: StatusChange) -> dict[str, Any]:
-    """Every public field of a status change; `cites` lists only published evidence URLs."""
+def ruling_fields(change: StatusChange, *, corrected_by: int | None = None) -> dict[str, Any]:
+    """Every public field of a status change; `cites` lists only published evidence URLs.
+
+    `corrects` names the entry this one corrects, `corrected_by` the entry that
+    corrects this one (which then no longer counts); null when there is none.
+    """
     return {
         "id": change.id,
         "from": change.from_status.value if change.from_status else None,
@@ -107,6 +112,9 @@ def ruling_fields(change: StatusChange) -> dict[str, Any]:
         "rationale": change.rationale,
         "cites": [e.url for e in change.cites if e.state == EvidenceState.PUBLISHED],
         "recorded_at": iso(change.created_at),
+        "corrects": change.corrects_id,
+        "corrected_by": corrected_by,
+        "correction_reason": change.correction_reason,
     }
 
 
@@ -115,7 +123,17 @@ CANDIDATE_SUMMARY = ("slug", "name", "list_name", "election")
 PLEDGE_JSON = ("id", "slug", "title", "theme", "status", "status_since", "deadline")
 PLEDGE_DETAIL_JSON = ("body", "made_on", "source_url", "quote")
 EVIDENCE_JSON = ("id", "url", "outlet", "published_on", "kind", "stance", "title", "quote")
-RULING_JSON = ("from", "to", "effective_on", "rationale", "cites")
+RULING_JSON = (
+    "id",
+    "from",
+    "to",
+    "effective_on",
+    "rationale",
+    "cites",
+    "corrects",
+    "corrected_by",
+    "correction_reason",
+)
 
 
 # ---------------------------------------------------------------- JSON API shapes
@@ -182,12 +200,15 @@ def pledge_detail_json(pledge: Pledge, *, url: str, today: date) -> dict[str, An
     Needs the loads of pledges.scoreboard.get_pledge.
     """
     evidence = published_evidence(pledge)
+    corrected = corrections_of(pledge.status_changes)
     return {
         **pledge_json(pledge, evidence_count=len(evidence), url=url, today=today),
         **pick(pledge_fields(pledge), PLEDGE_DETAIL_JSON),
         "body_html": str(render_markdown(pledge.body)),
         "evidence": [evidence_json(e) for e in evidence],
-        "history": [ruling_json(c) for c in pledge.status_changes],
+        "history": [
+            ruling_json(c, corrected_by=corrected.get(c.id or 0)) for c in pledge.status_changes
+        ],
     }
 
 
@@ -212,15 +233,18 @@ def evidence_with_pledge_json(evidence: Evidence, *, urls: Url) -> dict[str, Any
     return {**evidence_json(evidence), "pledge": pledge_ref_json(evidence.pledge, urls=urls)}
 
 
-def ruling_json(change: StatusChange) -> dict[str, Any]:
+def ruling_json(change: StatusChange, *, corrected_by: int | None = None) -> dict[str, Any]:
     """A status change as listed in its pledge's history."""
-    return pick(ruling_fields(change), RULING_JSON)
+    return pick(ruling_fields(change, corrected_by=corrected_by), RULING_JSON)
 
 
-def ruling_with_pledge_json(change: StatusChange, *, urls: Url) -> dict[str, Any]:
-    """A ruling with its pledge: id, from, to, effective date, rationale, cited evidence URLs."""
-    fields = ruling_fields(change)
+def ruling_with_pledge_json(
+    change: StatusChange, *, urls: Url, corrected_by: int | None = None
+) -> dict[str, Any]:
+    """A ruling with its pledge: id, from, to, effective date, rationale, cited evidence URLs,
+    and what it corrects or is corrected by."""
+    fields = ruling_fields(change, corrected_by=corrected_by)
     return {
-        **pick(fields, ("id", *RULING_JSON, "recorded_at")),
+        **pick(fields, (*RULING_JSON, "recorded_at")),
         "pledge": pledge_ref_json(change.pledge, urls=urls),
     }

@@ -22,7 +22,7 @@ from werkzeug.exceptions import InternalServerError
 
 from models import Pledge
 from models.enums import EvidenceState, Role
-from pledges import accounts
+from pledges import accounts, content
 from tests.browser.test_scoreboard import arrange_site
 from tests.factories import make_evidence, make_feed, make_suggestion
 from views.errors import handle_http_error
@@ -137,6 +137,7 @@ def test_every_logged_in_page_is_valid_html(live_server, tmp_path):
         feed = make_feed(s)
         election_id, candidate_id = pledge.candidate.election_id, pledge.candidate_id
         feed_id = feed.id
+        theme_id = content.create_theme(s, name_fr="Sécurité", name_en="Safety", actor="t").id
     client = live_server.app.test_client()
     login = client.post(
         "/auth/login",
@@ -150,6 +151,8 @@ def test_every_logged_in_page_is_valid_html(live_server, tmp_path):
     pledge_id = ids["broken"]
     pages = {
         "password": "/auth/password",
+        "account": "/auth/account",
+        "forgot": "/auth/forgot",
         "queue": "/volunteer/",
         "volunteer-pledges": "/volunteer/pledges?q=cam",
         "add-evidence": f"/volunteer/pledges/{pledge_id}/evidence",
@@ -165,6 +168,13 @@ def test_every_logged_in_page_is_valid_html(live_server, tmp_path):
         "elections": "/admin/elections",
         "edit-election": f"/admin/elections/{election_id}/edit",
         "edit-candidate": f"/admin/candidates/{candidate_id}/edit",
+        "election": f"/admin/elections/{election_id}",
+        "new-election": "/admin/elections/new",
+        "new-candidate": f"/admin/elections/{election_id}/candidates/new",
+        "new-pledge": f"/admin/elections/{election_id}/pledges/new",
+        "themes": "/admin/themes",
+        "new-theme": "/admin/themes/new",
+        "edit-theme": f"/admin/themes/{theme_id}/edit",
         "feeds": "/admin/feeds",
         "edit-feed": f"/admin/feeds/{feed_id}/edit",
         "import": "/admin/import",
@@ -184,11 +194,23 @@ def test_every_logged_in_page_is_valid_html(live_server, tmp_path):
         "add-evidence-errors": f"/volunteer/pledges/{pledge_id}/evidence",
         "ruling-errors": f"/admin/pledges/{pledge_id}/ruling",
         "feeds-errors": "/admin/feeds",
+        "new-election-errors": "/admin/elections/new",
+        "new-pledge-errors": f"/admin/elections/{election_id}/pledges/new",
+        "new-theme-errors": "/admin/themes/new",
     }.items():
         response = client.post(path, data={"csrf_token": token(client, path)})
         files.append(folder / f"{name}.html")
         files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
         assert 'class="errors"' in files[-1].read_text(encoding="utf-8"), path
+
+    preview_path = f"/admin/elections/{election_id}/pledges/new"
+    response = client.post(
+        preview_path,
+        data={"csrf_token": token(client, preview_path), "body": "Un *aperçu*", "preview": "1"},
+    )
+    assert "<em>aperçu</em>" in response.get_data(as_text=True)
+    files.append(folder / "pledge-preview.html")
+    files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
 
     states = re.findall(r'id="(evidence-state-\d+)"', (folder / "contributions.html").read_text())
     assert len(states) == 2

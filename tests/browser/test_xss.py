@@ -17,8 +17,21 @@ from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
-from models import Candidate, Election, Evidence, Feed, FeedItem, Pledge, StatusChange, Suggestion
-from models.enums import EvidenceState, Role
+from models import (
+    Candidate,
+    Election,
+    Evidence,
+    EvidenceCorrection,
+    Feed,
+    FeedFetch,
+    FeedItem,
+    Pledge,
+    StatusChange,
+    Suggestion,
+    Theme,
+    User,
+)
+from models.enums import EvidenceState, Role, SuggestionState
 from pledges import accounts
 from tests.browser.conftest import assert_only_loopback
 from tests.views.conftest import AuthActions, token_from
@@ -131,6 +144,35 @@ def poisoned(live_server):
         s.add(Suggestion(feed_item_id=item.id, pledge_id=pledge.id, matched_terms=[PAYLOADS[2]]))
         # Stays in the queue: its javascript: link must never become a live href.
         s.add(Suggestion(feed_item_id=hostile.id, pledge_id=pledge.id, matched_terms=["x"]))
+        # A fetch outcome: its technical message and a web page's advertised feeds come
+        # from the remote site (shown on the feed's page).
+        s.add(
+            FeedFetch(
+                feed_id=feed.id,
+                at=datetime(2021, 10, 5, tzinfo=UTC),
+                outcome="error",
+                code="feed_is_a_page",
+                message=CORPUS,
+                alternates=[{"url": "javascript:alert('xss-alt')", "title": PAYLOADS[3]}],
+            )
+        )
+        # Dismissed: the list of dismissed suggestions shows its payload title and link.
+        dismissed = FeedItem(
+            feed_id=feed.id,
+            dedup_key="k3",
+            link="javascript:alert('xss-dismissed')",
+            title=PAYLOADS[4],
+            summary_html=CORPUS,
+            published_at=datetime(2021, 10, 6, tzinfo=UTC),
+        )
+        s.add(dismissed)
+        s.flush()
+        s.add(
+            Suggestion(
+                feed_item_id=dismissed.id, pledge_id=pledge.id, matched_terms=["x"],
+                state=SuggestionState.DISMISSED, reviewed_at=datetime(2021, 10, 7, tzinfo=UTC),
+            )
+        )  # fmt: skip
         accounts.create_user(
             s,
             email="admin@example.org",
@@ -139,7 +181,12 @@ def poisoned(live_server):
             display_name="Admin",
             actor="test",
         )
-        ids = {"election": election.id, "candidate": candidate.id, "pledge": pledge.id}
+        ids = {
+            "election": election.id,
+            "candidate": candidate.id,
+            "pledge": pledge.id,
+            "feed": feed.id,
+        }
 
     client = app.test_client()
     with live_server.session() as s:
@@ -150,6 +197,7 @@ def poisoned(live_server):
         page = client.post(
             "/admin/invitations",
             data={"csrf_token": token, "email": "xss-editor@example.org", "role": "editor"},
+            follow_redirects=True,  # Post/Redirect/Get: the link is shown once on the users page
         )
         link = page.get_data(as_text=True).split('class="invitation-anchor">')[1].split("<")[0]
         invite_path = link.replace(app.config["SITE_URL"], "")
@@ -168,6 +216,12 @@ def poisoned(live_server):
     )
     assert response.status_code == 302
     etoken = token_from(editor_client.get("/auth/password").get_data(as_text=True))
+    # The display name again, from the account page (a second way to write it).
+    response = editor_client.post(
+        "/auth/account",
+        data={"csrf_token": etoken, "display_name": PAYLOADS[3][:120], "language": "fr"},
+    )
+    assert response.status_code == 302
 
     # Election, candidate, pledge (title, body, theme, quote, keywords).
     html = editor_client.get(f"/admin/elections/{ids['election']}/edit").get_data(as_text=True)
@@ -194,6 +248,51 @@ def poisoned(live_server):
         csrf_token=etoken,
     )
     assert editor_client.post(f"/admin/pledges/{ids['pledge']}/edit", data=data).status_code == 302
+
+    # The create forms: election, candidate, theme (French and English names), and a
+    # pledge whose new theme is a payload name.
+    response = editor_client.post(
+        "/admin/elections/new",
+        data={"csrf_token": etoken, "name": PAYLOADS[13], "territory": PAYLOADS[14],
+              "date": "2020-06-28", "slug": "e2"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with live_server.session() as s:
+        ids["new_election"] = s.exec(select(Election.id).where(Election.slug == "e2")).one()
+    response = editor_client.post(
+        f"/admin/elections/{ids['new_election']}/candidates/new",
+        data={"csrf_token": etoken, "name": PAYLOADS[16], "list_name": PAYLOADS[15],
+              "office": PAYLOADS[5], "slug": "c2"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    response = editor_client.post(
+        "/admin/themes/new",
+        data={"csrf_token": etoken, "name_fr": PAYLOADS[9], "name_en": PAYLOADS[11], "slug": ""},
+    )
+    assert response.status_code == 302
+    with live_server.session() as s:
+        ids["new_candidate"] = s.exec(select(Candidate.id).where(Candidate.slug == "c2")).one()
+        theme = s.exec(select(Theme).where(Theme.name_fr == PAYLOADS[9])).one()
+        ids["theme"], ids["theme_slug"] = theme.id, theme.slug
+    response = editor_client.post(
+        f"/admin/elections/{ids['new_election']}/pledges/new",
+        data={"csrf_token": etoken, "candidate": str(ids["new_candidate"]), "title": PAYLOADS[17],
+              "body": CORPUS, "quote": CORPUS, "new_theme": PAYLOADS[10],
+              "keywords_exclude": "\n".join(PAYLOADS)},
+    )  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with live_server.session() as s:
+        ids["new_theme_slug"] = s.exec(
+            select(Pledge.theme).where(Pledge.candidate_id == ids["new_candidate"])
+        ).one()
+    # The no-JavaScript preview renders the payload body inside the form.
+    response = editor_client.post(
+        f"/admin/elections/{ids['new_election']}/pledges/new",
+        data={"csrf_token": etoken, "candidate": str(ids["new_candidate"]), "title": "t",
+              "body": CORPUS, "preview": "1"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "<script>" not in response.get_data(as_text=True).split('id="preview"')[1]
 
     # Evidence by hand: title, outlet, quote, note (Markdown).
     for n, stance in enumerate(["broken", "kept"]):
@@ -259,19 +358,75 @@ def poisoned(live_server):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    return {**ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id}
+    # Its correction: a payload reason (shown publicly) and rationale.
+    with live_server.session() as s:
+        ruling_id = s.exec(select(StatusChange)).one().id
+    correct_url = f"/admin/pledges/{ids['pledge']}/rulings/{ruling_id}/correct"
+    html = editor_client.get(correct_url).get_data(as_text=True)
+    version = BeautifulSoup(html, "html.parser").find("input", {"name": "version"})["value"]
+    response = editor_client.post(
+        correct_url,
+        data={
+            "csrf_token": etoken,
+            "version": version,
+            "status": "broken",
+            "effective_on": date.today().isoformat(),
+            "rationale": CORPUS + "\n\ncorrigé",
+            "cites": [str(evidence[0].id)],
+            "reason": CORPUS,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    # Corrections and withdrawal: the submitted item is edited, published, then corrected
+    # with a payload title and reason; the cited one is withdrawn with a payload reason
+    # (shown publicly, and on the dashboard's flagged rulings).
+    def edit(evidence_id: int, **changes: str) -> None:
+        path = f"/admin/evidence/{evidence_id}/edit"
+        data = _form_values(editor_client.get(path).get_data(as_text=True), "form.work-form")
+        data.update(stance="context", csrf_token=etoken, **changes)
+        response = editor_client.post(path, data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    edit(evidence[2].id, title=PAYLOADS[7], outlet=PAYLOADS[8])
+    assert (
+        editor_client.post(
+            f"/admin/evidence/{evidence[2].id}/publish", data={"csrf_token": etoken}
+        ).status_code
+        == 302
+    )
+    edit(evidence[2].id, title=PAYLOADS[9], quote=PAYLOADS[10], reason=CORPUS)
+    response = editor_client.post(
+        f"/admin/evidence/{evidence[0].id}/withdraw",
+        data={"csrf_token": etoken, "withdraw-reason": CORPUS},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return {
+        **ids, "evidence": [e.id for e in evidence], "suggestion": suggestion.id,
+        "ruling": ruling_id,
+    }  # fmt: skip
 
 
 def test_stored_text_is_kept_as_typed_not_as_html(live_server, poisoned):
     with live_server.session() as s:
         pledge = s.get(Pledge, poisoned["pledge"])
         assert pledge.body == CORPUS  # Markdown source, rendered and sanitised on output only
-        change = s.exec(select(StatusChange)).one()
+        change, correction = s.exec(select(StatusChange).order_by(StatusChange.id)).all()
         assert change.rationale == CORPUS
+        assert correction.corrects_id == change.id
+        assert correction.correction_reason == CORPUS
         rejected = s.get(Evidence, poisoned["evidence"][1])
         assert rejected.state == EvidenceState.REJECTED
         assert rejected.rejection_reason == CORPUS
         assert all(e.url.startswith("https://") for e in s.exec(select(Evidence)))
+        withdrawn = s.get(Evidence, poisoned["evidence"][0])
+        assert withdrawn.state == EvidenceState.WITHDRAWN
+        assert withdrawn.withdrawal_reason == CORPUS
+        correction = s.exec(select(EvidenceCorrection)).one()
+        assert correction.reason == CORPUS
+        assert {"field": "title", "before": PAYLOADS[7], "after": PAYLOADS[9]} in correction.changes
+        editor = s.exec(select(User).where(User.email == "xss-editor@example.org")).one()
+        assert editor.display_name == PAYLOADS[3]  # as typed on the account page
 
 
 def _visit(page, url):
@@ -295,6 +450,10 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         "/elections/e/c",
         f"/embed/pledges/{pledge}",
         "/embed/candidates/e/c",
+        "/themes/?lang=en",
+        f"/themes/{poisoned['new_theme_slug']}",
+        "/elections/e2/c2",
+        "/embed/candidates/e2/c2",
     ]
 
     def context():
@@ -325,19 +484,38 @@ def test_nothing_executes_anywhere(live_server, poisoned, new_context, recorder)
         f"/admin/pledges/{pledge}",
         f"/admin/pledges/{pledge}/edit",
         f"/admin/pledges/{pledge}/ruling",
+        f"/admin/pledges/{pledge}/rulings/{poisoned['ruling']}/correct",
+        f"/admin/pledges/{pledge}/rulings/{poisoned['ruling'] + 1}/correct",
+        "/volunteer/suggestions/dismissed",
         f"/admin/pledges/{pledge}/audit",
         "/admin/audit",
         "/admin/elections",
         f"/admin/elections/{poisoned['election']}/edit",
         f"/admin/candidates/{candidate}/edit",
         "/admin/feeds",
+        f"/admin/feeds/{poisoned['feed']}",
+        f"/admin/pledges/{pledge}/keywords-preview",
         "/admin/users",
+        "/admin/themes",
+        f"/admin/themes/{poisoned['theme']}/edit",
+        f"/admin/elections/{poisoned['new_election']}",
+        f"/admin/candidates/{poisoned['new_candidate']}/edit",
+        f"/admin/elections/{poisoned['new_election']}/pledges/new",
+        "/auth/account",
         *[f"/volunteer/evidence/{i}" for i in poisoned["evidence"]],
+        *[f"/admin/evidence/{i}/edit" for i in poisoned["evidence"]],
         f"/pledges/{pledge}",
         "/",
     ]
     for path in private:
         _visit(editor, base + path)
+    # The live preview (htmx) of a payload body, swapped into the form.
+    editor.goto(f"{base}/admin/elections/{poisoned['new_election']}/pledges/new")
+    editor.locator("[name=body]").fill(CORPUS)
+    editor.locator("[name=body]").press("End")
+    editor.locator("#preview .pledge-body").wait_for()
+    editor.wait_for_load_state("networkidle")
+    assert editor.evaluate(SCAN) == []
     # The volunteer's own view of a rejection reason.
     editor.goto(f"{base}/volunteer/contributions")
     editor.wait_for_load_state("networkidle")

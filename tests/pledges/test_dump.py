@@ -80,6 +80,8 @@ def test_dump_has_only_published_evidence_and_the_extras(session):
             "effective_on": "2022-01-02",
             "rationale": "Tenu.",
             "cites": ["https://a.example/1"],
+            "corrects": None,
+            "correction_reason": "",
         }
     ]
     assert pledge_data["status"] == "kept"
@@ -89,3 +91,44 @@ def test_dump_has_only_published_evidence_and_the_extras(session):
 def test_dump_of_an_empty_site(session):
     assert dump_published(session)["elections"] == []
     assert dump_published(session)["demo"] is False
+
+
+def test_a_dump_with_corrections_imports_as_its_effective_history(session):
+    """The import format has no corrections: the dump lists the effective history, each
+    correction carrying what it replaced; importing it reaches the same statuses."""
+    from pledges.status import correct_ruling
+
+    election = make_election(session, slug="e-2020")
+    pledge = make_pledge(session, make_candidate(session, election, slug="liste"), slug="p")
+    broken = make_evidence(session, pledge, url="https://a.example/b", stance=Stance.BROKEN)
+    kept = make_evidence(session, pledge, url="https://a.example/k", stance=Stance.KEPT)
+    ruling = record_status_change(
+        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2022, 3, 1),
+        rationale="Rompu.", cites=[broken], actor="t", now=NOW,
+    )  # fmt: skip
+    first = correct_ruling(
+        session, ruling, to_status=PledgeStatus.BROKEN, effective_on=date(2022, 2, 1),
+        rationale="Rompu.", cites=[broken], reason="date", actor="t", now=NOW,
+    )  # fmt: skip
+    correct_ruling(
+        session, first, to_status=PledgeStatus.KEPT, effective_on=date(2022, 2, 1),
+        rationale="Tenu.", cites=[kept], reason="verdict", actor="t", now=NOW,
+    )  # fmt: skip
+    session.commit()
+    dumped = dump_published(session)
+    history = dumped["elections"][0]["candidates"][0]["pledges"][0]["history"]
+    assert [(h["to"], h["effective_on"], h["correction_reason"]) for h in history] == [
+        ("kept", "2022-02-01", "verdict")
+    ]
+    assert history[0]["corrects"]["correction_reason"] == "date"
+    assert history[0]["corrects"]["corrects"]["effective_on"] == "2022-03-01"
+    assert history[0]["corrects"]["corrects"]["corrects"] is None
+
+    empty_database(session)
+    session.expunge_all()  # the rows deleted above must not linger in the identity map
+    import_data(session, json.loads(json.dumps(dumped)), now=NOW)
+    session.commit()
+    imported = session.exec(select(StatusChange)).all()
+    assert [(c.to_status, c.effective_on) for c in imported] == [
+        (PledgeStatus.KEPT, date(2022, 2, 1))
+    ]

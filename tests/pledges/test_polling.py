@@ -372,3 +372,18 @@ def test_a_feed_url_too_long_once_cleaned_is_refused(session):
             session, url, guard=AddressGuard(allow_private=True), actor="test", now=NOW
         )
     assert (refused.value.code, refused.value.field) == ("feed_url_too_long", "url")
+
+
+def test_a_feed_added_while_the_poller_sleeps_is_due_at_its_next_look(engine, session):
+    """`feeds watch --max-sleep 30` (the Procfile's poller) looks again within 30 s; a new
+    feed is due at once, so it is read at that look: within a minute of being added."""
+    assert polling.seconds_until_next(engine, 30, now=NOW) == 30
+    add_feed(session, "http://127.0.0.1:9/rss", guard=AddressGuard(allow_private=True),
+             actor="test", now=NOW)  # fmt: skip
+    session.commit()
+    assert polling.seconds_until_next(engine, 30, now=NOW + timedelta(seconds=5)) == 0.01
+    feed = session.exec(select(Feed)).one()
+    polling.pause_feed(session, feed, actor="test", now=NOW)
+    session.commit()
+    assert polling.seconds_until_next(engine, 30, now=NOW) == 30
+    assert claim_next_feed(session, owner="x", now=NOW) is None

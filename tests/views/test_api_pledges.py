@@ -202,8 +202,13 @@ def test_detail(client, data):
             "effective_on": "2021-11-02",
             "rationale": "Jamais publié.",
             "cites": ["https://journal.example/a"],
+            "id": payload["history"][0]["id"],
+            "corrects": None,
+            "corrected_by": None,
+            "correction_reason": "",
         }
     ]
+    assert isinstance(payload["history"][0]["id"], int)
     assert payload["made_on"] == "2020-03-01"
     assert payload["source_url"] == "https://programme.example/1"
 

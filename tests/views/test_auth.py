@@ -181,6 +181,7 @@ def test_password_change_ends_other_sessions(auth, client, app):
             "confirm": "brand new password",
             "csrf_token": token,
         },
+        follow_redirects=True,  # Post/Redirect/Get: the message is a flash on the next page
     )
     assert "Votre mot de passe a été changé" in response.get_data(as_text=True)
     assert client.get("/volunteer/").status_code == 200  # this session was renewed
@@ -203,6 +204,9 @@ def test_invitation_flow(auth, client, app):
         "/admin/invitations",
         data={"email": "Camille@Example.org", "role": "volunteer", "csrf_token": auth.csrf_token()},
     )
+    assert response.status_code == 302  # Post/Redirect/Get: the link is shown once, there
+    assert response.headers["Location"] == "/admin/users"
+    response = client.get("/admin/users")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     link = html.split('class="invitation-anchor">')[1].split("<")[0]
@@ -223,7 +227,7 @@ def test_invitation_flow(auth, client, app):
             "csrf_token": token,
         },
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 422
     assert "au moins 10 caractères" in bad.get_data(as_text=True)
     done = invitee.post(
         path,
@@ -395,7 +399,11 @@ def test_finding_12_log_out_everywhere_else_keeps_this_session(app, auth, client
     assert _login_from(elsewhere, "198.51.100.7", user.email, PASSWORD).status_code == 302
     page = client.get("/auth/password").get_data(as_text=True)
     assert 'action="/auth/sessions/end-others"' in page
-    response = client.post("/auth/sessions/end-others", data={"csrf_token": auth.csrf_token()})
+    response = client.post(
+        "/auth/sessions/end-others",
+        data={"csrf_token": auth.csrf_token()},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "Vos sessions sur les autres appareils sont fermées." in response.get_data(as_text=True)
     assert client.get("/volunteer/").status_code == 200
@@ -432,7 +440,7 @@ def test_finding_13_current_password_guesses_are_limited(auth, client, monkeypat
     real = accounts.verify_password
     monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(1) or real(h, p))
     statuses = [_change_password(client, auth, "not my password").status_code for _ in range(5)]
-    assert statuses == [200] * 5
+    assert statuses == [422] * 5
     assert len(calls) == 5
     refused = _change_password(client, auth, PASSWORD)
     assert refused.status_code == 429
@@ -445,5 +453,5 @@ def test_finding_13_current_password_has_a_maximum_length(auth, client, monkeypa
     calls = []
     monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(1) or False)
     response = _change_password(client, auth, "x" * (accounts.MAX_PASSWORD_LENGTH + 1))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert calls == []

@@ -89,7 +89,8 @@ def test_query_count_does_not_grow_with_data(app, client, app_session, count_que
     big = measure(client, count_queries, pages(*big_visit))
     # Same paths shape, larger data: the same number of statements per page.
     assert list(small.values()) == list(big.values())
-    assert max(big.values()) <= 8
+    # 9: a page that names themes reads their names once (views.labels.theme_label).
+    assert max(big.values()) <= 9
 
 
 def test_archived_data_adds_no_statement(app, client, app_session, count_queries):

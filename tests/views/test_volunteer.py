@@ -132,7 +132,10 @@ def test_without_javascript_a_post_redirects_back_to_the_queue(
         data={f"s{suggestion.id}-decision": "dismiss", "csrf_token": auth.csrf_token()},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/volunteer/?pledge={queue_data['p1'].id}"
+    # Back to the queue, which offers to undo the dismissal.
+    assert response.headers["Location"] == (
+        f"/volunteer/?pledge={queue_data['p1'].id}&undo={suggestion.id}"
+    )
     app_session.refresh(suggestion)
     assert suggestion.state == SuggestionState.DISMISSED
     follow = client.get(response.headers["Location"])

@@ -16,6 +16,7 @@ from views.auth import protect_blueprint
 from views.database import db_session
 
 bp = Blueprint("admin", __name__)
+FLAGGED_SHOWN = 50
 protect_blueprint(bp, Role.EDITOR)
 
 
@@ -27,6 +28,8 @@ def index() -> str:
         "admin/index.html",
         submitted=len(evidence_ops.list_submitted(dbs)),
         suggestions=review.count_suggestions(dbs, state=SuggestionState.NEW),
+        # Rulings citing withdrawn evidence wait for an editor's review.
+        flagged=evidence_ops.list_flagged_rulings(dbs, limit=FLAGGED_SHOWN),
     )
 
 
@@ -36,20 +39,15 @@ from views.admin import (  # noqa: E402
     archiving,
     audit,
     content,
+    evidence,
     feeds,
     imports,
     moderation,
     rulings,
+    themes,
 )
 
 __all__ = [
-    "accounts",
-    "archiving",
-    "audit",
-    "bp",
-    "content",
-    "feeds",
-    "imports",
-    "moderation",
-    "rulings",
-]
+    "accounts", "archiving", "audit", "bp", "content", "evidence", "feeds", "imports",
+    "moderation", "rulings", "themes",
+]  # fmt: skip

@@ -108,7 +108,7 @@ def render_edit_form(
     *,
     heading: str,
     action: str,
-    hidden: Field,
+    hidden: Field | None,
     conflict: bool,
     current: list[tuple[str, str]],
 ) -> str:

@@ -24,6 +24,7 @@ from pledges.open_data.representations import (
     ruling_with_pledge_json,
 )
 from pledges.scoreboard import MAX_PER_PAGE
+from pledges.status import corrected_by_ids
 from pledges.widgets import can_exist
 from views.api import bp
 from views.api.openapi import build_spec
@@ -171,7 +172,11 @@ def status_changes() -> Response:
     except BadFilter as error:
         return _bad(error)
     result = catalogue.list_status_changes(db_session(), scope, page=page, per_page=per_page)
-    items = [ruling_with_pledge_json(c, urls=open_data_url) for c in result.items]
+    corrected = corrected_by_ids(db_session(), [c.id for c in result.items])
+    items = [
+        ruling_with_pledge_json(c, urls=open_data_url, corrected_by=corrected.get(c.id or 0))
+        for c in result.items
+    ]
     return envelope(result, items, "api.status_changes", **_scope_args(scope))
 
 

@@ -91,6 +91,23 @@ SCHEMAS: dict[str, Any] = {
             "effective_on": DATE,
             "rationale": {"type": "string"},
             "cites": {"type": "array", "items": {"type": "string"}},
+            "id": {"type": "integer"},
+            # The ledger is append-only: a correction is a new entry naming the one it
+            # corrects; the corrected entry stays, no longer counts (status, strongest
+            # evidence, feeds), and names its correction.
+            "corrects": {
+                "type": ["integer", "null"],
+                "description": "Id of the entry this one corrects; null for an ordinary ruling.",
+            },
+            "corrected_by": {
+                "type": ["integer", "null"],
+                "description": "Id of the entry correcting this one (which then no longer "
+                "counts); null while it stands.",
+            },
+            "correction_reason": {
+                "type": "string",
+                "description": "Why this entry corrects another; empty for an ordinary ruling.",
+            },
         }
     ),
     "PledgeRef": _obj(
@@ -156,7 +173,6 @@ SCHEMAS["StatusChange"] = {
         _ref("HistoryItem"),
         _obj(
             {
-                "id": {"type": "integer"},
                 "recorded_at": {"type": "string", "format": "date-time"},
                 "pledge": _ref("PledgeRef"),
             }
@@ -336,7 +352,10 @@ PATHS: dict[str, Any] = {
 DUMP_PATH = {
     "/dump.json": _get(
         "All published data in the import format (elections, candidates, pledges, evidence, "
-        "history): the open-data release and a backup.",
+        "history): the open-data release and a backup. A pledge's history is its effective "
+        "history (corrected rulings do not count); each entry carries `corrects` (the entry "
+        "it corrects, nested in the same shape, or null) and `correction_reason`. The dump "
+        "has no ids: `/status-changes` lists every entry with `corrects`/`corrected_by` ids.",
         {
             "200": {
                 "description": "The dump.",

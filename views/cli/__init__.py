@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from views.cli import backup, data, feeds, users
+    from views.cli import backup, data, feeds, mail, users
 
     backup.register(app)
     data.register(app)
     feeds.register(app)
+    mail.register(app)
     users.register(app)

@@ -28,10 +28,13 @@ from pledges.feeds.polling import (
     beat,
     list_feeds,
     poller_name,
+    run_catch_up,
     run_poller,
     watch,
 )
+from pledges.feeds.rematch import CatchUpReport
 from pledges.feeds.review import list_suggestions
+from views.cli.mail import DailyDigests
 from views.database import get_engine
 from views.error_messages import code_message
 
@@ -62,6 +65,18 @@ def _echo_report(report: FeedRunReport) -> None:
     if report.url_changed_to:
         line += " " + _("(adresse mise à jour : %(url)s)", url=report.url_changed_to)
     click.echo(line)
+
+
+def _echo_catch_up(report: CatchUpReport) -> None:
+    click.echo(
+        _(
+            "rattrapage : %(pledges)s engagement(s) comparé(s) à %(items)s article(s) "
+            "enregistré(s), %(sugg)s nouvelle(s) suggestion(s)",
+            pledges=len(report.pledges),
+            items=report.items_scanned,
+            sugg=report.suggestions,
+        )
+    )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -112,6 +127,9 @@ def add_command(url: str, name: str, interval: int) -> None:
 def fetch_command(fetch_all: bool) -> None:
     """Fetch every feed that is due, once, then exit (for cron or a systemd timer)."""
     settings = PollSettings.from_config(current_app.config)
+    caught_up = run_catch_up(get_engine(), settings)
+    if caught_up.pledges:
+        _echo_catch_up(caught_up)
     count = 0
     for report in run_poller(
         get_engine(), settings, owner=poller_name(), ignore_schedule=fetch_all
@@ -135,7 +153,17 @@ def watch_command(max_sleep: float, cycles: int) -> None:
     """A long-running loop that fetches feeds as they fall due."""
     settings = PollSettings.from_config(current_app.config)
     try:
-        watch(get_engine(), settings, on_report=_echo_report, max_sleep=max_sleep, cycles=cycles)
+        # Daily digests ride on the poller (views/cli/mail.py): once a day, before a sleep.
+        digests = DailyDigests(current_app._get_current_object())  # type: ignore[attr-defined]
+        watch(
+            get_engine(),
+            settings,
+            on_report=_echo_report,
+            on_catch_up=_echo_catch_up,
+            max_sleep=max_sleep,
+            cycles=cycles,
+            sleep=digests,
+        )
     except KeyboardInterrupt:
         click.echo(_("Arrêt."))
 
