@@ -11,9 +11,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Label, and_, case, func
+from sqlalchemy import ColumnElement, Label, and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -401,3 +401,330 @@ def current_change(pledge: Pledge) -> StatusChange | None:
     """The ruling that set the current status: the last of the effective history
     (a corrected ruling no longer counts; see pledges.status)."""
     return current_ruling(pledge.status_changes)
+
+
+# --- Election boards (issue 10 "public election pages", issue 12 "bounded pages") -------
+#
+# The home page lists elections (with their totals), each election's board lists its
+# candidates a page at a time, and a theme page shows one election at a time: no page
+# grows with the number of candidates or elections in the database. Each function
+# runs a fixed number of statements.
+
+CANDIDATE_SORTS = ("name", "kept", "broken")
+MAX_CANDIDATE_OPTIONS = 100  # candidates offered in a filter's <select>, by name
+MAX_THEME_COLUMN = 10  # pledges shown per candidate on a theme page (a link leads to all)
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list: its items, the total and where it sits."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _clamp(page: int, per_page: int, total: int) -> tuple[int, int]:
+    """(page, per_page) within bounds: a page past the end is the last one."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    return min(max(1, page), max(1, math.ceil(total / per_page))), per_page
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Pending past its deadline (for other read modules, e.g. the editors' search)."""
+    return _overdue_clause(today)
+
+
+def _sum_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _status_sums(today: date) -> list[ColumnElement[Any]]:
+    """kept, broken, pending and overdue counts of the joined Pledge rows."""
+    return [
+        _sum_if(col(Pledge.status) == PledgeStatus.KEPT),
+        _sum_if(col(Pledge.status) == PledgeStatus.BROKEN),
+        _sum_if(col(Pledge.status) == PledgeStatus.PENDING),
+        _sum_if(_overdue_clause(today)),
+    ]
+
+
+@dataclass
+class ElectionSummary:
+    """An election with the totals of its pledges (the counts of every candidate summed)."""
+
+    election: Election
+    kept: int = 0
+    broken: int = 0
+    pending: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.kept + self.broken + self.pending
+
+    def share(self, status: str) -> float:
+        return 100.0 * getattr(self, status) / self.total if self.total else 0.0
+
+
+def list_election_summaries(
+    session: Session, *, page: int = 1, per_page: int = 20, today: date
+) -> Page[ElectionSummary]:
+    """Elections, most recent first (date, name, id), with their totals: two statements."""
+    total = int(
+        session.execute(
+            select(func.count(col(Election.id))).where(visible_elections())
+        ).scalar_one()
+    )
+    page, per_page = _clamp(page, per_page, total)
+    stmt = (
+        sa_select(Election, *_status_sums(today))
+        .outerjoin(Pledge, and_(col(Pledge.election_id) == Election.id, visible_pledges()))
+        .where(visible_elections())
+        .group_by(col(Election.id))
+        .order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    items = [
+        ElectionSummary(election, int(kept), int(broken), int(pending), int(overdue))
+        for election, kept, broken, pending, overdue in session.execute(stmt)
+    ]
+    return Page(items, total, page, per_page)
+
+
+def get_election(session: Session, slug: str) -> Election | None:
+    """The election, archived too (`archiving.is_gone` tells the views to answer 410)."""
+    return session.exec(select(Election).where(Election.slug == slug)).first()
+
+
+def election_summary(
+    session: Session, election: Election, filters: PledgeFilters, *, today: date
+) -> ElectionSummary:
+    """The election's totals over the pledges that `filters.scope()` keeps: one statement."""
+    clauses = _clauses(filters.scope(), today)
+    row = session.execute(
+        sa_select(*_status_sums(today)).where(col(Pledge.election_id) == election.id, *clauses)
+    ).one()
+    kept, broken, pending, overdue = (int(v) for v in row)
+    return ElectionSummary(election, kept, broken, pending, overdue)
+
+
+def list_candidate_counts(
+    session: Session,
+    election: Election,
+    filters: PledgeFilters,
+    *,
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = 20,
+    today: date,
+) -> Page[CandidateCounts]:
+    """One page of an election's candidates with their counts: two statements.
+
+    Counts follow `filters.scope()` (theme, search), like the list beside them.
+    `sort`: "name", or "kept"/"broken" for the share of pledges kept/broken,
+    highest first; ties (and candidates without pledges, share 0) by name, then id.
+    """
+    total = int(
+        session.execute(
+            select(func.count(col(Candidate.id))).where(
+                Candidate.election_id == election.id, visible_candidates()
+            )
+        ).scalar_one()
+    )
+    page, per_page = _clamp(page, per_page, total)
+    kept, broken, pending, overdue = _status_sums(today)
+    pledge_join = and_(col(Pledge.candidate_id) == Candidate.id, *_clauses(filters.scope(), today))
+    order: list[Any] = []
+    if sort in ("kept", "broken"):
+        numerator = kept if sort == "kept" else broken
+        # Share as a ratio in SQL; no pledge gives 0 (NULLIF avoids dividing by zero).
+        share = func.coalesce((numerator * 1.0) / func.nullif(func.count(col(Pledge.id)), 0), 0.0)
+        order.append(share.desc())
+    order += [col(Candidate.name), col(Candidate.id)]
+    stmt = (
+        sa_select(Candidate, kept, broken, pending, overdue)
+        .where(col(Candidate.election_id) == election.id, visible_candidates())
+        .outerjoin(Pledge, pledge_join)
+        .group_by(col(Candidate.id))
+        .order_by(*order)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    items = []
+    for candidate, k, b, p, o in session.execute(stmt):
+        candidate.election = election  # already loaded: no lazy load per row
+        items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
+    return Page(items, total, page, per_page)
+
+
+def list_candidate_options(
+    session: Session, election: Election, *, limit: int = MAX_CANDIDATE_OPTIONS
+) -> list[tuple[str, str]]:
+    """(slug, name) of the election's first `limit` candidates by name, for a filter."""
+    rows = session.execute(
+        select(Candidate.slug, Candidate.name)
+        .where(Candidate.election_id == election.id, visible_candidates())
+        .order_by(col(Candidate.name), col(Candidate.id))
+        .limit(limit)
+    ).all()
+    return [(slug, name) for slug, name in rows]
+
+
+def list_election_options(
+    session: Session, *, limit: int = MAX_CANDIDATE_OPTIONS
+) -> list[Election]:
+    """The `limit` most recent elections, for a filter's <select> (bounded)."""
+    return list(
+        session.exec(
+            select(Election)
+            .where(visible_elections())
+            .order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
+            .limit(limit)
+        )
+    )
+
+
+def list_election_themes(session: Session, election: Election) -> list[tuple[str, int]]:
+    """The election's non-empty themes with their numbers of pledges, alphabetically."""
+    rows = session.execute(
+        select(Pledge.theme, func.count(col(Pledge.id)))
+        .where(Pledge.election_id == election.id, Pledge.theme != "", visible_pledges())
+        .group_by(Pledge.theme)
+        .order_by(Pledge.theme)
+    ).all()
+    return [(theme, int(number)) for theme, number in rows]
+
+
+@dataclass
+class ThemeBoard:
+    """A theme page: one election (the `page`-th most recent having the theme) and one
+    page of its candidates, each with up to MAX_THEME_COLUMN pledges on the theme."""
+
+    elections: Page[Election]  # one election per page
+    candidates: Page[ThemeColumn]
+    counts: dict[int, int]  # pledges on the theme per candidate id (for "n more")
+
+    @property
+    def election(self) -> Election:
+        return self.elections.items[0]
+
+
+def get_theme_board(
+    session: Session,
+    theme: str,
+    *,
+    election_slug: str | None = None,
+    page: int = 1,
+    candidate_page: int = 1,
+    per_page: int = 20,
+) -> ThemeBoard | None:
+    """The theme's page for one election; None when no pledge carries the theme (or the
+    asked election has none). At most six statements, whatever the data size."""
+    with_theme = (
+        select(Pledge.election_id)
+        .where(Pledge.theme == theme, visible_pledges())
+        .distinct()
+        .scalar_subquery()
+    )
+    ordered = select(Election).where(col(Election.id).in_(with_theme))
+    total = int(
+        session.execute(
+            select(func.count(col(Election.id))).where(col(Election.id).in_(with_theme))
+        ).scalar_one()
+    )
+    if not total:
+        return None
+    if election_slug:
+        found = session.exec(ordered.where(Election.slug == election_slug)).first()
+        if found is None:
+            return None
+        # Its position among the elections with the theme (most recent first).
+        page = 1 + int(
+            session.execute(
+                select(func.count(col(Election.id))).where(
+                    col(Election.id).in_(with_theme),
+                    _election_before(found),
+                )
+            ).scalar_one()
+        )
+    page, _ = _clamp(page, 1, total)
+    election = session.exec(
+        ordered.order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
+        .offset(page - 1)
+        .limit(1)
+    ).one()
+    elections = Page([election], total, page, 1)
+    candidates_total = int(
+        session.execute(
+            select(func.count(col(Candidate.id))).where(
+                Candidate.election_id == election.id, visible_candidates()
+            )
+        ).scalar_one()
+    )
+    candidate_page, per_page = _clamp(candidate_page, per_page, candidates_total)
+    candidates = session.exec(
+        select(Candidate)
+        .where(Candidate.election_id == election.id, visible_candidates())
+        .order_by(col(Candidate.name), col(Candidate.id))
+        .offset((candidate_page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    columns = {id_: ThemeColumn(c) for c in candidates if (id_ := c.id) is not None}
+    for c in candidates:
+        c.election = election
+    counts: dict[int, int] = {}
+    if columns:
+        # The first pledges (by id) of each candidate on the theme, numbered in SQL.
+        rank = (
+            func.row_number()
+            .over(partition_by=col(Pledge.candidate_id), order_by=col(Pledge.id))
+            .label("rank")
+        )
+        total_per = func.count(col(Pledge.id)).over(partition_by=col(Pledge.candidate_id))
+        inner = (
+            sa_select(col(Pledge.id).label("id"), rank, total_per.label("n"))
+            .where(
+                col(Pledge.theme) == theme, col(Pledge.candidate_id).in_(columns), visible_pledges()
+            )
+            .subquery()
+        )
+        rows = session.execute(
+            sa_select(Pledge, inner.c.n)
+            .join(inner, inner.c.id == Pledge.id)
+            .where(inner.c.rank <= MAX_THEME_COLUMN)
+            .order_by(col(Pledge.id))
+        ).all()
+        for pledge, n in rows:
+            columns[pledge.candidate_id].pledges.append(pledge)
+            counts[pledge.candidate_id] = int(n)
+    page_of_columns = Page(list(columns.values()), candidates_total, candidate_page, per_page)
+    return ThemeBoard(elections, page_of_columns, counts)
+
+
+def _election_before(election: Election) -> ColumnElement[bool]:
+    """Elections listed before `election` (date desc, name, id)."""
+    return or_(
+        col(Election.date) > election.date,
+        and_(col(Election.date) == election.date, col(Election.name) < election.name),
+        and_(
+            col(Election.date) == election.date,
+            col(Election.name) == election.name,
+            col(Election.id) < election.id,
+        ),
+    )

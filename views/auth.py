@@ -384,7 +384,7 @@ def logout() -> ResponseReturnValue:
     logout_user()
     # An empty session: Flask deletes the cookie, the visitor is anonymous again.
     session.clear()
-    return redirect(url_for("public.scoreboard"))
+    return redirect(url_for("public.index"))
 
 
 def _renew_session(user: User) -> None:

@@ -1,4 +1,5 @@
-"""Blueprint "public" (/): scoreboard, theme, candidate and pledge pages, for anonymous visitors.
+"""Blueprint "public" (/): home (elections), election boards, pledge list, theme, candidate and
+pledge pages, for anonymous visitors.
 
 Views parse the query string, call pledges.scoreboard and render; they never
 write to the session (no cookie for anonymous visitors). Pages that htmx can
@@ -8,12 +9,18 @@ ask for in part return the fragment through views.query.wants_fragment.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
+from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask import request as flask_request
+from flask.typing import ResponseReturnValue
+from flask_babel import format_percent
+from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
+from models import Election
 from models.db import id_of
 from models.enums import PledgeStatus
 from pledges import evidence as evidence_ops
@@ -113,31 +120,142 @@ def _page_size() -> int:
     return min(int(current_app.config["PAGE_SIZE"]), MAX_PER_PAGE)
 
 
+HOME_PER_PAGE = 20  # elections per page of the home page
+BOARD_PER_PAGE = 20  # candidates per page of an election's board and a theme page
+
+
+def percent(share: float) -> str:
+    """A share (0-100) as the language writes a percentage: "50 %", "50%"."""
+    return format_percent(share / 100.0)
+
+
 @bp.get("/")
 @cached_page
+def index() -> ResponseReturnValue:
+    """The elections, most recent first, each with its totals and a link to its board.
+
+    Bounded whatever the data size (a page of elections, no candidate). Links made
+    when the home page was the scoreboard (`/?status=…`) are sent where they now live.
+    """
+    args: MultiDict[str, str] = flask_request.args
+    if any(args.get(name) for name in FILTER_NAMES):
+        return _moved_scoreboard(args)
+    page = read_positive_int(args, "page", 1, strict=False)
+    elections = reads.list_election_summaries(
+        db_session(), page=page, per_page=HOME_PER_PAGE, today=today()
+    )
+    return render_template("public/index.html", elections=elections, percent=percent)
+
+
+def _moved_scoreboard(args: MultiDict[str, str]) -> ResponseReturnValue:
+    """301 from the old home scoreboard's filters: to the election's board when one is
+    named, else to the list of every pledge."""
+    # Any: spread into url_for, whose own keywords (_external...) have other types.
+    kept: dict[str, Any] = {
+        k: v for k, v in args.items() if k in (*FILTER_NAMES, "page", "lang") and v
+    }
+    election = kept.pop("election", None)
+    if election:
+        return redirect(url_for("public.election", election=election, **kept), 301)
+    return redirect(url_for("public.scoreboard", **kept), 301)
+
+
+@bp.get("/pledges/")
+@cached_page
 def scoreboard() -> str:
-    """Counts per candidate and the filtered pledge list; the list alone for htmx."""
+    """Every pledge, filtered (election, candidate, theme, status, overdue, search) and
+    paginated; the list alone for htmx."""
     session = db_session()
     args: MultiDict[str, str] = flask_request.args
     filters = read_filters(args, strict=False)
     page = read_positive_int(args, "page", 1, strict=False)
     on = today()
     pledges = reads.list_pledges(session, filters, page=page, per_page=_page_size(), today=on)
-    counts = reads.count_by_candidate(session, filters, today=on)
     context = {
         "filters": filters,
         "pledges": pledges,
-        "counts": counts,
         "page_args": filter_args(filters),
         "today": on,
     }
     if wants_fragment("pledge-list"):
-        # The list, plus the counts swapped out of band (they follow theme and search).
-        return render_template("public/_pledge_list.html", **context) + render_template(
-            "public/_candidate_counts.html", oob=True, **context
-        )
-    context["themes"] = reads.list_themes(session)
+        return render_template("public/_pledge_list.html", **context)
+    election = reads.get_election(session, filters.election) if filters.election else None
+    context.update(
+        themes=reads.list_themes(session),
+        election_options=reads.list_election_options(session),
+        candidate_options=reads.list_candidate_options(session, election) if election else [],
+    )
     return render_template("public/scoreboard.html", **context)
+
+
+@bp.get("/elections/<election>")
+@cached_page
+def election(election: str) -> str:
+    """An election's board: its totals, its candidates a page at a time (sorted by name or
+    by share kept or broken) and its pledges, filtered and paginated.
+
+    htmx asks for #pledge-list (filters, pages: the board follows out of band, since its
+    counts follow theme and search); the board's sort and page links swap the whole
+    <main> (the pledge list's links carry the sort too).
+    """
+    session = db_session()
+    found = reads.get_election(session, election)
+    if found is None:
+        abort(404)
+    if is_gone(found):
+        abort(410)
+    return _election_board(session, found)
+
+
+def _election_board(session: Session, found: Election) -> str:
+    args: MultiDict[str, str] = flask_request.args
+    filters = replace(read_filters(args, strict=False), election=found.slug)
+    asked = args.get("sort") or "name"
+    sort = asked if asked in reads.CANDIDATE_SORTS else "name"
+    on = today()
+    pledges = reads.list_pledges(
+        session,
+        filters,
+        page=read_positive_int(args, "page", 1, strict=False),
+        per_page=_page_size(),
+        today=on,
+    )
+    board = reads.list_candidate_counts(
+        session,
+        found,
+        filters,
+        sort=sort,
+        page=read_positive_int(args, "cpage", 1, strict=False),
+        per_page=BOARD_PER_PAGE,
+        today=on,
+    )
+    # Every link keeps the whole state (filters, sort, both pages) so that a pushed URL,
+    # a reload or the language switch shows the same page.
+    state = {k: v for k, v in filter_args(filters).items() if k != "election"}
+    if sort != "name":
+        state["sort"] = sort
+    context = {
+        "election": found,
+        "filters": filters,
+        "sort": sort,
+        "pledges": pledges,
+        "board": board,
+        "totals": reads.election_summary(session, found, filters, today=on),
+        "page_args": dict(state, cpage=str(board.page)) if board.page > 1 else state,
+        "board_args": dict(state, page=str(pledges.page)) if pledges.page > 1 else state,
+        "sort_args": {k: v for k, v in state.items() if k != "sort"},
+        "today": on,
+        "percent": percent,
+    }
+    if wants_fragment("pledge-list"):
+        return render_template("public/_pledge_list.html", **context) + render_template(
+            "public/_election_board.html", oob=True, **context
+        )
+    context.update(
+        themes=reads.list_election_themes(session, found),
+        candidate_options=reads.list_candidate_options(session, found),
+    )
+    return render_template("public/election.html", **context)
 
 
 @bp.get("/themes/")
@@ -148,18 +266,27 @@ def themes() -> str:
     return render_template(
         "public/themes.html",
         themes=reads.list_themes(session),
-        elections=reads.list_elections(session),
+        elections=reads.list_election_options(session),
     )
 
 
 @bp.get("/themes/<theme>")
 @cached_page
 def theme(theme: str) -> str:
-    """Every candidate's pledges on one theme, side by side, with their statuses."""
-    comparison = reads.get_theme_comparison(db_session(), theme)
-    if not comparison:
+    """One election's candidates side by side on a theme (`?election=` or the `page`-th
+    most recent election having the theme), a page of candidates at a time."""
+    args: MultiDict[str, str] = flask_request.args
+    board = reads.get_theme_board(
+        db_session(),
+        theme,
+        election_slug=(args.get("election") or "").strip()[:160] or None,
+        page=read_positive_int(args, "page", 1, strict=False),
+        candidate_page=read_positive_int(args, "cpage", 1, strict=False),
+        per_page=BOARD_PER_PAGE,
+    )
+    if board is None:
         abort(404)
-    return render_template("public/theme.html", theme=theme, comparison=comparison, today=today())
+    return render_template("public/theme.html", theme=theme, board=board, today=today())
 
 
 @bp.get("/elections/<election>/<candidate>")

@@ -49,6 +49,8 @@ KEPT_QUERY_ARGS = (
     "overdue",
     "q",
     "page",
+    "sort",
+    "cpage",
     "pledge",
     "after",
 )
@@ -69,7 +71,7 @@ def lang_url(code: str) -> str:
         values.update(view_args or {})
         values["lang"] = code
         return url_for(endpoint, **values)
-    return url_for("public.scoreboard", lang=code)
+    return url_for("public.index", lang=code)
 
 
 def _get_route(path: str) -> tuple[str | None, dict[str, Any] | None]:

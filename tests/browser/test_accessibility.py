@@ -17,8 +17,10 @@ AXE_OPTIONS = {
 def public_paths(ids: dict) -> list[str]:
     return [
         "/",
-        "/?status=broken",
         "/?lang=en",
+        f"/elections/{ids['election']}?status=broken",
+        f"/elections/{ids['election']}?sort=kept&lang=en",
+        "/pledges/?q=cam%C3%A9ras",
         "/themes/",
         "/themes/video-surveillance",
         f"/elections/{ids['election']}/alice",
@@ -48,7 +50,7 @@ def test_no_serious_or_critical_violation_on_public_pages(page, live_server, axe
 
 def test_after_an_htmx_swap_the_page_stays_accessible(page, live_server, axe):
     arrange_site(live_server)
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/elections/ville-2020")
     page.select_option("#filter-status", "kept")
     page.wait_for_url("**status=kept**")
     page.wait_for_function("document.querySelectorAll('#pledge-list li').length === 1")

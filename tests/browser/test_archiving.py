@@ -180,7 +180,6 @@ def test_archive_a_pledge_then_unload_the_demo(
     visitor.goto(f"{base}/")
     home = visitor.locator("main").inner_text()
     assert REAL_ELECTION in home
-    assert "Rénover les écoles" in home
     assert DEMO_ELECTION not in home
     assert visitor.locator(".demo-notice").count() == 0
     assert visitor.goto(f"{base}/pledges/{site['real']}").status == 200

@@ -38,7 +38,7 @@ def test_filters_and_pagination_without_javascript(new_context, live_server, rec
 def test_language_switch_without_javascript(new_context, live_server, recorder):
     arrange_site(live_server)
     page = new_context(java_script_enabled=False).new_page()
-    page.goto(f"{live_server.url}/?status=broken")
+    page.goto(f"{live_server.url}/elections/ville-2020?status=broken")
     with page.expect_navigation():
         page.click(".language-switch a[hreflang=en]")
     assert page.locator("html").get_attribute("lang") == "en"

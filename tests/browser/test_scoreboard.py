@@ -1,4 +1,4 @@
-"""A visitor's path in Chromium: scoreboard, htmx filters and history, timeline, English."""
+"""A visitor in Chromium: an election's board, htmx filters and history, timeline, English."""
 
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -65,14 +65,14 @@ def arrange_site(live_server) -> dict:
 
 
 class ScoreboardPage:
-    """The scoreboard as a visitor sees it."""
+    """An election's board (what the home page was) as a visitor sees it."""
 
     def __init__(self, page, base: str) -> None:
         self.page = page
         self.base = base
 
     def open(self, query: str = "") -> None:
-        response = self.page.goto(f"{self.base}/{query}")
+        response = self.page.goto(f"{self.base}/elections/ville-2020{query}")
         assert response.status == 200
 
     def titles(self) -> list[str]:
@@ -125,13 +125,13 @@ def test_htmx_counts_follow_the_theme_out_of_band(page, live_server):
     arrange_site(live_server)
     board = ScoreboardPage(page, live_server.url)
     board.open()
-    bruno = page.locator("#candidate-counts tr", has_text="Bruno Fictif")
+    bruno = page.locator("#candidate-board tr", has_text="Bruno Fictif")
     assert "En attente : 1" in " ".join(bruno.inner_text().split())
     board.mark_window()
     page.select_option("#filter-theme", "video-surveillance")
     page.wait_for_url("**theme=video-surveillance**")
     page.wait_for_function(
-        "document.querySelector('#candidate-counts').textContent.includes('thème')"
+        "document.querySelector('#candidate-board').textContent.includes('thème')"
     )
     assert "En attente : 0" in " ".join(bruno.inner_text().split())
     assert board.window_survived()
@@ -182,5 +182,5 @@ def test_switch_to_english(page, live_server):
     # The choice follows the visitor through links, without a cookie.
     page.click("a.brand")
     page.wait_for_url("**/?lang=en")
-    assert "Kept" in page.locator("#pledge-list").inner_text()
+    assert "Kept: 1" in page.locator("li.election-item").inner_text()
     assert page.context.cookies() == []

@@ -324,9 +324,14 @@ def test_two_editors_saving_the_same_pledge(auth, client, app, app_session):
     ).all()
     assert len(entries) == 1
     log = first.client.get(f"/admin/pledges/{pledge.id}/audit").get_data(as_text=True)
-    assert log.count("pledge.update") == 1
+    sentences = [p.text for p in _soup_text(log).select(".audit-sentence")]
+    assert sum("a modifié l'engagement" in t for t in sentences) == 1
     assert "Titre de A" in log
     assert "Titre de B" not in log
+
+
+def _soup_text(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
 
 
 def test_stale_ruling_is_refused_with_the_current_state(auth, client, app_session):
@@ -578,7 +583,7 @@ def test_audit_log_site_wide_and_per_pledge(auth, client, app_session, submitted
     per_pledge = _soup(client.get(f"/admin/pledges/{pledge.id}/audit"))
     rows = per_pledge.select("table.audit tbody tr")
     assert len(rows) == 1
-    assert "evidence.submit" in rows[0].text
+    assert "a proposé la preuve" in rows[0].text
     assert "999" not in per_pledge.text
 
 

@@ -59,7 +59,7 @@ def test_elections_list(client, app_session, data):
         "date": "2020-06-28",
         "is_demo": True,
         "candidate_count": 2,
-        "url": f"{SITE}/?election=marseille-2020",
+        "url": f"{SITE}/elections/marseille-2020",
         "api_url": f"{SITE}/api/v1/elections/marseille-2020",
     }
 

@@ -70,7 +70,8 @@ LISTS = {
     "evidence api": "/api/v1/evidence",
     "atom rulings": "/api/v1/feeds/status-changes.atom",
     "atom evidence": "/api/v1/feeds/evidence.atom",
-    "search": "/?q=cameras",
+    "search": "/pledges/?q=cameras",
+    "election board": "/elections/ville-2020",
     "dump": "/api/v1/dump.json",
     "candidate page": "/elections/ville-2020/liste-a",
     "candidate api": "/api/v1/candidates/ville-2020/liste-a",
@@ -145,7 +146,8 @@ def test_an_archived_election_takes_its_candidates_and_pledges_with_it(client, a
         assert client.get(url).status_code == 410, url
     assert client.get("/api/v1/candidates/ville-2020/liste-a").get_json()["error"] == "gone"
     assert client.get("/api/v1/elections").get_json()["items"] == []
-    assert "Liste Alpha" not in text(client.get("/"))
+    assert "Municipales de Ville" not in text(client.get("/"))
+    assert client.get("/elections/ville-2020").status_code == 410
     assert json.loads(text(client.get("/api/v1/dump.json")))["elections"] == []
 
 
@@ -268,8 +270,8 @@ def test_admin_removes_the_demo_data_and_nothing_else(client, auth, app_session,
     app_session.expire_all()
     assert app_session.exec(select(Election.slug)).all() == ["ville-2020"]
     home = text(client.get("/"))
-    assert "Promesse fictive" not in home
-    assert "Caméras retirées" in home
+    assert "Élection de démonstration" not in home
+    assert "Municipales de Ville" in home
 
 
 def test_cli_demo_unload_is_idempotent(runner, app_session, with_demo):

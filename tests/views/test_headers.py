@@ -30,7 +30,7 @@ def paths(app_session):
     app_session.commit()
     return [
         "/",
-        "/?status=broken&q=engagement",
+        "/elections/ville?status=broken&q=engagement&sort=kept",
         "/?lang=en",
         "/themes/",
         "/themes/securite",

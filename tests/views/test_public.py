@@ -15,6 +15,7 @@ from pledges.status import record_status_change
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 
 FRAGMENT = {"HX-Request": "true", "HX-Target": "pledge-list"}
+BOARD = "/elections/ville-2020"  # the election's board: what the home page was
 HOSTILE_BODY = (
     "Texte **important**.\n\n"
     "<script>alert('x')</script>"
@@ -101,18 +102,17 @@ def list_titles(page: BeautifulSoup) -> list[str]:
 
 
 def test_scoreboard_full_page(client, site):
-    response = client.get("/")
+    response = client.get(BOARD)
     assert response.status_code == 200
     page = soup(response)
     assert page.html["lang"] == "fr"
     assert page.find("main", id="main")
     assert page.select_one("a.skip-link[href='#main']")
-    assert (
-        page.select_one("section#candidate-counts table caption")
-        .get_text(strip=True)
-        .startswith("Municipales de Ville-Fictive")
+    assert page.h1.get_text(strip=True) == "Municipales de Ville-Fictive"
+    assert page.select_one("section#candidate-board table caption").get_text(strip=True) == (
+        "2 candidats"
     )
-    alice_row = [r for r in page.select("#candidate-counts tbody tr") if "Alice" in r.get_text()][0]
+    alice_row = [r for r in page.select("#candidate-board tbody tr") if "Alice" in r.get_text()][0]
     text = " ".join(alice_row.get_text(" ", strip=True).split())
     assert "Tenu : 0" in text
     assert "Rompu : 1" in text
@@ -128,10 +128,10 @@ def test_scoreboard_full_page(client, site):
 
 
 def test_filter_form_is_a_plain_get_form_enhanced_by_htmx(client, site):
-    form = soup(client.get("/")).select_one("form#filters")
+    form = soup(client.get(BOARD)).select_one("form#filters")
     assert form["method"] == "get"
-    assert form["action"] == "/"
-    assert form["data-hx-get"] == "/"
+    assert form["action"] == BOARD
+    assert form["data-hx-get"] == BOARD
     assert form["data-hx-target"] == "#pledge-list"
     assert form["data-hx-push-url"] == "true"
     assert "change" in form["data-hx-trigger"]
@@ -150,14 +150,14 @@ def test_filter_form_is_a_plain_get_form_enhanced_by_htmx(client, site):
 
 
 def test_fragment_for_htmx_with_out_of_band_counts(client, site):
-    response = client.get("/?status=broken", headers=FRAGMENT)
+    response = client.get(f"{BOARD}?status=broken", headers=FRAGMENT)
     assert response.status_code == 200
     page = soup(response)
     assert page.find("html") is None
     roots = [el for el in page.children if getattr(el, "name", None)]
     assert [(r.name, r["id"]) for r in roots] == [
         ("section", "pledge-list"),
-        ("section", "candidate-counts"),
+        ("section", "candidate-board"),
     ]
     assert roots[1]["data-hx-swap-oob"] == "true"
     assert list_titles(page) == ["Moratoire sur la vidéosurveillance"]
@@ -174,12 +174,12 @@ def test_fragment_for_htmx_with_out_of_band_counts(client, site):
     ],
 )
 def test_full_page_for_reload_history_restore_and_boost(client, site, headers):
-    response = client.get("/?status=broken", headers=headers)
+    response = client.get(f"{BOARD}?status=broken", headers=headers)
     page = soup(response)
     assert page.find("html") is not None
     assert page.select_one("form#filters")
     assert list_titles(page) == ["Moratoire sur la vidéosurveillance"]
-    assert page.select_one("#candidate-counts").get("data-hx-swap-oob") is None
+    assert page.select_one("#candidate-board").get("data-hx-swap-oob") is None
 
 
 @pytest.mark.parametrize(
@@ -196,14 +196,14 @@ def test_full_page_for_reload_history_restore_and_boost(client, site, headers):
     ],
 )
 def test_scoreboard_filters(client, site, query, expected):
-    assert list_titles(soup(client.get(f"/?{query}"))) == expected
+    assert list_titles(soup(client.get(f"{BOARD}?{query}"))) == expected
 
 
 def test_counts_follow_theme_filter(client, site):
-    page = soup(client.get("/?theme=ecoles", headers=FRAGMENT))
+    page = soup(client.get(f"{BOARD}?theme=ecoles", headers=FRAGMENT))
     rows = {
         r.th.a.get_text(): " ".join(r.td.get_text(" ", strip=True).split())
-        for r in page.select("#candidate-counts tbody tr")
+        for r in page.select("#candidate-board tbody tr")
     }
     assert "Rompu : 0" in rows["Alice Fictive"]
     assert "En attente : 1" in rows["Bruno Fictif"]
@@ -226,7 +226,7 @@ def test_counts_follow_theme_filter(client, site):
     ],
 )
 def test_unknown_filter_values_never_crash(client, site, query):
-    response = client.get(f"/?{query}")
+    response = client.get(f"{BOARD}?{query}")
     assert response.status_code in {200, 400}
     assert soup(response).select_one("#pledge-list") is not None
 
@@ -234,31 +234,31 @@ def test_unknown_filter_values_never_crash(client, site, query):
 @pytest.mark.parametrize("query", ["theme=%00", "q=%00", "candidate=a%00b"])
 def test_nul_in_a_filter_is_a_400_page_not_a_crash(client, site, query):
     # NUL is refused for every query argument in one place (views.security).
-    response = client.get(f"/?{query}")
+    response = client.get(f"{BOARD}?{query}")
     assert response.status_code == 400
     assert soup(response).select_one("main h1") is not None
 
 
 def test_unknown_status_is_ignored(client, site):
-    assert len(list_titles(soup(client.get("/?status=zzz")))) == 3
+    assert len(list_titles(soup(client.get(f"{BOARD}?status=zzz")))) == 3
 
 
 def test_pagination_works_with_and_without_htmx(app, client, site):
     app.config["PAGE_SIZE"] = 2
-    page = soup(client.get("/?theme=video-surveillance"))
+    page = soup(client.get(f"{BOARD}?theme=video-surveillance"))
     assert len(list_titles(page)) == 2
-    page = soup(client.get("/"))
+    page = soup(client.get(BOARD))
     next_link = page.select_one("#pledge-list nav.pagination a[rel=next]")
-    assert next_link["href"] == "/?page=2"
+    assert next_link["href"] == f"{BOARD}?page=2"
     assert next_link["data-hx-get"] == next_link["href"]
     assert next_link["data-hx-target"] == "#pledge-list"
     assert next_link["data-hx-push-url"] == "true"
     second = soup(client.get(next_link["href"]))
     assert list_titles(second) == ["Écoles rénovées"]
-    filtered = soup(client.get("/?status=pending&q=e", headers=FRAGMENT))
+    filtered = soup(client.get(f"{BOARD}?status=pending&q=e", headers=FRAGMENT))
     assert filtered.select_one("a[rel=next]") is None
     app.config["PAGE_SIZE"] = 1
-    link = soup(client.get("/?status=pending")).select_one("a[rel=next]")["href"]
+    link = soup(client.get(f"{BOARD}?status=pending")).select_one("a[rel=next]")["href"]
     assert parse_qs(urlsplit(link).query) == {"status": ["pending"], "page": ["2"]}
     fragment = soup(client.get(link, headers=FRAGMENT))
     assert list_titles(fragment) == ["Écoles rénovées"]
@@ -388,7 +388,7 @@ def test_demo_notice_on_pages_showing_demo_data(client, site, app_session):
     site["election"].is_demo = False
     app_session.add(site["election"])
     app_session.commit()
-    assert soup(client.get("/")).select_one(".demo-notice") is None
+    assert soup(client.get(BOARD)).select_one(".demo-notice") is None
 
 
 # --- languages -----------------------------------------------------------------------------
@@ -403,16 +403,18 @@ def test_english_status_labels_and_language_switch(client, site):
     assert switch["en"]["aria-current"] == "true"
     # Links on an English page keep the language without any cookie.
     assert page.select_one("a.brand")["href"] == "/?lang=en"
-    accept = soup(client.get("/?status=pending", headers={"Accept-Language": "en-GB,en;q=0.8"}))
+    accept = soup(
+        client.get(f"{BOARD}?status=pending", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    )
     assert {s.get_text(strip=True) for s in accept.select("#pledge-list .status")} == {"Pending"}
-    french = soup(client.get("/?status=pending"))
+    french = soup(client.get(f"{BOARD}?status=pending"))
     assert {s.get_text(strip=True) for s in french.select("#pledge-list .status")} == {"En attente"}
 
 
 def test_language_switch_keeps_filters(client, site):
-    page = soup(client.get("/?status=broken&theme=video-surveillance"))
+    page = soup(client.get(f"{BOARD}?status=broken&theme=video-surveillance"))
     href = page.select_one(".language-switch a[hreflang=en]")["href"]
-    assert href.startswith("/?")
+    assert href.startswith(f"{BOARD}?")
     assert "status=broken" in href
     assert "lang=en" in href
     assert "Broken" in soup(client.get(href)).select_one("#pledge-list .status").get_text()

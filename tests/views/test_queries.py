@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from models import Election
+from models import Candidate, Election
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges import archiving
 from pledges.status import record_status_change
@@ -56,10 +56,14 @@ def pages(candidate, pledge) -> list[str]:
     election = candidate.election.slug
     return [
         "/",
-        "/?theme=theme-1&q=engagement",
-        "/?status=pending&page=2",
+        f"/elections/{election}",
+        f"/elections/{election}?theme=theme-1&q=engagement&sort=kept",
+        f"/elections/{election}?status=pending&page=2&cpage=2&sort=broken",
+        "/pledges/?theme=theme-1&q=engagement",
+        f"/pledges/?election={election}&status=pending&page=2",
         "/themes/",
         "/themes/theme-0",
+        f"/themes/theme-0?election={election}&cpage=2",
         f"/elections/{election}/{candidate.slug}",
         f"/pledges/{pledge.id}",
         "/api/v1/pledges?per_page=100",
@@ -90,7 +94,46 @@ def test_query_count_does_not_grow_with_data(app, client, app_session, count_que
     # Same paths shape, larger data: the same number of statements per page.
     assert list(small.values()) == list(big.values())
     # 9: a page that names themes reads their names once (views.labels.theme_label).
-    assert max(big.values()) <= 9
+    boards = {path: n for path, n in big.items() if path.startswith("/elections/big0")}
+    assert max(n for path, n in big.items() if path not in boards) <= 10
+    # A board: election, totals, a page of candidates (+ total), a page of pledges (+ total,
+    # their candidates and elections), the election's themes and candidates for the filters.
+    assert max(boards.values()) <= 13
+
+
+def test_home_page_is_the_same_with_3_and_300_candidates(app, client, app_session, count_queries):
+    """The home page lists elections with their totals, never their candidates: same bytes,
+    same statements, whether the election has 3 candidates or 300."""
+    election = make_election(app_session, slug="ville", name="Municipales de Ville")
+    make_election(app_session, slug="autre", name="Autre élection", date=date(2014, 3, 30))
+    for c in range(3):
+        candidate = make_candidate(app_session, election, slug=f"c{c}", name=f"Liste {c:03d}")
+        for p in range(2):
+            make_pledge(app_session, candidate, slug=f"p{c}-{p}", deadline=date(2021, 1, 1))
+    app_session.commit()
+
+    def home() -> tuple[int, int, bytes]:
+        count_queries.reset()
+        response = client.get("/")
+        assert response.status_code == 200
+        return len(response.data), count_queries.count, response.data
+
+    small = home()
+    app_session.add_all(
+        Candidate(election_id=election.id, slug=f"x{c}", name=f"Liste {c:03d}")
+        for c in range(3, 300)
+    )
+    app_session.commit()
+    big = home()
+    assert big[:2] == small[:2]
+    assert big[2] == small[2]
+    assert b"Municipales de Ville" in big[2]
+    assert b"Liste 000" not in big[2]  # no candidate on the home page
+    # The board paginates them: 20 rows, and the same statements as with 3.
+    count_queries.reset()
+    board = client.get("/elections/ville?cpage=3&sort=kept")
+    assert board.status_code == 200
+    assert board.data.count(b'<tr>\n        <th scope="row">') == 20
 
 
 def test_archived_data_adds_no_statement(app, client, app_session, count_queries):
@@ -162,5 +205,5 @@ def test_cache_is_bounded(app, client, app_session):
     app.config["PAGE_CACHE_SIZE"] = 3
     build(app_session, elections=1, candidates=1, pledges=1, evidence=0)
     for q in range(10):
-        assert client.get(f"/?q={q}").status_code == 200
+        assert client.get(f"/pledges/?q={q}").status_code == 200
     assert len(app.extensions["page_cache"]) == 3

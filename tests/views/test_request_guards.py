@@ -71,8 +71,8 @@ def test_finding_4_query_arguments_never_reach_url_for(client, app_session, page
 
 
 def test_finding_4_language_links_keep_the_filters(client):
-    html = client.get("/?status=broken&q=cam%C3%A9ra&endpoint=x").get_data(as_text=True)
-    assert "/?status=broken&amp;q=cam%C3%A9ra&amp;lang=en" in html
+    html = client.get("/pledges/?status=broken&q=cam%C3%A9ra&endpoint=x").get_data(as_text=True)
+    assert "/pledges/?status=broken&amp;q=cam%C3%A9ra&amp;lang=en" in html
 
 
 def test_finding_4_the_review_queue_ignores_foreign_arguments(auth, client, app_session):

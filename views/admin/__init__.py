@@ -44,10 +44,11 @@ from views.admin import (  # noqa: E402
     imports,
     moderation,
     rulings,
+    search,
     themes,
 )
 
 __all__ = [
     "accounts", "archiving", "audit", "bp", "content", "evidence", "feeds", "imports",
-    "moderation", "rulings", "themes",
+    "moderation", "rulings", "search", "themes",
 ]  # fmt: skip

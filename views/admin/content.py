@@ -23,8 +23,6 @@ from models import Candidate, Election, Pledge
 from models.db import id_of
 from pledges import content, editing
 from pledges import evidence as evidence_ops
-from pledges import scoreboard as reads
-from pledges.scoreboard import PledgeFilters
 from pledges.text import render_markdown
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form, version_of
@@ -39,7 +37,7 @@ from views.forms import (
     PledgeForm,
     typed_slug,
 )
-from views.labels import theme_label, today
+from views.labels import theme_label
 from views.query import parse_id
 
 PER_PAGE = 30
@@ -53,16 +51,7 @@ def _saved(changed: bool, message: str, url: str) -> Saved:
     return Saved(message if changed else _("Aucune modification."), url)
 
 
-@bp.get("/pledges")
-def pledges() -> ResponseReturnValue:
-    """Every pledge, searchable, with links to edit, rule and audit."""
-    q = (request.args.get("q") or "").strip()[:200]
-    raw_page = request.args.get("page", "1")
-    page = parse_id(raw_page) or 1
-    result = reads.list_pledges(
-        db_session(), PledgeFilters(q=q), page=max(page, 1), per_page=PER_PAGE, today=today()
-    )
-    return render_template("admin/pledges.html", result=result, q=q)
+# The pledge list and search (/admin/pledges) lives in views.admin.search.
 
 
 @bp.get("/pledges/<int:pledge_id>")

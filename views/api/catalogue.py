@@ -38,7 +38,7 @@ from views.urls import absolute_url
 
 # Link names the representations use, and the routes they point to.
 ENDPOINTS = {
-    "election": ("public.scoreboard", "election"),
+    "election": ("public.election", "election"),
     "api_election": ("api.election", "election"),
     "candidate": ("public.candidate", None),
     "api_candidate": ("api.candidate", None),

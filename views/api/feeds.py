@@ -120,15 +120,13 @@ def _feed(scope: Scope, kind: str, alternate: str) -> Response:
 @bp.get(f"/feeds/<{KINDS}>.atom")
 @cached_page
 def site_feed(kind: str) -> Response:
-    return _feed(Scope(), kind, absolute_url("public.scoreboard"))
+    return _feed(Scope(), kind, absolute_url("public.index"))
 
 
 @bp.get(f"/feeds/elections/<election>/<{KINDS}>.atom")
 @cached_page
 def election_feed(election: str, kind: str) -> Response:
-    return _feed(
-        Scope(election=election), kind, absolute_url("public.scoreboard", election=election)
-    )
+    return _feed(Scope(election=election), kind, absolute_url("public.election", election=election))
 
 
 @bp.get(f"/feeds/candidates/<election>/<candidate>/<{KINDS}>.atom")
