@@ -124,15 +124,20 @@ def get_data_version(session: Session) -> int:
     return int(value or 0)
 
 
+def bump_data_version(session: Session) -> None:
+    """Count one public write; for bulk statements, which the flush listener never sees."""
+    conn = session.connection()
+    updated = conn.execute(
+        text("UPDATE dataversion SET counter = counter + 1 WHERE id = 1")
+    ).rowcount
+    if not updated:
+        conn.execute(text("INSERT INTO dataversion (id, counter) VALUES (1, 1)"))
+
+
 def _bump_data_version(session: Session, _context: Any) -> None:
     touched = (*session.new, *session.dirty, *session.deleted)
     if any(is_public_write(obj) for obj in touched):
-        conn = session.connection()
-        updated = conn.execute(
-            text("UPDATE dataversion SET counter = counter + 1 WHERE id = 1")
-        ).rowcount
-        if not updated:
-            conn.execute(text("INSERT INTO dataversion (id, counter) VALUES (1, 1)"))
+        bump_data_version(session)
 
 
 def track_data_version() -> None:

@@ -62,6 +62,16 @@ class AuditAction(StrEnum):
     FEED_RESUMED = "feed.resumed"
     FEED_DELETED = "feed.deleted"
     DEMO_GENERATE = "demo.generate"
+    DEMO_UNLOAD = "demo.unload"
+    ELECTION_ARCHIVE = "election.archive"
+    ELECTION_RESTORE = "election.restore"
+    ELECTION_DELETE = "election.delete"
+    CANDIDATE_ARCHIVE = "candidate.archive"
+    CANDIDATE_RESTORE = "candidate.restore"
+    CANDIDATE_DELETE = "candidate.delete"
+    PLEDGE_ARCHIVE = "pledge.archive"
+    PLEDGE_RESTORE = "pledge.restore"
+    PLEDGE_DELETE = "pledge.delete"
     USER_UPDATE = "user.update"  # display name, language
     USER_RESET_REQUEST = "user.reset_request"  # a password reset link made (never the token)
     USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105  (an action name, no secret)

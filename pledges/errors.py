@@ -60,6 +60,17 @@ class EditError(DomainError):
     """A field value the rules refuse; `field` names the form field, `code` the reason."""
 
 
+# --- Archiving and deleting (pledges.archiving) ---------------------------------------
+
+
+class ArchiveError(DomainError):
+    """Archiving, restoring or deleting refused (already archived, public ledger beneath…)."""
+
+
+class Gone(DomainError):
+    """The public asked for something archived: views answer 410 Gone."""
+
+
 # --- Accounts (pledges.accounts) ------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
+from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.search import fold, like_pattern
 from pledges.status import current_ruling
 
@@ -115,8 +116,8 @@ def _overdue_clause(today: date) -> ColumnElement[bool]:
 
 
 def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
-    """SQL conditions on Pledge for the given filters (no join needed)."""
-    clauses: list[ColumnElement[bool]] = []
+    """SQL conditions on Pledge for the given filters (no join needed); never archived ones."""
+    clauses: list[ColumnElement[bool]] = [visible_pledges()]
     if filters.election:
         clauses.append(
             col(Pledge.election_id).in_(
@@ -178,6 +179,7 @@ def count_by_candidate(
         )
         .join(Election, col(Election.id) == Candidate.election_id)
         .outerjoin(Pledge, pledge_join)
+        .where(visible_candidates())
         .group_by(col(Candidate.id), col(Election.id))
         .order_by(col(Election.date).desc(), Election.name, Candidate.name, col(Candidate.id))
     )
@@ -201,7 +203,7 @@ def count_statuses(session: Session, candidate: Candidate, *, today: date) -> Ca
             func.count(col(Pledge.id)),
             func.sum(case((_overdue_clause(today), 1), else_=0)),
         )
-        .where(Pledge.candidate_id == candidate.id)
+        .where(Pledge.candidate_id == candidate.id, visible_pledges())
         .group_by(Pledge.status)
     ).all()
     counts = CandidateCounts(candidate)
@@ -245,7 +247,7 @@ def list_themes(session: Session) -> list[tuple[str, int]]:
     """Every non-empty theme with its number of pledges, alphabetically."""
     rows = session.execute(
         select(Pledge.theme, func.count(col(Pledge.id)))
-        .where(Pledge.theme != "")
+        .where(Pledge.theme != "", visible_pledges())
         .group_by(Pledge.theme)
         .order_by(Pledge.theme)
     ).all()
@@ -273,7 +275,7 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
     column. Empty list when no pledge carries the theme. Three statements.
     """
     pledges = session.exec(
-        select(Pledge).where(Pledge.theme == theme).order_by(col(Pledge.id))
+        select(Pledge).where(Pledge.theme == theme, visible_pledges()).order_by(col(Pledge.id))
     ).all()
     if not pledges:
         return []
@@ -281,7 +283,7 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
     candidates = session.exec(
         select(Candidate)
         .join(Election)
-        .where(col(Candidate.election_id).in_(election_ids))
+        .where(col(Candidate.election_id).in_(election_ids), visible_candidates())
         .order_by(col(Election.date).desc(), Election.name, Candidate.name, col(Candidate.id))
         .options(selectinload(rel(Candidate.election)))
     ).all()
@@ -297,7 +299,7 @@ def get_theme_comparison(session: Session, theme: str) -> list[ThemeComparison]:
 
 
 def get_candidate(session: Session, election_slug: str, candidate_slug: str) -> Candidate | None:
-    """The candidate with its election, or None."""
+    """The candidate with its election, or None; archived too (`archiving.is_gone` says 410)."""
     return session.exec(
         select(Candidate)
         .join(Election)
@@ -307,11 +309,19 @@ def get_candidate(session: Session, election_slug: str, candidate_slug: str) -> 
 
 
 def list_elections(session: Session) -> list[Election]:
-    return list(session.exec(select(Election).order_by(col(Election.date).desc(), Election.name)))
+    """The public elections (not archived), most recent first."""
+    return list(
+        session.exec(
+            select(Election)
+            .where(visible_elections())
+            .order_by(col(Election.date).desc(), Election.name)
+        )
+    )
 
 
 def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
-    """A pledge with everything its page shows, eagerly loaded (a fixed number of statements)."""
+    """A pledge with everything its page shows, eagerly loaded (a fixed number of statements);
+    archived too (`archiving.is_gone` tells the views to answer 410)."""
     return session.exec(
         select(Pledge)
         .where(Pledge.id == pledge_id)
@@ -475,11 +485,16 @@ def list_election_summaries(
     session: Session, *, page: int = 1, per_page: int = 20, today: date
 ) -> Page[ElectionSummary]:
     """Elections, most recent first (date, name, id), with their totals: two statements."""
-    total = int(session.execute(select(func.count(col(Election.id)))).scalar_one())
+    total = int(
+        session.execute(
+            select(func.count(col(Election.id))).where(visible_elections())
+        ).scalar_one()
+    )
     page, per_page = _clamp(page, per_page, total)
     stmt = (
         sa_select(Election, *_status_sums(today))
-        .outerjoin(Pledge, col(Pledge.election_id) == Election.id)
+        .outerjoin(Pledge, and_(col(Pledge.election_id) == Election.id, visible_pledges()))
+        .where(visible_elections())
         .group_by(col(Election.id))
         .order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
         .offset((page - 1) * per_page)
@@ -493,6 +508,7 @@ def list_election_summaries(
 
 
 def get_election(session: Session, slug: str) -> Election | None:
+    """The election, archived too (`archiving.is_gone` tells the views to answer 410)."""
     return session.exec(select(Election).where(Election.slug == slug)).first()
 
 
@@ -526,7 +542,9 @@ def list_candidate_counts(
     """
     total = int(
         session.execute(
-            select(func.count(col(Candidate.id))).where(Candidate.election_id == election.id)
+            select(func.count(col(Candidate.id))).where(
+                Candidate.election_id == election.id, visible_candidates()
+            )
         ).scalar_one()
     )
     page, per_page = _clamp(page, per_page, total)
@@ -541,7 +559,7 @@ def list_candidate_counts(
     order += [col(Candidate.name), col(Candidate.id)]
     stmt = (
         sa_select(Candidate, kept, broken, pending, overdue)
-        .where(col(Candidate.election_id) == election.id)
+        .where(col(Candidate.election_id) == election.id, visible_candidates())
         .outerjoin(Pledge, pledge_join)
         .group_by(col(Candidate.id))
         .order_by(*order)
@@ -561,7 +579,7 @@ def list_candidate_options(
     """(slug, name) of the election's first `limit` candidates by name, for a filter."""
     rows = session.execute(
         select(Candidate.slug, Candidate.name)
-        .where(Candidate.election_id == election.id)
+        .where(Candidate.election_id == election.id, visible_candidates())
         .order_by(col(Candidate.name), col(Candidate.id))
         .limit(limit)
     ).all()
@@ -575,6 +593,7 @@ def list_election_options(
     return list(
         session.exec(
             select(Election)
+            .where(visible_elections())
             .order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
             .limit(limit)
         )
@@ -585,7 +604,7 @@ def list_election_themes(session: Session, election: Election) -> list[tuple[str
     """The election's non-empty themes with their numbers of pledges, alphabetically."""
     rows = session.execute(
         select(Pledge.theme, func.count(col(Pledge.id)))
-        .where(Pledge.election_id == election.id, Pledge.theme != "")
+        .where(Pledge.election_id == election.id, Pledge.theme != "", visible_pledges())
         .group_by(Pledge.theme)
         .order_by(Pledge.theme)
     ).all()
@@ -618,7 +637,10 @@ def get_theme_board(
     """The theme's page for one election; None when no pledge carries the theme (or the
     asked election has none). At most six statements, whatever the data size."""
     with_theme = (
-        select(Pledge.election_id).where(Pledge.theme == theme).distinct().scalar_subquery()
+        select(Pledge.election_id)
+        .where(Pledge.theme == theme, visible_pledges())
+        .distinct()
+        .scalar_subquery()
     )
     ordered = select(Election).where(col(Election.id).in_(with_theme))
     total = int(
@@ -650,13 +672,15 @@ def get_theme_board(
     elections = Page([election], total, page, 1)
     candidates_total = int(
         session.execute(
-            select(func.count(col(Candidate.id))).where(Candidate.election_id == election.id)
+            select(func.count(col(Candidate.id))).where(
+                Candidate.election_id == election.id, visible_candidates()
+            )
         ).scalar_one()
     )
     candidate_page, per_page = _clamp(candidate_page, per_page, candidates_total)
     candidates = session.exec(
         select(Candidate)
-        .where(Candidate.election_id == election.id)
+        .where(Candidate.election_id == election.id, visible_candidates())
         .order_by(col(Candidate.name), col(Candidate.id))
         .offset((candidate_page - 1) * per_page)
         .limit(per_page)
@@ -675,7 +699,9 @@ def get_theme_board(
         total_per = func.count(col(Pledge.id)).over(partition_by=col(Pledge.candidate_id))
         inner = (
             sa_select(col(Pledge.id).label("id"), rank, total_per.label("n"))
-            .where(col(Pledge.theme) == theme, col(Pledge.candidate_id).in_(columns))
+            .where(
+                col(Pledge.theme) == theme, col(Pledge.candidate_id).in_(columns), visible_pledges()
+            )
             .subquery()
         )
         rows = session.execute(

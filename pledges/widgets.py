@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Pledge
 from models.db import MAX_DB_ID
 from models.enums import EvidenceState
+from pledges.archiving import visible_pledges
 from pledges.scoreboard import (
     CandidateCounts,
     PledgeRow,
@@ -81,7 +82,7 @@ def list_candidate_pledges(
     """
     rows = session.execute(
         select(Pledge, evidence_count_column())
-        .where(Pledge.candidate_id == candidate.id)
+        .where(Pledge.candidate_id == candidate.id, visible_pledges())
         .order_by(col(Pledge.id))
         .limit(limit)
     ).all()
@@ -92,6 +93,7 @@ def get_candidate_widget(
     session: Session, election_slug: str, candidate_slug: str, *, today: date, with_pledges: bool
 ) -> CandidateWidget | None:
     """Candidate, election, status counts and (unless compact) the pledge list; None if unknown.
+    An archived candidate (or election) is returned too: the view answers 410 (`is_gone`).
 
     Three or four statements: candidate, its election, counts, pledges.
     """

@@ -80,6 +80,16 @@ ACTION_SENTENCES: dict[str, Any] = {
     AuditAction.DEMO_GENERATE: _l(
         "a généré des données de démonstration pour l'élection %(object)s"
     ),
+    AuditAction.DEMO_UNLOAD: _l("a retiré les données de démonstration"),
+    AuditAction.ELECTION_ARCHIVE: _l("a archivé l'élection %(object)s"),
+    AuditAction.ELECTION_RESTORE: _l("a restauré l'élection %(object)s"),
+    AuditAction.ELECTION_DELETE: _l("a supprimé définitivement l'élection %(object)s"),
+    AuditAction.CANDIDATE_ARCHIVE: _l("a archivé la candidature %(object)s"),
+    AuditAction.CANDIDATE_RESTORE: _l("a restauré la candidature %(object)s"),
+    AuditAction.CANDIDATE_DELETE: _l("a supprimé définitivement la candidature %(object)s"),
+    AuditAction.PLEDGE_ARCHIVE: _l("a archivé l'engagement %(object)s"),
+    AuditAction.PLEDGE_RESTORE: _l("a restauré l'engagement %(object)s"),
+    AuditAction.PLEDGE_DELETE: _l("a supprimé définitivement l'engagement %(object)s"),
 }
 
 # An object in words: its title in quotes; without a title, its number. (Each sentence

@@ -18,7 +18,8 @@ from flask_babel import force_locale, gettext, ngettext
 from werkzeug.exceptions import HTTPException, NotFound
 
 from models import Candidate, Pledge
-from pledges.badges import counts_badge, status_badge
+from pledges.archiving import is_gone
+from pledges.badges import NEUTRAL, counts_badge, render_badge, status_badge
 from pledges.scoreboard import count_statuses, get_candidate
 from pledges.widgets import can_exist
 from views.api import allow_any_origin
@@ -42,7 +43,7 @@ SVG = "image/svg+xml"
 MIN_FRAME = (200, 120)  # narrower or shorter than this, the widget is unreadable
 
 
-def _badge_response(key: tuple[object, ...], render: Callable[[], str]) -> Response:
+def _badge_response(key: tuple[object, ...], render: Callable[[], str | Response]) -> Response:
     response = serve_public(key, render, SVG)
     # An image for Markdown pages and newsletters: any site may show it.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
@@ -54,10 +55,12 @@ def pledge_badge(pledge_id: int) -> Response:
     """ "Engagement | ✓ Tenu": the pledge's current status, in words and symbol."""
     options = read_options()
 
-    def render() -> str:
+    def render() -> str | Response:
         found = db_session().get(Pledge, pledge_id) if can_exist(pledge_id) else None
         if found is None:
             abort(404)
+        if is_gone(found):
+            return _gone_badge(gettext("engagement"), options.lang)
         with force_locale(options.lang):
             return status_badge(gettext("engagement"), found.status, status_label(found.status))
 
@@ -69,13 +72,15 @@ def candidate_badge(election: str, candidate: str) -> Response:
     """ "<name> | 3 tenus · 1 rompu · 5 en attente"."""
     options = read_options()
 
-    def render() -> str:
+    def render() -> str | Response:
         session = db_session()
         found = (
             get_candidate(session, election, candidate) if can_exist(election, candidate) else None
         )
         if found is None:
             abort(404)
+        if is_gone(found):
+            return _gone_badge(found.name, options.lang)
         counts = count_statuses(session, found, today=today())
         with force_locale(options.lang):
             message = " · ".join(
@@ -88,6 +93,15 @@ def candidate_badge(election: str, candidate: str) -> Response:
         return counts_badge(found.name, message)
 
     return _badge_response(("badge-candidate", election, candidate, options.lang, today()), render)
+
+
+def _gone_badge(label: str, lang: str) -> Response:
+    """410 Gone, with a grey "archivé" badge: an <img> on a partner's page still reads right."""
+    with force_locale(lang):
+        body = render_badge(label, gettext("archivé"), NEUTRAL)
+    response = Response(body, status=410, mimetype=SVG)
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @bp.errorhandler(404)
@@ -152,11 +166,15 @@ def oembed() -> Response:
         pledge = session.get(Pledge, values["pledge_id"])
         if pledge is None:
             raise NotFound()
+        if is_gone(pledge):
+            abort(410)
         title = pledge.title
     else:
         candidate = get_candidate(session, values["election"], values["candidate"])
         if candidate is None:
             raise NotFound()
+        if is_gone(candidate):
+            abort(410)
         title = candidate.name
     if lang not in current_app.config["LANGUAGES"]:
         lang = None
@@ -194,6 +212,7 @@ def oembed() -> Response:
 
 
 @bp.errorhandler(400)
+@bp.errorhandler(410)
 @bp.errorhandler(501)
 def plain_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
     return (

@@ -18,6 +18,7 @@ from flask.globals import request_ctx
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
+from pledges.archiving import is_gone
 from pledges.widgets import get_candidate_widget, get_pledge_widget
 from views.database import db_session
 from views.labels import today
@@ -106,6 +107,8 @@ def candidate(election: str, candidate: str) -> Response:
         )
         if widget is None:
             abort(404)
+        if is_gone(widget.candidate):
+            abort(410)
         with force_locale(options.lang):
             return render_template(
                 "embed/candidate.html",
@@ -135,6 +138,8 @@ def pledge(pledge_id: int) -> Response:
         widget = get_pledge_widget(db_session(), pledge_id)
         if widget is None:
             abort(404)
+        if is_gone(widget.pledge):
+            abort(410)
         with force_locale(options.lang):
             return render_template(
                 "embed/pledge.html",
@@ -156,6 +161,14 @@ def _page_lang(options: WidgetOptions) -> str | None:
 def not_found(_error: Exception) -> tuple[str, int]:
     """A bare page: the site's 404 would bring its layout (and its session) into the frame."""
     return render_template("embed/404.html"), 404
+
+
+@bp.errorhandler(410)
+def gone(_error: Exception) -> tuple[str, int]:
+    """Archived: a bare page in the widget's language, like the 404."""
+    options = read_options()
+    with force_locale(options.lang):
+        return render_template("embed/410.html", options=options), 410
 
 
 # ---------------------------------------------------------------- snippets (pages, oEmbed)

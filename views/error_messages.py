@@ -130,6 +130,14 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "url_too_long": lazy_gettext(
         "Le lien est trop long (%(num)d caractères au plus).", num=MAX_URL_LENGTH
     ),
+    # --- Archiving and deleting (pledges.archiving) ---
+    "already_archived": lazy_gettext("C'est déjà archivé."),
+    "not_archived": lazy_gettext("Ce n'est pas archivé : il n'y a rien à restaurer."),
+    "has_public_ledger": lazy_gettext(
+        "Suppression refusée : des décisions ou des preuves publiées en dépendent et restent "
+        "au registre public. Archivez plutôt (c'est réversible)."
+    ),
+    "archived": lazy_gettext("Ceci a été archivé et n'est plus public."),
     # --- Accounts (pledges.accounts) ---
     "invalid_email": lazy_gettext("Adresse e-mail invalide."),
     "email_taken": lazy_gettext("Un compte existe déjà avec cette adresse."),

@@ -480,3 +480,7 @@ class WithdrawForm(Form):
 
 class ReconsiderForm(Form):
     pass
+
+
+class ConfirmForm(Form):
+    """A confirmation button and its CSRF token (archive, delete, restore, demo removal)."""

@@ -26,6 +26,7 @@ from models.enums import PledgeStatus
 from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
+from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import render_markdown
 from views.corrections import change_lines
@@ -201,6 +202,8 @@ def election(election: str) -> str:
     found = reads.get_election(session, election)
     if found is None:
         abort(404)
+    if is_gone(found):
+        abort(410)
     return _election_board(session, found)
 
 
@@ -294,6 +297,8 @@ def candidate(election: str, candidate: str) -> str:
     found = reads.get_candidate(session, election, candidate)
     if found is None:
         abort(404)
+    if is_gone(found):
+        abort(410)
     on = today()
     page = read_positive_int(flask_request.args, "page", 1, strict=False)
     filters = PledgeFilters(candidate_id=found.id)
@@ -319,6 +324,8 @@ def pledge(pledge_id: int) -> str:
     found = reads.get_pledge(db_session(), pledge_id)
     if found is None:
         abort(404)
+    if is_gone(found):
+        abort(410)
     evidence = reads.published_evidence(found)
     change = reads.current_change(found)
     return render_template(

@@ -129,6 +129,11 @@ def install_private_responses(app: Flask) -> None:
 
     @app.after_request
     def _no_store_for_logged_in(response: Response) -> Response:
+        if response.status_code == 410 and "Cache-Control" not in response.headers:
+            # Archived, not gone for good: browsers keep a 410 without Cache-Control
+            # forever (Chromium treats it as permanently fresh), so a restored
+            # pledge would stay gone for them. Ask them to revalidate every time.
+            response.headers["Cache-Control"] = "no-cache"
         user = g.get("_login_user")
         if user is not None and user.is_authenticated:
             if "no-store" not in response.headers.get("Cache-Control", ""):

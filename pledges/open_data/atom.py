@@ -10,8 +10,10 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from models import Election, Evidence, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
+from pledges.archiving import is_gone
+from pledges.errors import Gone
 from pledges.open_data.catalogue import PLEDGE_LOADS, Scope, published_evidence, scoped
 from pledges.scoreboard import get_candidate
 from pledges.status import not_corrected
@@ -63,19 +65,24 @@ def list_recent_status_changes(
 
 def get_scope_name(session: Session, scope: Scope) -> str | None:
     """The name of what the scope covers (pledge title, candidate or election name); "" for the
-    whole site; None when it does not exist. At most two statements."""
+    whole site; None when it does not exist; raises Gone when it is archived. At most
+    three statements."""
     if not can_exist(scope.election, scope.candidate, scope.pledge_id):
         return None
+    found: Pledge | Candidate | Election | None = None
     if scope.pledge_id is not None:
-        pledge = session.get(Pledge, scope.pledge_id)
-        return pledge.title if pledge else None
-    if scope.candidate:
-        candidate = get_candidate(session, scope.election or "", scope.candidate)
-        return candidate.name if candidate else None
-    if scope.election:
-        stmt = select(Election.name).where(Election.slug == scope.election)
-        return session.execute(stmt).scalar()
-    return ""
+        found = session.get(Pledge, scope.pledge_id)
+    elif scope.candidate:
+        found = get_candidate(session, scope.election or "", scope.candidate)
+    elif scope.election:
+        found = session.exec(select(Election).where(Election.slug == scope.election)).first()
+    else:
+        return ""
+    if found is None:
+        return None
+    if is_gone(found):
+        raise Gone("Archived.", code="archived")
+    return found.title if isinstance(found, Pledge) else found.name
 
 
 def tag_uri(authority: str, since: date, kind: str, ident: object) -> str:

@@ -19,6 +19,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
 from models.enums import EvidenceState
+from pledges.archiving import is_gone, visible_candidates, visible_elections, visible_pledges
+from pledges.errors import Gone
 from pledges.open_data.representations import Url, candidate_json, pledge_json
 from pledges.scoreboard import (
     MAX_PER_PAGE,
@@ -65,7 +67,8 @@ def past_the_end(page: int, per_page: int, total: int) -> bool:
 
 
 def count_elections(session: Session) -> int:
-    return int(session.execute(select(func.count(col(Election.id)))).scalar_one())
+    stmt = select(func.count(col(Election.id))).where(visible_elections())
+    return int(session.execute(stmt).scalar_one())
 
 
 def list_elections(session: Session, *, page: int, per_page: int) -> Page:
@@ -73,7 +76,7 @@ def list_elections(session: Session, *, page: int, per_page: int) -> Page:
     page, per_page = clamp_paging(page, per_page)
     candidates = (
         select(func.count(col(Candidate.id)))
-        .where(col(Candidate.election_id) == col(Election.id))
+        .where(col(Candidate.election_id) == col(Election.id), visible_candidates())
         .correlate(Election)
         .scalar_subquery()
     )
@@ -82,6 +85,7 @@ def list_elections(session: Session, *, page: int, per_page: int) -> Page:
         return Page([], total, page, per_page)
     rows = session.execute(
         select(Election, candidates)
+        .where(visible_elections())
         .order_by(col(Election.date).desc(), col(Election.name), col(Election.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
@@ -92,12 +96,15 @@ def list_elections(session: Session, *, page: int, per_page: int) -> Page:
 def get_election_with_counts(
     session: Session, slug: str, *, today: date
 ) -> tuple[Election, list[CandidateCounts]] | None:
-    """An election and each of its candidates' status counts (two statements), or None."""
+    """An election and each of its candidates' status counts (two statements), or None;
+    raises Gone when it is archived."""
     if not can_exist(slug):
         return None
     election = session.exec(select(Election).where(Election.slug == slug)).first()
     if election is None:
         return None
+    if is_gone(election):
+        raise Gone("Archived election.", code="archived")
     groups = count_by_candidate(session, PledgeFilters(election=slug), today=today)
     return election, (groups[0].candidates if groups else [])
 
@@ -105,12 +112,15 @@ def get_election_with_counts(
 def get_candidate_detail(
     session: Session, election_slug: str, candidate_slug: str, *, today: date, urls: Url
 ) -> dict[str, Any] | None:
-    """The candidate with counts and every pledge (list fields); four statements; or None."""
+    """The candidate with counts and every pledge (list fields); four statements; or None;
+    raises Gone when it (or its election) is archived."""
     if not can_exist(election_slug, candidate_slug):
         return None
     candidate = get_candidate(session, election_slug, candidate_slug)
     if candidate is None:
         return None
+    if is_gone(candidate):
+        raise Gone("Archived candidate.", code="archived")
     counts = count_statuses(session, candidate, today=today)
     rows = list_candidate_pledges(session, candidate, limit=counts.total or 1)
     detail = candidate_json(counts, urls=urls)
@@ -134,7 +144,8 @@ Stmt = TypeVar("Stmt", bound=Select)
 
 
 def scoped(stmt: Stmt, scope: Scope) -> Stmt:
-    """Restrict a statement that already joins Pledge to the scope."""
+    """Restrict a statement that already joins Pledge to the scope (archived pledges never)."""
+    stmt = stmt.where(visible_pledges())
     if scope.pledge_id is not None:
         stmt = stmt.where(col(Pledge.id) == scope.pledge_id)
     if scope.election:

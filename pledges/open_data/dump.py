@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
 from models.enums import EvidenceState
+from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.open_data.representations import (
     candidate_fields,
     election_fields,
@@ -58,19 +59,25 @@ RULING_DUMP = ("to", "effective_on", "rationale")
 
 
 def dump_published(session: Session) -> dict[str, Any]:
-    """Every election with its candidates, pledges, published evidence and rulings."""
+    """Every public election with its candidates, pledges, published evidence and rulings
+    (nothing archived, nor anything under something archived)."""
     elections = session.exec(
-        select(Election).order_by(col(Election.date), col(Election.slug))
+        select(Election).where(visible_elections()).order_by(col(Election.date), col(Election.slug))
     ).all()
-    candidates = session.exec(select(Candidate).order_by(col(Candidate.slug))).all()
-    pledges = session.exec(select(Pledge).order_by(col(Pledge.slug))).all()
+    candidates = session.exec(
+        select(Candidate).where(visible_candidates()).order_by(col(Candidate.slug))
+    ).all()
+    pledges = session.exec(select(Pledge).where(visible_pledges()).order_by(col(Pledge.slug))).all()
+    public_pledges = select(col(Pledge.id)).where(visible_pledges())
     evidence = session.exec(
         select(Evidence)
         .where(col(Evidence.state).in_([EvidenceState.PUBLISHED, EvidenceState.WITHDRAWN]))
+        .where(col(Evidence.pledge_id).in_(public_pledges))
         .order_by(col(Evidence.published_on), col(Evidence.url))
     ).all()
     changes = session.exec(
         select(StatusChange)
+        .where(col(StatusChange.pledge_id).in_(public_pledges))
         .options(selectinload(rel(StatusChange.cites)))
         .order_by(col(StatusChange.effective_on), col(StatusChange.id))
     ).all()

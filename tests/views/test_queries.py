@@ -3,9 +3,11 @@
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
-from models import Candidate
+from models import Candidate, Election
 from models.enums import EvidenceKind, PledgeStatus, Stance
+from pledges import archiving
 from pledges.status import record_status_change
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 
@@ -132,6 +134,19 @@ def test_home_page_is_the_same_with_3_and_300_candidates(app, client, app_sessio
     board = client.get("/elections/ville?cpage=3&sort=kept")
     assert board.status_code == 200
     assert board.data.count(b'<tr>\n        <th scope="row">') == 20
+
+
+def test_archived_data_adds_no_statement(app, client, app_session, count_queries):
+    """Archiving filters with subqueries inside the same statements, never with more of them."""
+    visit = build(app_session, elections=2, candidates=3, pledges=4, evidence=2)
+    before = measure(client, count_queries, pages(*visit))
+    candidate, pledge = visit
+    other = make_pledge(app_session, candidate, theme="theme-0")
+    archiving.archive(app_session, other, actor="test")
+    election = app_session.exec(select(Election).where(Election.slug == "e1")).one()
+    archiving.archive(app_session, election, actor="test")
+    app_session.commit()
+    assert measure(client, count_queries, pages(*visit)) == before
 
 
 def test_cache_serves_a_copy_then_a_write_invalidates_it(app, client, app_session, count_queries):

@@ -36,6 +36,7 @@ def index() -> str:
 # The areas register their routes on `bp` (imported last: they import `bp`).
 from views.admin import (  # noqa: E402
     accounts,
+    archiving,
     audit,
     content,
     evidence,
@@ -48,6 +49,6 @@ from views.admin import (  # noqa: E402
 )
 
 __all__ = [
-    "accounts", "audit", "bp", "content", "evidence", "feeds", "imports", "moderation", "rulings",
-    "search", "themes",
+    "accounts", "archiving", "audit", "bp", "content", "evidence", "feeds", "imports",
+    "moderation", "rulings", "search", "themes",
 ]  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask import request as flask_request
 
+from pledges.errors import Gone
 from pledges.open_data import catalogue
 from pledges.open_data.catalogue import Page, Scope
 from pledges.open_data.representations import (
@@ -123,7 +124,10 @@ def elections() -> Response:
 @cached_page
 def election(election: str) -> Response:
     """One election and each candidate's counts of kept, broken and pending pledges."""
-    found = catalogue.get_election_with_counts(db_session(), election, today=today())
+    try:
+        found = catalogue.get_election_with_counts(db_session(), election, today=today())
+    except Gone:
+        return json_error(410, "gone", f"election {election!r} was archived")
     if found is None:
         return json_error(404, "not_found", f"no election {election!r}")
     return jsonify(election_detail_json(*found, urls=open_data_url))
@@ -133,9 +137,12 @@ def election(election: str) -> Response:
 @cached_page
 def candidate(election: str, candidate: str) -> Response:
     """One candidate: counts and every pledge (the list fields of /api/v1/pledges)."""
-    detail = catalogue.get_candidate_detail(
-        db_session(), election, candidate, today=today(), urls=open_data_url
-    )
+    try:
+        detail = catalogue.get_candidate_detail(
+            db_session(), election, candidate, today=today(), urls=open_data_url
+        )
+    except Gone:
+        return json_error(410, "gone", f"candidate {candidate!r} in {election!r} was archived")
     if detail is None:
         return json_error(404, "not_found", f"no candidate {candidate!r} in {election!r}")
     return jsonify(detail)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from flask import Response, abort, render_template, request
 from flask_babel import gettext
 
+from pledges.errors import Gone
 from pledges.open_data import atom
 from pledges.open_data.catalogue import Scope
 from pledges.open_data.representations import evidence_fields, ruling_fields
@@ -90,7 +91,10 @@ def _evidence_entries(scope: Scope) -> list[Entry]:
 
 
 def _feed(scope: Scope, kind: str, alternate: str) -> Response:
-    name = atom.get_scope_name(db_session(), scope)
+    try:
+        name = atom.get_scope_name(db_session(), scope)
+    except Gone:
+        abort(410)
     if name is None:
         abort(404)
     subject = name or gettext("tout le site")

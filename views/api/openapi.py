@@ -246,7 +246,10 @@ def _text(media: str, description: str) -> dict[str, Any]:
 
 
 BAD = {"400": _json("Error", "A parameter has a value that cannot mean anything.")}
-MISSING = {"404": _json("Error", "No such resource.")}
+MISSING = {
+    "404": _json("Error", "No such resource."),
+    "410": _json("Error", "Archived: no longer public (lists leave it out)."),
+}
 NOT_MODIFIED = {"304": {"description": "Not modified (If-None-Match matched the ETag)."}}
 
 
@@ -265,7 +268,8 @@ def _feed(summary: str, parameters: list) -> dict:
         summary,
         {
             "200": _text("application/atom+xml", "Atom 1.0 feed."),
-            **MISSING,
+            "404": _json("Error", "No such resource."),
+            "410": _json("Error", "Archived: no longer public."),
         },
         [*parameters, KIND],
     )

@@ -13,6 +13,7 @@ from flask import request as flask_request
 
 from models.db import id_of
 from pledges import scoreboard as reads
+from pledges.archiving import is_gone
 from pledges.open_data.representations import pledge_detail_json, pledge_json
 from pledges.scoreboard import MAX_PER_PAGE
 from views.api import bp
@@ -91,4 +92,6 @@ def pledge(pledge_id: int) -> Response:
     found = reads.get_pledge(db_session(), pledge_id)
     if found is None:
         return json_error(404, "not_found", f"no pledge {pledge_id}")
+    if is_gone(found):
+        return json_error(410, "gone", f"pledge {pledge_id} was archived")
     return _json(pledge_detail_json(found, url=pledge_url(id_of(found)), today=today()))

@@ -1,4 +1,5 @@
-"""`import FILE`, `export FILE`, `demo load`, `demo generate`: thin, they own the transaction."""
+"""`import FILE`, `export FILE`, `demo load`, `demo generate`, `demo unload`: thin, they own
+the transaction."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
+from pledges.archiving import unload_demo
 from pledges.demo import generate, load_demo
 from pledges.errors import DomainError, InvalidImport
 from pledges.importing import (
@@ -227,6 +229,25 @@ def demo_generate(candidates: int, pledges: int, evidence: int, seed: int) -> No
         f"items, {counts.status_changes} status changes "
         f"in {time.perf_counter() - started:.1f} s"
     )
+
+
+@demo.command("unload")
+def demo_unload() -> None:
+    """Remove the demonstration data (elections marked demo, and all beneath them); idempotent.
+
+    Other elections, accounts, feeds and the audit log are kept. Prints what was removed.
+    """
+    from views.admin.archiving import removed_summary
+
+    session = db_session()
+    removed = unload_demo(session, actor="cli")
+    session.commit()
+    if removed.total:
+        click.echo(
+            _("Données de démonstration retirées : %(removed)s.", removed=removed_summary(removed))
+        )
+    else:
+        click.echo(_("Il n'y a pas de données de démonstration."))
 
 
 def register(app: Flask) -> None:
