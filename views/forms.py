@@ -378,12 +378,12 @@ class NewPledgeForm(Form):
     """A pledge; `candidate` and `theme` choices are set by the view (the election's
     candidates, the existing themes by their names in the reader's language)."""
 
-    candidate = SelectField(_l("Candidat·e"), coerce=str, validate_choice=True)
+    candidate = SelectField(_l("Candidat·e"), coerce=str, validate_choice=True, choices=[])
     title = StringField(_l("Titre"), validators=[required(), Length(max=500)])
     body = TextAreaField(_l("Texte (Markdown)"), validators=[Optional(), Length(max=50000)])
     # Any slug may come back (a pledge's theme that the theme table does not name
     # yet): pledges.themes.resolve_theme decides, so no choice check here.
-    theme = SelectField(_l("Thème"), coerce=str, validate_choice=False)
+    theme = SelectField(_l("Thème"), coerce=str, validate_choice=False, choices=[])
     new_theme = StringField(
         _l("Ou un nouveau thème"),
         validators=[Optional(), Length(max=200)],

@@ -249,5 +249,5 @@ def test_everything_derived_from_the_status_follows_the_correction(client, app_s
     widget = _soup(client.get(f"/embed/pledges/{pledge.id}"))
     assert "Tenu" in widget.get_text()
     assert "Rompu" not in widget.get_text()
-    scoreboard = _soup(client.get("/"))
+    scoreboard = _soup(client.get("/pledges/"))
     assert "Tenu" in scoreboard.select_one("#pledge-list").get_text()

@@ -77,15 +77,19 @@ SHEET_SUFFIXES: dict[str, SheetKind] = {
 
 class UploadForm(Form):
     file = FileField(_l("Fichier CSV, XLSX ou JSON"), validators=[FileRequired(message=REQUIRED)])
-    election = SelectField(_l("Élection (pour un CSV ou un XLSX)"), validators=[Optional()])
+    election = SelectField(
+        _l("Élection (pour un CSV ou un XLSX)"), validators=[Optional()], choices=[]
+    )
     candidate = SelectField(
-        _l("Candidature (pour les lignes sans colonne « candidat »)"), validators=[Optional()]
+        _l("Candidature (pour les lignes sans colonne « candidat »)"),
+        validators=[Optional()],
+        choices=[],
     )
 
 
 class ProgrammeForm(Form):
-    election = SelectField(_l("Élection"), validators=[DataRequired(message=REQUIRED)])
-    candidate = SelectField(_l("Candidature existante"), validators=[Optional()])
+    election = SelectField(_l("Élection"), validators=[DataRequired(message=REQUIRED)], choices=[])
+    candidate = SelectField(_l("Candidature existante"), validators=[Optional()], choices=[])
     new_candidate = StringField(
         _l("Ou nouvelle candidature (son nom)"), validators=[Optional(), Length(max=300)]
     )
