@@ -445,16 +445,6 @@ class FeedForm(Form):
     active = BooleanField(_l("Actif"), default=True)
 
 
-class ImportForm(Form):
-    file = FileField(_l("Fichier JSON ou CSV"), validators=[FileRequired(message=REQUIRED)])
-    election = StringField(
-        _l("Élection (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
-    )
-    candidate = StringField(
-        _l("Candidat·e (slug, pour un CSV)"), validators=[Optional(), Length(max=120)]
-    )
-
-
 # --- Evidence corrections (views.admin.evidence) -----------------------------------------
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from models import Feed, FeedItem, Pledge, PledgeMatch, Suggestion
 from models.enums import SuggestionState
+from pledges.archiving import visible_pledges
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.feeds.matching import _WORD, KeywordIndex, visible_text, words
 
@@ -66,7 +67,7 @@ def list_pledges_to_catch_up(
     done = dict(session.exec(select(PledgeMatch.pledge_id, PledgeMatch.keywords_hash)).all())
     rows = session.exec(
         select(col(Pledge.id), col(Pledge.keywords_include), col(Pledge.keywords_exclude))
-        .where(col(Pledge.archived_at).is_(None))
+        .where(visible_pledges())
         .order_by(col(Pledge.id))
     ).all()
     pending = []

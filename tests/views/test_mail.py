@@ -200,7 +200,7 @@ def test_daily_digests_once_a_day_each_in_its_language(app, runner, mailbox, app
     volunteer, editor, pledge = _digest_data(app_session)
     result = runner.invoke(args=["mail", "send-digests"])
     assert result.exit_code == 0, result.output
-    assert "2 digest(s) sent" in result.output
+    assert "2 récapitulatifs envoyés" in result.output
     assert sorted(r for m in mailbox.messages for r in m.recipients) == [
         "ed@example.org",
         "vol@example.org",
@@ -226,7 +226,7 @@ def test_daily_digests_once_a_day_each_in_its_language(app, runner, mailbox, app
     _assert_clean(to_editor)
 
     again = runner.invoke(args=["mail", "send-digests"])
-    assert "0 digest(s) sent" in again.output  # once a day
+    assert "0 récapitulatifs envoyés" in again.output  # once a day
     assert len(mailbox.messages) == 2
 
     # One click from the mail client: a POST with no session and no CSRF token.
@@ -259,7 +259,7 @@ def test_nothing_is_sent_without_mail_url(auth, client, app, runner, mailbox, ap
     assert "Ce site n'envoie pas de courriels" in page
     assert "<form" not in page.split("<main")[1]
     result = runner.invoke(args=["mail", "send-digests"])
-    assert "MAIL_URL is not set" in result.output
+    assert "MAIL_URL n'est pas défini" in result.output
     assert mailbox.messages == []
     assert all(u.last_digest_at is None for u in app_session.exec(select(User)))
 

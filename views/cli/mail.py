@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlmodel import Session
 
 from models.db import utc_now
@@ -33,10 +35,14 @@ def send_digests_command() -> None:
     """Send today's digests; at most one per person and day (safe to run hourly)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app
     if not app.config.get("MAIL_URL"):
-        click.echo("MAIL_URL is not set: no mail sent.")
+        click.echo(_("MAIL_URL n'est pas défini : aucun courriel envoyé."))
         return
     sent, checked = run_digests(app)
-    click.echo(f"{sent} digest(s) sent, {checked} account(s) checked.")
+    click.echo(
+        ngettext("%(num)d récapitulatif envoyé", "%(num)d récapitulatifs envoyés", sent)
+        + ", "
+        + ngettext("%(num)d compte examiné.", "%(num)d comptes examinés.", checked)
+    )
 
 
 def register(app: Flask) -> None:
