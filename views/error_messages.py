@@ -316,6 +316,14 @@ IMPORT_PROBLEMS: dict[str, LazyString] = {
         "cette adresse a été retirée par la rédaction pour cet engagement ; "
         "un import ne la republie pas"
     ),
+    "published_evidence_changed": lazy_gettext(
+        "diffère de la preuve publiée : corrigez-la sur le site (la correction est publique), "
+        "pas par un import"
+    ),
+    "ruling_changed": lazy_gettext(
+        "diffère de la décision publiée : corrigez-la sur le site (une correction est une "
+        "nouvelle entrée), pas par un import"
+    ),
     "unknown_election": lazy_gettext("aucune élection n'a le slug « %(slug)s »"),
     "election_name_not_slug": lazy_gettext(
         "« %(value)s » est le nom d'une élection ; son slug est « %(slug)s »"

@@ -61,6 +61,8 @@ PROBLEM_TEXTS: dict[str, str] = {
         "this URL was rejected by moderators for this pledge; publish it on the site first"
     ),
     "withdrawn_url": "this URL was withdrawn by the editors for this pledge",
+    "published_evidence_changed": "differs from the published evidence: correct it on the site",
+    "ruling_changed": "differs from the published ruling: correct it on the site",
     "unknown_election": "no election with slug '{slug}'",
     "election_name_not_slug": "'{value}' is the name of an election; its slug is '{slug}'",
     "unknown_candidate": "no candidate '{slug}' in this election",

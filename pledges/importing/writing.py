@@ -24,10 +24,12 @@ from pledges.importing.report import ImportSummary, ProblemLog, TooManyProblems,
 from pledges.importing.spreadsheet import Line, SheetReader, SheetRow, validate_sheet
 from pledges.importing.validation import validate_file
 from pledges.search import fold, search_text_for, slugify
-from pledges.status import VERDICTS, not_corrected, record_status_change, ruling_refusal
+from pledges.status import not_corrected, record_status_change, ruling_refusal
 from pledges.themes import find_theme, resolve_theme
 
 ELECTION_FIELDS = ["slug", "name", "territory", "date", "is_demo"]
+# What a file may not change on published evidence (its URL is its identity).
+PUBLISHED_EVIDENCE_FIELDS = ["outlet", "published_on", "kind", "title", "quote", "note", "stance"]
 CANDIDATE_FIELDS = ["slug", "name", "list_name", "elected", "office"]
 PLEDGE_FIELDS = [
     "slug", "candidate_id", "title", "body", "theme", "made_on", "source_url", "quote",
@@ -452,6 +454,13 @@ class _Writer:
                         # A withdrawal is undone by no file: the import would republish it.
                         elif row is not None and row.state == EvidenceState.WITHDRAWN:
                             log.add(evidence_in.record, "url", "withdrawn_url")
+                        # Published evidence is corrected in the open (pledges.evidence:
+                        # a public correction with its reason), never rewritten by a file.
+                        elif row is not None and row.state == EvidenceState.PUBLISHED:
+                            for name in PUBLISHED_EVIDENCE_FIELDS:
+                                if getattr(row, name) != getattr(evidence_in, name):
+                                    log.add(evidence_in.record, name, "published_evidence_changed")
+                                    break
                 stored = self.changes.get(pledge.id, []) if pledge is not None else []
                 self._check_history(log, pledge_in, election_on, stored)
         except TooManyProblems:
@@ -466,15 +475,19 @@ class _Writer:
         # `stored` is in (effective_on, id) order: its last change is the current one.
         current = stored[-1].to_status if stored else PledgeStatus.PENDING
         latest_on = stored[-1].effective_on if stored else None
-        matched = {(c.to_status, c.effective_on) for c in stored}
+        matched = {(c.to_status, c.effective_on): c for c in stored}
         stances = {e.url: e.stance for e in item.evidence}
         for entry in sorted(item.history, key=lambda h: h.effective_on):
             cited = [stances[url] for url in entry.cites]
             if (entry.to, entry.effective_on) in matched:
-                # A stored ruling is matched, not repeated; only its citations may change.
-                if entry.to in VERDICTS and entry.to.value not in cited:
-                    status = entry.to.value
-                    log.add(entry.record, "cites", "verdict_contradicts_evidence", status=status)
+                # A stored ruling is matched, not repeated. The ledger is append-only: a
+                # different rationale or citation is a correction (pledges.status
+                # correct_ruling, with its reason, shown publicly), never a silent rewrite.
+                change = matched[(entry.to, entry.effective_on)]
+                if change.rationale != entry.rationale:
+                    log.add(entry.record, "rationale", "ruling_changed")
+                elif sorted(e.url for e in change.cites) != sorted(entry.cites):
+                    log.add(entry.record, "cites", "ruling_changed")
                 continue
             refusal = ruling_refusal(
                 to=entry.to,
@@ -577,6 +590,10 @@ class _Writer:
         }  # fmt: skip
         existing = self.elections.get(item.slug)
         new = None if existing else Election(slug=item.slug, created_at=self.now, **values)
+        if existing is not None:
+            # Whether an election is demonstration data is set when it is created, never
+            # by a later file: else one import could mark a real election for `demo unload`.
+            del values["is_demo"]
         election = self._upsert("elections", existing, new, values)
         self.elections[item.slug] = election
         return election
@@ -655,19 +672,5 @@ class _Writer:
                 )  # fmt: skip
                 self.summary.add("status_changes", "created")
                 continue
-            cite_ids = sorted(_id(e) for e in cites)
-            old_ids = sorted(_id(e) for e in change.cites)
-            if change.rationale == entry.rationale and old_ids == cite_ids:
-                self.summary.add("status_changes", "unchanged")
-                continue
-            before = {"rationale": change.rationale, "cites": old_ids}
-            change.rationale = entry.rationale
-            change.cites = cites
-            self.session.add(change)
-            log_change(
-                self.session, actor=self.actor, action=AuditAction.STATUS_CHANGE_UPDATE,
-                object_type="status_change", object_id=change.id, pledge_id=pledge.id,
-                before=before, after={"rationale": entry.rationale, "cites": cite_ids},
-                now=self.now,
-            )  # fmt: skip
-            self.summary.add("status_changes", "updated")
+            # Same rationale and citations (check() refused any other difference).
+            self.summary.add("status_changes", "unchanged")

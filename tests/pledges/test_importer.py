@@ -136,14 +136,12 @@ def test_a_changed_field_updates_the_row_and_is_audited(session):
 
     pledge_data = data["elections"][0]["candidates"][0]["pledges"][0]
     pledge_data["title"] = "Réduire de moitié le nombre de caméras"
-    pledge_data["evidence"][1]["note"] = "Note corrigée."
-    pledge_data["history"][0]["rationale"] = "Motif précisé."
     summary = import_data(session, data, now=NOW)
     session.commit()
 
     assert summary.counts["pledges"] == {"updated": 1, "unchanged": 2}
-    assert summary.counts["evidence"] == {"updated": 1, "unchanged": 2}
-    assert summary.counts["status_changes"] == {"updated": 1, "unchanged": 2}
+    assert summary.counts["evidence"] == {"unchanged": 3}
+    assert summary.counts["status_changes"] == {"unchanged": 3}
     session.refresh(cameras)
     assert cameras.title == "Réduire de moitié le nombre de caméras"
     assert cameras.search_text == search_text_for(cameras.title, cameras.body)
@@ -154,8 +152,39 @@ def test_a_changed_field_updates_the_row_and_is_audited(session):
     assert update.after == {"title": "Réduire de moitié le nombre de caméras"}
     assert update.actor_label == "import"
     assert update.pledge_id == cameras.id
+
+
+def test_a_file_never_rewrites_published_evidence_or_rulings(session):
+    """The ledger is append-only: published evidence and rulings are corrected in the
+    open (a public correction, a new ruling entry), so a file that differs is refused
+    whole, naming the record and field, and nothing changes."""
+    data = load("valid.json")
+    import_data(session, data, now=NOW)
+    session.commit()
+    cameras = pledge_by_slug(session, "moins-de-cameras")
     ruling = session.exec(select(StatusChange).where(StatusChange.pledge_id == cameras.id)).one()
-    assert ruling.rationale == "Motif précisé."
+    rationale = ruling.rationale
+
+    pledge_data = data["elections"][0]["candidates"][0]["pledges"][0]
+    pledge_data["title"] = "Réduire de moitié le nombre de caméras"
+    pledge_data["evidence"][1]["note"] = "Note corrigée."
+    pledge_data["history"][0]["rationale"] = "Motif précisé."
+    with pytest.raises(InvalidImport) as error:
+        import_data(session, data, now=NOW)
+    session.rollback()
+    pledge = "elections[0].candidates[0].pledges[0]"
+    assert problems_of(error) == {
+        (f"{pledge}.evidence[1]", "note"),
+        (f"{pledge}.history[0]", "rationale"),
+    }
+    assert {p.code for p in error.value.problems} == {
+        "published_evidence_changed",
+        "ruling_changed",
+    }
+    session.refresh(cameras)
+    session.refresh(ruling)
+    assert cameras.title == "Réduire le nombre de caméras de vidéosurveillance"
+    assert ruling.rationale == rationale
 
 
 def test_invalid_file_names_each_record_and_field_and_imports_nothing(session):
@@ -600,14 +629,15 @@ def test_a_ruling_before_one_already_stored_is_refused_and_nothing_written(sessi
     assert pledge_by_slug(session, "p").title == "Engagement"
 
 
-def test_a_stored_ruling_whose_citations_would_contradict_it_is_refused(session):
+def test_a_stored_ruling_whose_citations_would_change_is_refused(session):
+    """Citations of a published ruling change only by a correction (a new entry)."""
     import_data(session, history_file([ruling("kept", "2021-02-01", KEPT_URL)]), now=NOW)
     session.commit()
     data = history_file([ruling("kept", "2021-02-01", BROKEN_URL)])
     with pytest.raises(InvalidImport) as error:
         import_data(session, data, now=NOW)
     assert [(p.record, p.field, p.code) for p in error.value.problems] == [
-        (f"{RECORD}.history[0]", "cites", "verdict_contradicts_evidence")
+        (f"{RECORD}.history[0]", "cites", "ruling_changed")
     ]
 
 
@@ -634,3 +664,20 @@ def test_an_import_just_after_the_sites_midnight_may_rule_on_the_local_today(ses
     import_data(session, data, now=late, zone=ZoneInfo("Europe/Paris"))
     session.commit()
     assert pledge_by_slug(session, "p").status == PledgeStatus.BROKEN
+
+
+def test_a_file_never_turns_an_existing_election_into_demo_data_or_back(session):
+    """`demo unload` removes elections marked as demonstration data: only their creation
+    may mark them, so no later file can send a real election there (or keep a demo one)."""
+    data = load("valid.json")
+    import_data(session, data, now=NOW)
+    session.commit()
+    election = session.exec(select(Election)).first()
+    assert election is not None and not election.is_demo
+    data["demo"] = True
+    for item in data["elections"]:
+        item["is_demo"] = True
+    import_data(session, data, now=NOW)
+    session.commit()
+    session.refresh(election)
+    assert not election.is_demo
