@@ -673,7 +673,8 @@ def test_a_file_never_turns_an_existing_election_into_demo_data_or_back(session)
     import_data(session, data, now=NOW)
     session.commit()
     election = session.exec(select(Election)).first()
-    assert election is not None and not election.is_demo
+    assert election is not None
+    assert not election.is_demo
     data["demo"] = True
     for item in data["elections"]:
         item["is_demo"] = True
