@@ -29,6 +29,13 @@ class Received:
 @dataclass
 class Mailbox:
     messages: list[Received] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # addresses answered "550 no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
         message = message_from_bytes(envelope.original_content, policy=policy.default)

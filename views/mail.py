@@ -11,6 +11,7 @@ no redirecting or tagged link.
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
@@ -104,7 +105,13 @@ def send(
         headers=dict(headers or {}),
     )
     message.attach_alternative(html, "text/html")
-    message.send()
+    connection = message.get_connection()
+    try:
+        message.send()
+    finally:
+        # The backend closes its connection only when sending succeeds: a refused
+        # recipient would otherwise leave the SMTP socket open.
+        connection.close()
     return True
 
 
@@ -194,8 +201,15 @@ def send_digests(session: Session, *, now: datetime | None = None) -> tuple[int,
         digest = digests.build_digest(session, user, now=now)
         checked += 1
         if not digest.empty:
-            send_digest(digest)
-            sent += 1
+            try:
+                send_digest(digest)
+                sent += 1
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+                # This message was refused (a dead address...): logged, and the person
+                # counts as done, so that one address never blocks everyone after it.
+                # A server that cannot be reached raises something else and stops the
+                # round: nobody is marked, the next round tries again.
+                current_app.logger.warning("digest refused for account %s", user.id)
         digests.mark_digest_done(session, user, now=now)
         session.commit()
     return sent, checked

@@ -280,3 +280,15 @@ def test_the_poller_sends_the_digests_once_a_day_from_seven(app, mailbox, app_se
     hook(3.0)  # the same day: not again
     assert len(mailbox.messages) == 2
     assert slept == [1.0, 2.0, 3.0]  # the poller's own sleep still happens
+
+
+def test_one_refused_address_never_blocks_the_digests_of_the_others(
+    app, runner, mailbox, app_session
+):
+    volunteer, editor, pledge = _digest_data(app_session)
+    mailbox.refused.add(volunteer.email)  # a dead address, listed before the editor
+    result = runner.invoke(args=["mail", "send-digests"])
+    assert result.exit_code == 0, result.output
+    assert [r for m in mailbox.messages for r in m.recipients] == [editor.email]
+    app_session.expire_all()
+    assert app_session.get(User, volunteer.id).last_digest_at is not None  # not retried forever
