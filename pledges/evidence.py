@@ -28,6 +28,7 @@ from models import Candidate, Evidence, EvidenceCorrection, Pledge, StatusChange
 from models.db import id_of, rel, utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, Stance
 from models.status_changes import StatusChangeCitation
+from pledges.archiving import is_gone
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DuplicateEvidence, EvidenceError
 from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
@@ -75,6 +76,9 @@ def submit_evidence(
 
     `published_on` may be today in the site's `zone` (ahead of UTC after its midnight), not later.
     """
+    if is_gone(pledge):
+        # An archived pledge (or one of an archived candidate or election) is closed.
+        raise EvidenceError("This pledge is archived.", code="pledge_archived")
     now = now or utc_now()
     cleaned = clean_url(url or "")
     problem = url_problem(cleaned)

@@ -35,6 +35,7 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     # --- Editors' forms (pledges.editing) ---
     "required": lazy_gettext("Ce champ est obligatoire."),
     "too_long": lazy_gettext("Ce texte est trop long."),
+    "pledge_archived": lazy_gettext("Cet engagement est archivé : il ne reçoit plus de preuves."),
     "invalid_slug": lazy_gettext("Il faut au moins une lettre ou un chiffre."),
     "too_many": lazy_gettext("Trop de mots-clés."),
     "bad_url": lazy_gettext("Le lien doit commencer par http:// ou https://."),

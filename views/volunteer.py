@@ -23,6 +23,7 @@ from markupsafe import Markup
 from models.enums import EvidenceState, Role, Stance, SuggestionState
 from pledges import evidence as evidence_ops
 from pledges import scoreboard as reads
+from pledges.archiving import is_gone
 from pledges.errors import DomainError, DuplicateEvidence
 from pledges.feeds import review
 from pledges.scoreboard import PledgeFilters
@@ -270,6 +271,8 @@ def add_evidence(pledge_id: int) -> ResponseReturnValue:
     pledge = evidence_ops.get_pledge_for_work(dbs, pledge_id)
     if pledge is None:
         abort(404)
+    if is_gone(pledge):
+        abort(410)  # archived: it takes no more evidence
     form = EvidenceForm()
     status = 200
     if form.validate_on_submit():

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from models import Feed, FeedItem, Pledge, Suggestion
 from models.enums import SuggestionState
+from pledges.archiving import visible_pledges
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.feeds.dates import parse_feed_date
 from pledges.feeds.matching import KeywordIndex
@@ -59,9 +60,12 @@ class IngestReport:
 
 
 def build_keyword_index(session: Session) -> KeywordIndex:
-    """The combined keyword index of every pledge that has include terms."""
+    """The combined keyword index of every pledge that has include terms (archived
+    pledges, or those of an archived candidate or election, are matched no more)."""
     rows = session.exec(
-        select(col(Pledge.id), col(Pledge.keywords_include), col(Pledge.keywords_exclude))
+        select(col(Pledge.id), col(Pledge.keywords_include), col(Pledge.keywords_exclude)).where(
+            visible_pledges()
+        )
     ).all()
     return KeywordIndex.build(
         (pid, inc or [], exc or []) for pid, inc, exc in rows if pid is not None and inc

@@ -27,7 +27,7 @@ from models.data_version import get_data_version
 from models.enums import EvidenceState, PledgeStatus, Role, Stance
 from pledges import archiving
 from pledges.demo import load_demo
-from pledges.errors import ArchiveError, Gone
+from pledges.errors import ArchiveError, EvidenceError, Gone
 from pledges.evidence import publish_evidence
 from pledges.open_data import catalogue, exports
 from pledges.open_data.atom import get_scope_name, list_recent_evidence, list_recent_status_changes
@@ -351,7 +351,8 @@ def test_demo_unload_removes_the_demo_and_nothing_else(session):
 
 def test_demo_unload_after_demo_load_leaves_the_database_as_it_was(session):
     real = make_election(session, slug="vraie")
-    make_pledge(session, make_candidate(session, real))
+    # (A real pledge on a theme the demo also uses would keep that theme: it is in use.)
+    make_pledge(session, make_candidate(session, real), theme="")
     session.commit()
     before = row_counts(session)
     load_demo(session)
@@ -366,3 +367,22 @@ def test_demo_unload_after_demo_load_leaves_the_database_as_it_was(session):
     assert session.exec(select(Candidate.election_id)).all() == [real.id]
     assert session.exec(select(func.count()).select_from(SlugRedirect)).one() == 0
     assert session.exec(select(func.count()).select_from(Evidence)).one() == 0
+
+
+def test_an_archived_pledge_takes_no_evidence_and_no_new_suggestions(session):
+    from pledges.evidence import submit_evidence
+    from pledges.feeds.ingest import build_keyword_index
+
+    pledge = make_pledge(session, keywords_include=["caméras"])
+    session.commit()
+    assert pledge.id in build_keyword_index(session).match("Des caméras partout", "")
+    archiving.archive(session, pledge, actor="test")
+    session.commit()
+    index = build_keyword_index(session)
+    assert not index.match("Des caméras partout", "")
+    with pytest.raises(EvidenceError) as error:
+        submit_evidence(
+            session, pledge, url="https://journal.example/a", outlet="Journal",
+            published_on=date(2021, 1, 1), stance="context", actor="test",
+        )  # fmt: skip
+    assert error.value.code == "pledge_archived"
