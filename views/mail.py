@@ -126,10 +126,13 @@ def send_invitation(email: str, token: str, *, language: str, inviter: User | No
     )
 
 
-def send_password_reset(user: User, token: str) -> bool:
+def send_password_reset(user: User, token: str, *, by_admin: bool = False) -> bool:
+    """The reset link; `by_admin`: an admin made it (valid a day, not asked by the person)."""
     language = _language(user)
     link = absolute_url("auth.reset_password", token=token, lang=language)
-    return send(user.email, template="reset", language=language, link=link, user=user)
+    return send(
+        user.email, template="reset", language=language, link=link, user=user, by_admin=by_admin
+    )
 
 
 # --- Digests ---------------------------------------------------------------------------

@@ -161,6 +161,9 @@ def test_an_admin_reset_link_is_mailed_to_the_person(auth, client, mailbox, app_
     [received] = mailbox.messages
     assert received.recipients == ["ed@example.org"]
     assert received.message["Subject"] == "Réinitialiser votre mot de passe"  # French by default
+    text = received.part("plain")
+    assert "Un administrateur du site a créé un lien" in text  # not "someone (probably you)"
+    assert "expire dans 24 heures" in text  # an admin's link lasts a day
     _assert_clean(received)
 
 

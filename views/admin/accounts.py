@@ -193,7 +193,7 @@ def reset_user_password(user_id: int) -> ResponseReturnValue:
     dbs.commit()
     if mail_enabled():
         try:
-            send_password_reset(user, created.token)
+            send_password_reset(user, created.token, by_admin=True)
         except Exception:
             current_app.logger.exception("password reset mail not sent")
             flash(_("Le courriel n'a pas pu être envoyé."), "error")
