@@ -127,7 +127,7 @@ def test_demo_load_and_if_empty(runner, app_session):
 
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert again.exit_code == 0
-    assert "already has data: demo not loaded" in again.output
+    assert "démonstration non chargée" in again.output
     assert count(app_session, Pledge) == pledges
 
 
@@ -136,7 +136,7 @@ def test_demo_generate(runner, app_session):
         args=["demo", "generate", "--candidates", "3", "--pledges", "4", "--evidence", "2"]
     )
     assert result.exit_code == 0, result.output
-    assert "3 candidates, 12 pledges, 24 evidence items" in result.output
+    assert "3 candidatures, 12 engagements, 24 preuves" in result.output
     assert count(app_session, Candidate) == 3
     assert count(app_session, Evidence) == 24
 
@@ -144,7 +144,7 @@ def test_demo_generate(runner, app_session):
         args=["demo", "generate", "--candidates", "1", "--pledges", "1", "--evidence", "1"]
     )
     assert duplicate.exit_code == 1
-    assert "already exists" in duplicate.output
+    assert "existe déjà" in duplicate.output
     assert count(app_session, Candidate) == 3
 
 
@@ -153,7 +153,7 @@ def test_export_then_import_into_an_empty_site(runner, app, tmp_path):
     target = tmp_path / "dump.json"
     result = runner.invoke(args=["export", str(target)])
     assert result.exit_code == 0, result.output
-    assert "1 election(s), 14 pledge(s) written" in result.output
+    assert "1 élection(s), 14 engagement(s) écrits" in result.output
     dumped = json.loads(target.read_text(encoding="utf-8"))
 
     stdout = runner.invoke(args=["export", "-"])

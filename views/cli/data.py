@@ -27,7 +27,7 @@ from pledges.importing import (
 )
 from pledges.open_data.dump import dump_published
 from views.database import db_session
-from views.error_messages import error_message
+from views.error_messages import code_message, error_message
 from views.import_report import heading, omitted_line, problem_line, summary_lines
 from views.labels import site_zone
 
@@ -170,10 +170,12 @@ def _read_bytes(path: Path) -> bytes:
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @with_appcontext
 def export_command(file: str) -> None:
-    """Write every election, candidate, pledge, published evidence item and ruling to FILE.
+    """Write what the public sees to FILE: every election, candidate and pledge not
+    archived, with their published evidence and rulings.
 
-    The import format: `import FILE` on an empty site reproduces them all.
-    Use - for standard output.
+    The import format: `import FILE` on an empty site reproduces them. Archived
+    objects, withdrawn evidence's details and accounts are not in it: `backup` keeps
+    everything. Use - for standard output.
     """
     data = dump_published(db_session())
     with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
@@ -181,7 +183,14 @@ def export_command(file: str) -> None:
         out.write("\n")
     if file != "-":
         pledges = sum(len(c["pledges"]) for e in data["elections"] for c in e["candidates"])
-        click.echo(f"{len(data['elections'])} election(s), {pledges} pledge(s) written to {file}")
+        click.echo(
+            _(
+                "%(elections)s élection(s), %(pledges)s engagement(s) écrits dans %(file)s",
+                elections=len(data["elections"]),
+                pledges=pledges,
+                file=file,
+            )
+        )
 
 
 demo = AppGroup("demo", help="Demonstration data: the Marseille set, or a large synthetic set.")
@@ -201,7 +210,7 @@ def demo_load(if_empty: bool) -> None:
         _report(error)
         sys.exit(1)
     if summary is None:
-        click.echo("The database already has data: demo not loaded.")
+        click.echo(_("La base contient déjà des données : démonstration non chargée."))
         return
     session.commit()
     _summary(summary)
@@ -222,12 +231,18 @@ def demo_generate(candidates: int, pledges: int, evidence: int, seed: int) -> No
         )
     except DomainError as error:
         session.rollback()
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(code_message(error.code)) from None
     session.commit()
     click.echo(
-        f"{counts.candidates} candidates, {counts.pledges} pledges, {counts.evidence} evidence "
-        f"items, {counts.status_changes} status changes "
-        f"in {time.perf_counter() - started:.1f} s"
+        _(
+            "%(candidates)s candidatures, %(pledges)s engagements, %(evidence)s preuves, "
+            "%(changes)s décisions en %(seconds)s s",
+            candidates=counts.candidates,
+            pledges=counts.pledges,
+            evidence=counts.evidence,
+            changes=counts.status_changes,
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
     )
 
 
