@@ -38,9 +38,10 @@ from models import (
     Theme,
 )
 from models.data_version import bump_data_version
-from models.db import id_of, rel, utc_now
+from models.db import id_of, rel, table_of, utc_now
 from models.enums import EvidenceState
 from pledges.audit import Actor, AuditAction, log_change
+from pledges.audit import snapshot as take_snapshot
 from pledges.errors import ArchiveError
 
 Archivable = Election | Candidate | Pledge
@@ -377,7 +378,11 @@ def hard_delete(
             "Rulings or published evidence exist: archive instead.", code="has_public_ledger"
         )
     kind = _kind(obj)
-    snapshot = {"slug": obj.slug, "name": obj.title if isinstance(obj, Pledge) else obj.name}
+    # The whole row goes to the audit log: what is erased can still be read there.
+    snapshot = {
+        "name": obj.title if isinstance(obj, Pledge) else obj.name,
+        **take_snapshot(obj, [c.name for c in table_of(type(obj)).columns]),
+    }
     removed = Removed()
     _purge_pledges(session, removed, _pledge_ids_under(obj))
     if isinstance(obj, Candidate):
