@@ -95,7 +95,8 @@ def test_bulk_accept_submits_evidence_for_each(session):
     outcome = review.review_in_bulk(
         session, [first.id, second.id], accept=True, stance=Stance.KEPT, actor=volunteer, zone=PARIS
     )
-    assert outcome.done == [first.id, second.id] and not outcome.skipped
+    assert outcome.done == [first.id, second.id]
+    assert not outcome.skipped
     evidence = session.exec(select(Evidence)).all()
     assert sorted(e.pledge_id for e in evidence) == sorted([first.pledge_id, second.pledge_id])
     assert {e.stance for e in evidence} == {Stance.KEPT}
