@@ -189,19 +189,17 @@ def test_sans_rapport_is_undone_with_javascript(live_server, ruled, new_context,
     login(page, base, *EDITOR)
     page.goto(f"{base}/volunteer/")
     row = page.locator(f"#suggestion-{ruled['suggestion_id']}")
-    row.get_by_label("Sans rapport").check()
-    row.get_by_role("button", name="Valider").click()
+    row.get_by_role("button", name="Sans rapport").click()
     row.get_by_role("button", name="Annuler").wait_for()
     assert "Suggestion écartée." in row.inner_text()
     row.get_by_role("button", name="Annuler").click()
-    row.get_by_role("button", name="Valider").wait_for()
+    row.get_by_role("button", name="Retenir").wait_for()
     assert "Suggestion remise dans la file." in row.inner_text()
     page.reload()
     assert page.locator(f"#suggestion-{ruled['suggestion_id']} form.review-form").count() == 1
     # The list of dismissed suggestions, and the queue's undo notice, pass axe-core.
     row = page.locator(f"#suggestion-{ruled['suggestion_id']}")
-    row.get_by_label("Sans rapport").check()
-    row.get_by_role("button", name="Valider").click()
+    row.get_by_role("button", name="Sans rapport").click()
     row.get_by_role("button", name="Annuler").wait_for()
     page.goto(f"{base}/volunteer/?undo={ruled['suggestion_id']}")
     assert page.locator(".undo-notice").count() == 1
