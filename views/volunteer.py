@@ -1,8 +1,11 @@
 """Blueprint "volunteer" (/volunteer): review queue, hand-added evidence, my contributions.
 
-Every route needs a logged-in volunteer (or more). Rows of the queue are
-self-targeting htmx components (volunteer/_suggestion.html); without
-JavaScript the same forms post and redirect back to the queue.
+Every route needs a logged-in volunteer (or more). The queue shows one card per
+article (volunteer/_card.html) with a row per pledge it matched; rows are
+self-targeting htmx components (volunteer/_suggestion.html) whose answers also
+carry the counters out of band (volunteer/_counters.html); without JavaScript
+the same forms post and redirect back to the queue. Checked rows are decided
+at once by bulk_review (review.review_in_bulk).
 
 "Sans rapport" can be undone: right after it (the row's "Annuler", or without
 JavaScript the notice the queue shows after the redirect), and from the list

@@ -1,5 +1,6 @@
-"""Volunteer review of feed suggestions: the queue, accepting one as evidence, dismissing one,
-undoing a dismissal.
+"""Volunteer review of feed suggestions: the queue (by suggestion, or by article with
+list_articles), accepting one as evidence, dismissing one, deciding several at once
+(review_in_bulk), undoing a dismissal.
 
 Accepting turns the news item into *submitted* evidence (origin feed_item) that
 an editor then moderates. The queue's order is one, documented on
