@@ -151,9 +151,10 @@ def test_invitation_to_public_verdict(live_server, newsroom, new_context, record
     volunteer.wait_for_url(f"{base}/volunteer/")
     row = volunteer.locator("article.suggestion-card li.suggestion")
     assert row.count() == 1
-    assert "vidéosurveillance « intelligente » maintenue" in volunteer.locator(
-        "article.suggestion-card h2"
-    ).inner_text()
+    assert (
+        "vidéosurveillance « intelligente » maintenue"
+        in volunteer.locator("article.suggestion-card h2").inner_text()
+    )
 
     # 3. Reviews the suggestion with htmx: the row changes in place, no page load.
     volunteer.evaluate("window.__samePage = true")
