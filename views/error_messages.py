@@ -112,6 +112,8 @@ ERROR_MESSAGES: dict[str, LazyString] = {
     "outlet_required": lazy_gettext("Indiquez le média ou la source."),
     "future_date": lazy_gettext("La date ne peut pas être dans le futur."),
     "already_reviewed": lazy_gettext("Quelqu'un a déjà traité cet élément."),
+    "bulk_empty": lazy_gettext("Cochez au moins une suggestion."),
+    "bulk_too_many": lazy_gettext("Pas plus de 100 suggestions à la fois."),
     "not_dismissed": lazy_gettext(
         "Cette suggestion n'est plus écartée : elle est déjà dans la file ou a été acceptée."
     ),

@@ -1,8 +1,11 @@
 """Blueprint "volunteer" (/volunteer): review queue, hand-added evidence, my contributions.
 
-Every route needs a logged-in volunteer (or more). Rows of the queue are
-self-targeting htmx components (volunteer/_suggestion.html); without
-JavaScript the same forms post and redirect back to the queue.
+Every route needs a logged-in volunteer (or more). The queue shows one card per
+article (volunteer/_card.html) with a row per pledge it matched; rows are
+self-targeting htmx components (volunteer/_suggestion.html) whose answers also
+carry the counters out of band (volunteer/_counters.html); without JavaScript
+the same forms post and redirect back to the queue. Checked rows are decided
+at once by bulk_review (review.review_in_bulk).
 
 "Sans rapport" can be undone: right after it (the row's "Annuler", or without
 JavaScript the notice the queue shows after the redirect), and from the list
@@ -17,8 +20,12 @@ from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from models.enums import EvidenceState, Role, Stance, SuggestionState
 from pledges import evidence as evidence_ops
@@ -42,6 +49,22 @@ PER_PAGE = 20
 
 class RestoreForm(Form):
     """Put a dismissed suggestion back in the queue (a button: the CSRF token only)."""
+
+
+class BulkForm(Form):
+    """The queue's selection: the checked suggestions (`ids`, read by bulk_review, bounded),
+    then "Retenir la sélection" (action=accept, as `stance`) or "Écarter la sélection"
+    (action=dismiss)."""
+
+    stance = SelectField(
+        _l("Retenir comme"),
+        choices=lambda: [
+            SelectChoice("context", str(_l("Contexte"))),
+            SelectChoice("kept", str(_l("Preuve : engagement tenu"))),
+            SelectChoice("broken", str(_l("Preuve : engagement rompu"))),
+        ],
+        default="context",
+    )
 
 
 def duplicate_message(error: DuplicateEvidence) -> Markup:
@@ -80,23 +103,57 @@ def _queue_args() -> dict[str, Any]:
 def _queue_context(pledge_id: int | None, after: review.QueueKey | None) -> dict[str, Any]:
     """One page of the queue, from `after` on: a fixed number of queries whatever its length.
 
-    Pages follow the last row's (date, id) key instead of an offset, and counts
-    stop at review.COUNT_CAP, so a queue of 250 000 costs what one of 20 does.
+    One card per article (review.list_articles: every pledge it matched, at most
+    review.PLEDGES_PER_CARD). Pages follow the last card's (date, item id) key
+    instead of an offset, and counts stop at review.COUNT_CAP, so a queue of
+    250 000 costs what one of 20 does.
     """
     dbs = db_session()
-    rows = review.list_suggestions(dbs, pledge_id=pledge_id, after=after, limit=PER_PAGE + 1)
-    more = len(rows) > PER_PAGE
-    rows = rows[:PER_PAGE]
+    cards = review.list_articles(dbs, pledge_id=pledge_id, after=after, limit=PER_PAGE + 1)
+    more = len(cards) > PER_PAGE
+    cards = cards[:PER_PAGE]
     return {
-        "rows": rows,
+        "cards": cards,
         "total": review.count_suggestions(dbs, pledge_id=pledge_id),
         "after": str(after) if after else None,
-        "next_after": str(rows[-1].key) if more else None,
+        "next_after": str(cards[-1].key) if more else None,
         "pledge_id": pledge_id,
         "pledge_choices": review.list_pledges_with_suggestions(dbs),
-        "forms": {row.suggestion.id: ReviewForm(prefix=f"s{row.suggestion.id}") for row in rows},
+        "forms": {
+            row.suggestion.id: ReviewForm(prefix=f"s{row.suggestion.id}")
+            for card in cards
+            for row in card.rows
+        },
         "outcomes": {},
+        "bulk_form": BulkForm(),
+        "restore_form": RestoreForm(),
     }
+
+
+def _with_row_first(context: dict[str, Any], row: review.SuggestionRow) -> None:
+    """Show `row` (a failed review, a linked suggestion) on the page, first if not there."""
+    if all(r.suggestion.id != row.suggestion.id for c in context["cards"] for r in c.rows):
+        context["cards"] = [review.ArticleCard([row]), *context["cards"]]
+        context["forms"][row.suggestion.id] = ReviewForm(prefix=f"s{row.suggestion.id}")
+
+
+def _remaining_text(count: review.Count) -> str:
+    if count.capped:
+        return _("Plus de %(num)s restantes.", num=format_decimal(count))
+    return ngettext("%(num)d restante.", "%(num)d restantes.", count)
+
+
+def _counters(pledge_id: int | None, announce: str) -> str:
+    """The queue's counters and filter counts, and what happened, swapped out of band."""
+    dbs = db_session()
+    total = review.count_suggestions(dbs, pledge_id=pledge_id)
+    return render_template(
+        "volunteer/_counters.html",
+        total=total,
+        pledge_id=pledge_id,
+        pledge_choices=review.list_pledges_with_suggestions(dbs),
+        announce=f"{announce} {_remaining_text(total)}",
+    )
 
 
 @bp.get("/")
@@ -112,7 +169,6 @@ def queue() -> ResponseReturnValue:
     ):
         undo = None
     context["undo"] = undo
-    context["restore_form"] = RestoreForm()
     if wants_fragment("suggestion-list"):
         response = render_template("volunteer/_suggestion_list.html", **context)
     else:
@@ -128,9 +184,7 @@ def suggestion(suggestion_id: int) -> ResponseReturnValue:
     if row is None:
         abort(404)
     context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
-    if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
-        context["rows"] = [row, *context["rows"]]
-        context["forms"][row.suggestion.id] = ReviewForm(prefix=f"s{suggestion_id}")
+    _with_row_first(context, row)
     return render_template("volunteer/queue.html", **context)
 
 
@@ -170,11 +224,21 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
     elif not form.errors:
         error = str(ERROR_MESSAGES["unknown"])
     if request.headers.get("HX-Request"):
-        # Errors come back with 200: htmx swaps only 2xx answers into the row.
-        return render_template(
+        # Errors come back with 200: htmx swaps only 2xx answers into the row. After a
+        # decision, the counters follow out of band and the live region says what happened.
+        html = render_template(
             "volunteer/_suggestion.html", row=row, form=form, outcome=outcome, error=error,
-            restore_form=RestoreForm(),
+            restore_form=RestoreForm(), pledge_id=_int_arg("pledge"),
+            focus_next=outcome is not None,
         )  # fmt: skip
+        if outcome is not None:
+            html += _counters(
+                _int_arg("pledge"),
+                _("Preuve proposée.")
+                if outcome["kind"] == "accepted"
+                else _("Suggestion écartée."),
+            )
+        return html
     if outcome is not None:
         flash(
             _("Preuve proposée : elle attend la relecture d'un éditeur.")
@@ -188,11 +252,93 @@ def review_suggestion(suggestion_id: int) -> ResponseReturnValue:
         return redirect(url_for("volunteer.queue", **args))
     # Without JavaScript: the queue again, this row showing its errors.
     context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
-    if all(r.suggestion.id != row.suggestion.id for r in context["rows"]):
-        context["rows"] = [row, *context["rows"]]
+    _with_row_first(context, row)
     context["forms"][row.suggestion.id] = form
     context["errors"] = {row.suggestion.id: error} if error else {}
     return render_template("volunteer/queue.html", **context), 422
+
+
+@bp.get("/suggestions/bulk")
+def bulk_page() -> ResponseReturnValue:
+    """Where a reload or a language switch of a refused bulk decision lands: the queue."""
+    context = _queue_context(_int_arg("pledge"), review.QueueKey.parse(request.args.get("after")))
+    return render_template("volunteer/queue.html", **context)
+
+
+@bp.post("/suggestions/bulk")
+def bulk_review() -> ResponseReturnValue:
+    """Accept or dismiss the checked suggestions at once (review.review_in_bulk).
+
+    A forged request (ids that are not ids, more than review.MAX_BULK, an
+    unknown action) gets a 400; an empty selection the queue again with a
+    422. Otherwise one transaction, then PRG with a flash (without JavaScript)
+    or the list again with the counters and the live region (htmx). Suggestions
+    someone else decided meanwhile are skipped and said so.
+    """
+    form = BulkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    action = request.form.get("action")
+    raw_ids = request.form.getlist("ids")
+    if action not in ("accept", "dismiss") or len(raw_ids) > review.MAX_BULK:
+        abort(400)
+    ids = [parse_id(raw) for raw in raw_ids]
+    if any(i is None for i in ids):
+        abort(400)
+    pledge_id = _int_arg("pledge")
+    dbs = db_session()
+    try:
+        done = review.review_in_bulk(
+            dbs, [i for i in ids if i is not None], accept=action == "accept",
+            stance=Stance(form.stance.data), actor=current_actor(), zone=site_zone(),
+        )  # fmt: skip
+    except DomainError as exc:
+        context = _queue_context(pledge_id, review.QueueKey.parse(request.args.get("after")))
+        context["bulk_error"] = error_message(exc)
+        if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx answers: the list with its error, announced.
+            return render_template("volunteer/_suggestion_list.html", **context)
+        return render_template("volunteer/queue.html", **context), 422
+    dbs.commit()
+    messages = _bulk_messages(done, accepted=action == "accept")
+    if request.headers.get("HX-Request"):
+        context = _queue_context(pledge_id, review.QueueKey.parse(request.args.get("after")))
+        context["bulk_messages"] = messages
+        context["focus_first"] = True
+        html = render_template("volunteer/_suggestion_list.html", **context)
+        return html + _counters(pledge_id, " ".join(text for _c, text in messages))
+    for category, text in messages:
+        flash(text, category)
+    return redirect(url_for("volunteer.queue", **_queue_args()))
+
+
+def _bulk_messages(done: review.BulkOutcome, *, accepted: bool) -> list[tuple[str, str]]:
+    """What a bulk decision did, in words: (flash category, text), bounded by MAX_BULK."""
+    n = len(done.done)
+    messages = [
+        (
+            "success",
+            ngettext("%(num)d suggestion retenue", "%(num)d suggestions retenues", n)
+            if accepted
+            else ngettext("%(num)d suggestion écartée", "%(num)d suggestions écartées", n),
+        )
+    ]
+    if done.skipped:
+        messages.append((
+            "warning",
+            ngettext(
+                "%(num)d suggestion déjà traitée par quelqu'un d'autre : laissée telle quelle.",
+                "%(num)d suggestions déjà traitées par quelqu'un d'autre : "
+                "laissées telles quelles.",
+                len(done.skipped),
+            ),
+        ))  # fmt: skip
+    for suggestion_id, exc in done.refused.items():
+        messages.append((
+            "error",
+            _("Suggestion %(id)s : %(reason)s", id=suggestion_id, reason=error_message(exc)),
+        ))  # fmt: skip
+    return messages
 
 
 @bp.post("/suggestions/<int:suggestion_id>/restore")
@@ -226,12 +372,15 @@ def restore_suggestion(suggestion_id: int) -> ResponseReturnValue:
                 "volunteer/_dismissed_row.html", row=row, restore_form=RestoreForm(),
                 error=error, restored=error is None,
             )  # fmt: skip
-        return render_template(
+        html = render_template(
             "volunteer/_suggestion.html", row=row, restore_form=RestoreForm(),
             form=ReviewForm(prefix=f"s{suggestion_id}"),
             outcome={"kind": "dismissed"} if error else None,
             error=error, restored=error is None,
         )  # fmt: skip
+        if error is None:
+            html += _counters(None, _("Suggestion remise dans la file."))
+        return html
     if error is None:
         flash(_("Suggestion remise dans la file."), "success")
         if from_list:

@@ -1,5 +1,6 @@
-"""Volunteer review of feed suggestions: the queue, accepting one as evidence, dismissing one,
-undoing a dismissal.
+"""Volunteer review of feed suggestions: the queue (by suggestion, or by article with
+list_articles), accepting one as evidence, dismissing one, deciding several at once
+(review_in_bulk), undoing a dismissal.
 
 Accepting turns the news item into *submitted* evidence (origin feed_item) that
 an editor then moderates. The queue's order is one, documented on
@@ -22,7 +23,7 @@ from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
 from models.db import MAX_DB_ID, utc_now
 from models.enums import Origin, Role, Stance, SuggestionState
 from pledges.audit import Actor, AuditAction, log_change
-from pledges.errors import ReviewError
+from pledges.errors import DomainError, ReviewError
 from pledges.evidence import submit_evidence
 
 __all__ = ["ReviewError"]  # re-exported for callers
@@ -387,3 +388,180 @@ def restore_suggestion(
         now=now,
     )
     session.flush()
+
+
+# --- The queue by article, and decisions in bulk -----------------------------------------
+
+# At most this many pledges on one article's card (the rest: "and N more", reached by filtering).
+PLEDGES_PER_CARD = 10
+# At most this many suggestions decided by one bulk request.
+MAX_BULK = 100
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """One news item of the queue with the new suggestions it matched (at most a bound)."""
+
+    rows: list[SuggestionRow]
+    # How many of its new suggestions (under the same filter) are not in `rows`.
+    hidden: int = 0
+
+    @property
+    def item(self) -> FeedItem:
+        return self.rows[0].item
+
+    @property
+    def outlet(self) -> str:
+        return self.rows[0].outlet
+
+    @property
+    def item_date(self) -> datetime:
+        return self.rows[0].item_date
+
+    @property
+    def key(self) -> QueueKey:
+        """Where the page after this card starts: its (date, feed item id)."""
+        return QueueKey(self.rows[0].suggestion.item_date, self.item.id or 0)
+
+
+def list_articles(
+    session: Session,
+    *,
+    pledge_id: int | None = None,
+    after: QueueKey | None = None,
+    limit: int = 20,
+    per_card: int = PLEDGES_PER_CARD,
+) -> list[ArticleCard]:
+    """Articles with new suggestions, newest news first, each with its new suggestions.
+
+    Same order as list_suggestions, by article: the item's date descending,
+    then the feed item id descending; `after` continues from a card's `key`
+    (here the id is the feed item's). Two queries, both bounded: at most
+    `limit` articles, at most `per_card` suggestions each (by pledge title,
+    then id); the card says how many more it has.
+    """
+    new = [Suggestion.state == SuggestionState.NEW]
+    if pledge_id is not None:
+        new.append(Suggestion.pledge_id == pledge_id)
+    articles = (
+        select(col(Suggestion.feed_item_id), col(Suggestion.item_date))
+        .where(*new)
+        .group_by(col(Suggestion.feed_item_id), col(Suggestion.item_date))
+    )
+    if after is not None:
+        articles = articles.where(
+            or_(
+                col(Suggestion.item_date) < after.item_date,
+                and_(
+                    col(Suggestion.item_date) == after.item_date,
+                    col(Suggestion.feed_item_id) < after.id,
+                ),
+            )
+        )
+    articles = articles.order_by(
+        col(Suggestion.item_date).desc(), col(Suggestion.feed_item_id).desc()
+    ).limit(max(1, min(limit, 200)))
+    item_ids = [item_id for item_id, _date in session.exec(articles).all()]
+    if not item_ids:
+        return []
+    ranked = (
+        select(
+            col(Suggestion.id).label("sid"),
+            func.row_number()
+            .over(
+                partition_by=col(Suggestion.feed_item_id),
+                order_by=(col(Pledge.title), col(Suggestion.id)),
+            )
+            .label("rank"),
+            func.count().over(partition_by=col(Suggestion.feed_item_id)).label("total"),
+        )
+        .join(Pledge, col(Pledge.id) == Suggestion.pledge_id)
+        .where(*new, col(Suggestion.feed_item_id).in_(item_ids))
+        .subquery()
+    )
+    kept = session.exec(
+        select(ranked.c.sid, ranked.c.total).where(ranked.c.rank <= max(1, per_card))
+    ).all()
+    totals = {int(sid): int(total) for sid, total in kept}
+    rows = [
+        SuggestionRow(*row)
+        for row in session.exec(
+            _query()
+            .where(col(Suggestion.id).in_(list(totals)))
+            .order_by(col(Pledge.title), col(Suggestion.id))
+        ).all()
+    ]
+    by_item: dict[int, list[SuggestionRow]] = {}
+    for row in rows:
+        by_item.setdefault(row.item.id or 0, []).append(row)
+    cards = []
+    for item_id in item_ids:
+        found = by_item.get(item_id)
+        if found:
+            total = totals[found[0].suggestion.id or 0]
+            cards.append(ArticleCard(found, hidden=max(0, total - len(found))))
+    return cards
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk decision did: the suggestions decided, those skipped and why."""
+
+    done: list[int]
+    # Already decided by someone else (or gone): left as they are.
+    skipped: list[int]
+    # Refused by the domain (e.g. a duplicate link): id → the error, left new.
+    refused: dict[int, DomainError]
+
+
+def review_in_bulk(
+    session: Session,
+    suggestion_ids: list[int],
+    *,
+    accept: bool,
+    actor: Actor,
+    zone: tzinfo,
+    stance: Stance | str = Stance.CONTEXT,
+    now: datetime | None = None,
+) -> BulkOutcome:
+    """Accept (as `stance` evidence) or dismiss several suggestions, each through
+    accept_suggestion / dismiss_suggestion (so each is audited), in the caller's
+    transaction.
+
+    At most MAX_BULK ids, at least one (ReviewError bulk_empty / bulk_too_many).
+    A suggestion no longer new (someone else decided it) is skipped, and so is
+    one lost to a concurrent reviewer; a refusal (duplicate link) leaves that
+    one new and the others decided. One query to read them all.
+    """
+    ids = list(dict.fromkeys(suggestion_ids))
+    if not ids:
+        raise ReviewError("Select at least one suggestion.", code="bulk_empty")
+    if len(ids) > MAX_BULK:
+        raise ReviewError(f"At most {MAX_BULK} suggestions at once.", code="bulk_too_many")
+    now = now or utc_now()
+    found = {
+        row[0].id: SuggestionRow(*row)
+        for row in session.exec(_query().where(col(Suggestion.id).in_(ids))).all()
+    }
+    outcome = BulkOutcome(done=[], skipped=[], refused={})
+    for suggestion_id in ids:
+        row = found.get(suggestion_id)
+        if row is None or row.suggestion.state != SuggestionState.NEW:
+            outcome.skipped.append(suggestion_id)
+            continue
+        try:
+            with session.begin_nested():
+                if accept:
+                    accept_suggestion(session, row, stance=stance, actor=actor, zone=zone, now=now)
+                else:
+                    dismiss_suggestion(session, row, actor=actor, now=now)
+        except ReviewError as exc:
+            if exc.code == "already_reviewed":
+                outcome.skipped.append(suggestion_id)
+            else:
+                outcome.refused[suggestion_id] = exc
+        except DomainError as exc:
+            outcome.refused[suggestion_id] = exc
+        else:
+            outcome.done.append(suggestion_id)
+    return outcome

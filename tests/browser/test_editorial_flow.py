@@ -149,18 +149,21 @@ def test_invitation_to_public_verdict(live_server, newsroom, new_context, record
     volunteer.get_by_label("Confirmer le mot de passe").fill(VOLUNTEER_PASSWORD)
     volunteer.get_by_role("button", name="Créer mon compte").click()
     volunteer.wait_for_url(f"{base}/volunteer/")
-    row = volunteer.locator("article.suggestion")
+    row = volunteer.locator("article.suggestion-card li.suggestion")
     assert row.count() == 1
-    assert "vidéosurveillance « intelligente » maintenue" in row.inner_text()
+    assert (
+        "vidéosurveillance « intelligente » maintenue"
+        in volunteer.locator("article.suggestion-card h2").inner_text()
+    )
 
     # 3. Reviews the suggestion with htmx: the row changes in place, no page load.
     volunteer.evaluate("window.__samePage = true")
+    row.get_by_text("Préciser (tenu, rompu, citation, note)").click()
     row.get_by_label("Preuve : engagement rompu").check()
-    row.get_by_text("Ajouter une citation ou une note").click()
     row.get_by_label("Citation (facultatif)").fill("« Les expérimentations continuent »")
     row.get_by_role("button", name="Valider").click()
-    volunteer.locator("article.suggestion .outcome").wait_for()
-    assert "attend la relecture" in volunteer.locator("article.suggestion").inner_text()
+    volunteer.locator("li.suggestion .outcome").wait_for()
+    assert "attend la relecture" in volunteer.locator("li.suggestion").inner_text()
     assert volunteer.evaluate("window.__samePage") is True
 
     # 4. Adds evidence by hand (tracking parameters dropped).
@@ -286,9 +289,8 @@ def test_review_works_without_javascript(live_server, newsroom, new_context):
     page = new_context(locale="fr-FR", java_script_enabled=False).new_page()
     login(page, base, *EDITOR)
     page.goto(f"{base}/volunteer/")
-    row = page.locator("article.suggestion")
-    row.get_by_label("Sans rapport").check()
-    row.get_by_role("button", name="Valider").click()
+    row = page.locator("li.suggestion")
+    row.get_by_role("button", name="Sans rapport").click()
     page.wait_for_url(re.compile(rf"^{re.escape(base)}/volunteer/\?undo=\d+$"))  # offers to undo
     assert "Suggestion écartée." in page.content()
-    assert page.locator("article.suggestion").count() == 0
+    assert page.locator("li.suggestion").count() == 0

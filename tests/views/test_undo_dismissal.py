@@ -64,7 +64,7 @@ def test_with_htmx_the_row_offers_annuler_and_comes_back(auth, client, app_sessi
         headers={**HX, "HX-Target": f"suggestion-{suggestion.id}"},
     )  # fmt: skip
     assert back.status_code == 200
-    article = _soup(back).find("article")
+    article = _soup(back).find("li", class_="suggestion")
     assert article["id"] == f"suggestion-{suggestion.id}"
     assert article.select_one("form.review-form") is not None
     assert "remise dans la file" in article.text

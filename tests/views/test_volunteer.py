@@ -45,7 +45,7 @@ def test_queue_newest_first_with_item_and_pledge(auth, client, queue_data):
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     soup = _soup(response)
-    rows = soup.select("article.suggestion")
+    rows = soup.select("article.suggestion-card li.suggestion")
     assert [r["id"] for r in rows] == [
         f"suggestion-{queue_data['new'].id}",
         f"suggestion-{queue_data['old'].id}",
@@ -53,11 +53,13 @@ def test_queue_newest_first_with_item_and_pledge(auth, client, queue_data):
     first = rows[0]
     assert first["data-hx-target"] == "this"
     assert first["data-hx-swap"] == "outerHTML"
-    assert "Article récent" in first.text
-    assert "Le Journal Fictif" in first.text
+    # The article is the card's; the pledge is the row's.
+    card = first.find_parent("article")
+    assert "Article récent" in card.find("h2").text
+    assert "Le Journal Fictif" in card.text
     assert "Piscines" in first.text
-    assert first.find("script") is None
-    assert first.find("strong").text == "gras"
+    assert card.find("script") is None
+    assert card.find("strong").text == "gras"
     form = first.find("form")
     assert form["method"] == "post"
     assert form["action"].startswith("/volunteer/suggestions/")
@@ -70,14 +72,14 @@ def test_queue_filter_by_pledge_page_and_fragment(auth, client, queue_data):
     page = client.get(url)
     soup = _soup(page)
     assert soup.find("html") is not None
-    assert [a["id"] for a in soup.select("article.suggestion")] == [
+    assert [a["id"] for a in soup.select("article.suggestion-card li.suggestion")] == [
         f"suggestion-{queue_data['old'].id}"
     ]
     fragment = client.get(url, headers={**HX, "HX-Target": "suggestion-list"})
     soup = _soup(fragment)
     assert soup.find("html") is None
     assert soup.find(id="suggestion-list") is not None
-    assert len(soup.select("article.suggestion")) == 1
+    assert len(soup.select("li.suggestion")) == 1
 
 
 def _decide(client, suggestion, decision, *, htmx, token, **extra):
@@ -104,7 +106,7 @@ def test_accept_with_htmx_updates_the_row_in_place(auth, client, app_session, qu
     assert response.status_code == 200
     soup = _soup(response)
     assert soup.find("html") is None
-    row = soup.find("article")
+    row = soup.find("li")
     assert row["id"] == f"suggestion-{suggestion.id}"
     assert row["data-hx-target"] == "this"
     assert "attend la relecture" in row.text
@@ -150,7 +152,7 @@ def test_missing_decision_shows_an_error_in_the_row(auth, client, queue_data):
         f"/volunteer/suggestions/{suggestion.id}", data={"csrf_token": token}, headers=HX
     )
     assert htmx.status_code == 200  # htmx swaps only 2xx
-    row = _soup(htmx).find("article")
+    row = _soup(htmx).find("li")
     assert "Choisissez une option." in row.text
     assert row.find("form")
     plain = client.post(f"/volunteer/suggestions/{suggestion.id}", data={"csrf_token": token})
@@ -166,7 +168,7 @@ def test_accepting_an_already_cited_link_links_to_the_existing_evidence(auth, cl
     app_session.commit()
     auth.login_as(Role.VOLUNTEER)
     response = _decide(client, suggestion, "kept", htmx=True, token=auth.csrf_token())
-    row = _soup(response).find("article")
+    row = _soup(response).find("li")
     assert "déjà cité" in row.text
     assert row.find("a", href=f"/volunteer/evidence/{existing.id}")
     app_session.refresh(suggestion)
@@ -422,10 +424,10 @@ def test_finding_8_queue_cost_does_not_grow_with_its_length(
     assert "Plus de" in soup.select_one("#suggestion-list .count").text
     assert all("+)" in o.text for o in soup.select("#pledge-filter option")[1:])
     # Keyset pages: the next page starts after the last row, without overlap.
-    first_ids = [a["id"] for a in soup.select("article.suggestion")]
+    first_ids = [a["id"] for a in soup.select("li.suggestion")]
     older = soup.find("a", rel="next")["href"]
     big_later = _timed(client, count_queries, older)
-    later_ids = [a["id"] for a in _soup(big_later[2]).select("article.suggestion")]
+    later_ids = [a["id"] for a in _soup(big_later[2]).select("li.suggestion")]
     assert len(first_ids) == len(later_ids) == 20
     assert not set(first_ids) & set(later_ids)
     # The same statements, and about the same time, with 12 045 suggestions as with 45.
@@ -460,7 +462,7 @@ def test_finding_8_queue_pages_follow_the_documented_order(auth, client, app_ses
     seen, url = [], "/volunteer/"
     while url:
         soup = _soup(client.get(url))
-        seen += [a.find("h2").text.strip() for a in soup.select("article.suggestion")]
+        seen += [a.find("h2").text.strip() for a in soup.select("article.suggestion-card")]
         link = soup.find("a", rel="next")
         url = link["href"] if link else None
     # Newest news first, every suggestion once, over three pages.
