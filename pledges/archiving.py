@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_
+from sqlalchemy import ColumnElement, Select, and_, delete, func, not_, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
@@ -79,6 +79,12 @@ def visible_pledges() -> ColumnElement[bool]:
         col(Pledge.candidate_id).not_in(archived_candidates),
         col(Pledge.election_id).not_in(_archived_election_ids()),
     )
+
+
+def archived_pledge_ids() -> Select[Any]:
+    """The ids of pledges that are archived, or whose candidate or election is: a small
+    subquery for lists that are not of pledges (the volunteers' queue of suggestions)."""
+    return select(col(Pledge.id)).where(not_(visible_pledges()))
 
 
 def is_gone(obj: Archivable) -> bool:

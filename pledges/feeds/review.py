@@ -15,13 +15,14 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from models import Candidate, Evidence, Feed, FeedItem, Pledge, Suggestion, User
 from models.db import MAX_DB_ID, utc_now
 from models.enums import Origin, Role, Stance, SuggestionState
+from pledges.archiving import archived_pledge_ids, visible_pledges
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError, ReviewError
 from pledges.evidence import submit_evidence
@@ -174,7 +175,9 @@ def count_suggestions(
     cap: int = COUNT_CAP,
 ) -> Count:
     """How many suggestions are in `state`, counting no further than `cap` (one query)."""
-    rows = select(col(Suggestion.id)).where(Suggestion.state == state)
+    rows = select(col(Suggestion.id)).where(
+        Suggestion.state == state, col(Suggestion.pledge_id).not_in(archived_pledge_ids())
+    )
     if pledge_id is not None:
         rows = rows.where(Suggestion.pledge_id == pledge_id)
     found = int(
@@ -202,7 +205,7 @@ def list_pledges_with_suggestions(
     rows = session.exec(
         select(Pledge, Candidate, counted)
         .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
-        .where(exists(new_for_pledge))
+        .where(exists(new_for_pledge), visible_pledges())
         .order_by(col(Candidate.name), col(Pledge.title))
     ).all()
     return [(p, c, Count(min(int(n), cap), capped=int(n) > cap)) for p, c, n in rows]
@@ -440,9 +443,13 @@ def list_articles(
     `limit` articles, at most `per_card` suggestions each (by pledge title,
     then id); the card says how many more it has.
     """
-    new = [Suggestion.state == SuggestionState.NEW]
+    new: list[ColumnElement[bool]] = [
+        col(Suggestion.state) == SuggestionState.NEW,
+        # Archived pledges leave the queue (their suggestions stay, for a restore).
+        col(Suggestion.pledge_id).not_in(archived_pledge_ids()),
+    ]
     if pledge_id is not None:
-        new.append(Suggestion.pledge_id == pledge_id)
+        new.append(col(Suggestion.pledge_id) == pledge_id)
     articles = (
         select(col(Suggestion.feed_item_id), col(Suggestion.item_date))
         .where(*new)

@@ -117,3 +117,20 @@ def test_bulk_refuses_an_empty_or_oversized_selection(session):
         session, too_many[: review.MAX_BULK], accept=False, actor=volunteer, zone=PARIS
     )
     assert len(outcome.skipped) == review.MAX_BULK
+
+
+def test_an_archived_pledge_leaves_the_queue_and_comes_back_when_restored(session):
+    from pledges import archiving
+
+    pledge = make_pledge(session, title="Caméras")
+    make_suggestion(session, pledge, published_at=datetime(2021, 1, 1, tzinfo=UTC))
+    session.commit()
+    assert review.count_suggestions(session) == 1
+    archiving.archive(session, pledge, actor="test")
+    session.commit()
+    assert review.count_suggestions(session) == 0
+    assert review.list_articles(session) == []
+    assert review.list_pledges_with_suggestions(session) == []
+    archiving.restore(session, pledge, actor="test")
+    session.commit()
+    assert len(review.list_articles(session)) == 1
