@@ -231,6 +231,22 @@ def authenticate(
     return user
 
 
+def _replace_password(
+    session: Session,
+    user: User,
+    password: str,
+    action: AuditAction,
+    *,
+    actor: Actor,
+    now: datetime | None,
+) -> None:
+    """Store the new (already checked) password, end every session, log it."""
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    log_change(session, actor=actor, action=action, object_type="user", object_id=user.id, now=now)
+    session.flush()
+
+
 def change_password(
     session: Session,
     user: User,
@@ -246,17 +262,7 @@ def change_password(
             "The current password is wrong.", code="wrong_password", field="current"
         )
     check_password(new)
-    user.password_hash = hash_password(new)
-    end_sessions(session, user)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.USER_CHANGE_PASSWORD,
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
-    session.flush()
+    _replace_password(session, user, new, AuditAction.USER_CHANGE_PASSWORD, actor=actor, now=now)
 
 
 def set_user_active(
@@ -701,17 +707,7 @@ def reset_password(
     reset.used_at = now
     user = session.get(User, reset.user_id)
     assert user is not None  # get_password_reset checked it
-    user.password_hash = hash_password(password)
-    end_sessions(session, user)
-    log_change(
-        session,
-        actor=user,
-        action=AuditAction.USER_RESET_PASSWORD,
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
-    session.flush()
+    _replace_password(session, user, password, AuditAction.USER_RESET_PASSWORD, actor=user, now=now)
     return user
 
 

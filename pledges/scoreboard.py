@@ -87,9 +87,14 @@ class PledgeRow:
         return self.pledge.is_overdue(today)
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class PledgePage:
-    items: list[PledgeRow]
+class Page(Generic[T]):
+    """One page of a list: its items, the total and where it sits."""
+
+    items: list[T]
     total: int
     page: int
     per_page: int
@@ -105,6 +110,10 @@ class PledgePage:
     @property
     def has_prev(self) -> bool:
         return self.page > 1
+
+
+class PledgePage(Page[PledgeRow]):
+    """One page of a pledge list."""
 
 
 def _overdue_clause(today: date) -> ColumnElement[bool]:
@@ -413,29 +422,6 @@ def current_change(pledge: Pledge) -> StatusChange | None:
 CANDIDATE_SORTS = ("name", "kept", "broken")
 MAX_CANDIDATE_OPTIONS = 100  # candidates offered in a filter's <select>, by name
 MAX_THEME_COLUMN = 10  # pledges shown per candidate on a theme page (a link leads to all)
-T = TypeVar("T")
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a list: its items, the total and where it sits."""
-
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def _clamp(page: int, per_page: int, total: int) -> tuple[int, int]:
