@@ -196,16 +196,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.USER_CREATE,
-        object_type="user",
-        object_id=user.id,
-        after=_user_snapshot(user),
-        now=now,
-    )
-    session.flush()
+    _log_user_change(session, user, AuditAction.USER_CREATE, actor=actor, now=now)
     return user
 
 
@@ -276,17 +267,14 @@ def set_user_active(
     before = _user_snapshot(user)
     user.active = active
     end_sessions(session, user)
-    log_change(
+    _log_user_change(
         session,
+        user,
+        AuditAction.USER_ENABLE if active else AuditAction.USER_DISABLE,
         actor=actor,
-        action=AuditAction.USER_ENABLE if active else AuditAction.USER_DISABLE,
-        object_type="user",
-        object_id=user.id,
-        before=before,
-        after=_user_snapshot(user),
         now=now,
+        before=before,
     )
-    session.flush()
 
 
 def disable_user(
@@ -325,17 +313,7 @@ def set_user_role(
     before = _user_snapshot(user)
     user.role = role
     end_sessions(session, user)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.USER_ROLE,
-        object_type="user",
-        object_id=user.id,
-        before=before,
-        after=_user_snapshot(user),
-        now=now,
-    )
-    session.flush()
+    _log_user_change(session, user, AuditAction.USER_ROLE, actor=actor, now=now, before=before)
 
 
 def _token_hash(token: str) -> str:
@@ -566,17 +544,7 @@ def update_account(
     user.display_name = name
     user.language = language
     session.add(user)
-    log_change(
-        session,
-        actor=actor,
-        action=AuditAction.USER_UPDATE,
-        object_type="user",
-        object_id=user.id,
-        before=before,
-        after=_user_snapshot(user),
-        now=now,
-    )
-    session.flush()
+    _log_user_change(session, user, AuditAction.USER_UPDATE, actor=actor, now=now, before=before)
 
 
 def set_digest_opt_out(
@@ -718,6 +686,29 @@ def _user_snapshot(user: User) -> dict:
         "role": Role(user.role).value,
         "active": user.active,
     }
+
+
+def _log_user_change(
+    session: Session,
+    user: User,
+    action: AuditAction,
+    *,
+    actor: Actor,
+    now: datetime | None,
+    before: dict | None = None,
+) -> None:
+    """Audit a change to an account (its state after the change), then flush."""
+    log_change(
+        session,
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=_user_snapshot(user),
+        now=now,
+    )
+    session.flush()
 
 
 # --- Site setting: editors' names on public pages ------------------------------------

@@ -392,16 +392,14 @@ def update_evidence(
         after["reason"] = why
     if correction is not None:
         after["correction_id"] = correction.id
-    log_change(
+    _log_evidence_change(
         session,
+        evidence,
+        AuditAction.EVIDENCE_CORRECT if published else AuditAction.EVIDENCE_EDIT,
+        before,
         actor=actor,
-        action=AuditAction.EVIDENCE_CORRECT if published else AuditAction.EVIDENCE_EDIT,
-        object_type="evidence",
-        object_id=evidence.id,
-        pledge_id=evidence.pledge_id,
-        before=before,
-        after=after,
         now=now,
+        after=after,
     )
     session.flush()
     return True
@@ -461,16 +459,14 @@ def withdraw_evidence(
     evidence.withdrawn_at = now
     evidence.withdrawal_reason = why
     session.add(evidence)
-    log_change(
+    _log_evidence_change(
         session,
+        evidence,
+        AuditAction.EVIDENCE_WITHDRAW,
+        before,
         actor=actor,
-        action=AuditAction.EVIDENCE_WITHDRAW,
-        object_type="evidence",
-        object_id=evidence.id,
-        pledge_id=evidence.pledge_id,
-        before=before,
-        after={**snapshot(evidence, EVIDENCE_FIELDS), "withdrawal_reason": why},
         now=now,
+        after={**snapshot(evidence, EVIDENCE_FIELDS), "withdrawal_reason": why},
     )
     session.flush()
 
@@ -496,18 +492,34 @@ def reconsider_evidence(
     evidence.reviewed_by_id = None
     evidence.reviewed_at = None
     session.add(evidence)
+    _log_evidence_change(
+        session, evidence, AuditAction.EVIDENCE_RECONSIDER, before, actor=actor, now=now
+    )
+    session.flush()
+
+
+def _log_evidence_change(
+    session: Session,
+    evidence: Evidence,
+    action: AuditAction,
+    before: dict,
+    *,
+    actor: Actor,
+    now: datetime | None,
+    after: dict | None = None,
+) -> None:
+    """Audit a change to an evidence item (by default its fields after the change)."""
     log_change(
         session,
         actor=actor,
-        action=AuditAction.EVIDENCE_RECONSIDER,
+        action=action,
         object_type="evidence",
         object_id=evidence.id,
         pledge_id=evidence.pledge_id,
         before=before,
-        after=snapshot(evidence, EVIDENCE_FIELDS),
+        after=snapshot(evidence, EVIDENCE_FIELDS) if after is None else after,
         now=now,
     )
-    session.flush()
 
 
 # --- Reads ---------------------------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.db import make_engine
+
+T = TypeVar("T")
 
 
 def init_db(app: Flask) -> None:
@@ -24,6 +28,14 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+def get_or_404(model: type[T], ident: int) -> T:
+    """The row of `model` with this id in the request's session, or a 404."""
+    found = db_session().get(model, ident)
+    if found is None:
+        abort(404)
+    return found
 
 
 def _close_session(_exc: BaseException | None) -> None:

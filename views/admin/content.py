@@ -25,9 +25,16 @@ from pledges import content, editing
 from pledges import evidence as evidence_ops
 from pledges.text import render_markdown
 from views.admin import bp
-from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form, version_of
+from views.admin.editing import (
+    Saved,
+    VersionCheck,
+    create_page,
+    edit_page,
+    render_edit_form,
+    version_of,
+)
 from views.auth import current_actor
-from views.database import db_session
+from views.database import db_session, get_or_404
 from views.forms import (
     CandidateForm,
     ElectionForm,
@@ -201,9 +208,7 @@ def edit_pledge(pledge_id: int) -> ResponseReturnValue:
 def new_pledge(election_id: int) -> ResponseReturnValue:
     """A new pledge of one of the election's candidates (`?candidate=` preselects one)."""
     dbs = db_session()
-    election = dbs.get(Election, election_id)
-    if election is None:
-        abort(404)
+    election = get_or_404(Election, election_id)
     form = NewPledgeForm()
     _fill_pledge_choices(form, election_id)
     if not form.is_submitted():
@@ -270,19 +275,8 @@ def new_election() -> ResponseReturnValue:
         )
         return Saved(_("Élection créée."), url_for("admin.election", election_id=id_of(created)))
 
-    return edit_page(
-        form,
-        fill=None,
-        version=None,
-        save=save,
-        render=lambda conflict: render_edit_form(
-            form,
-            heading=_("Nouvelle élection"),
-            action=url_for("admin.new_election"),
-            hidden=None,
-            conflict=conflict,
-            current=[],
-        ),
+    return create_page(
+        form, heading=_("Nouvelle élection"), action=url_for("admin.new_election"), save=save
     )
 
 
@@ -290,9 +284,7 @@ def new_election() -> ResponseReturnValue:
 def election(election_id: int) -> ResponseReturnValue:
     """One election: its candidates, each with their pledges, and what to add."""
     dbs = db_session()
-    found = dbs.get(Election, election_id)
-    if found is None:
-        abort(404)
+    found = get_or_404(Election, election_id)
     candidates = [
         (c, editing.list_candidate_pledges(dbs, id_of(c)))
         for c in editing.list_candidates(dbs, election_id)
@@ -303,9 +295,7 @@ def election(election_id: int) -> ResponseReturnValue:
 @bp.route("/elections/<int:election_id>/edit", methods=["GET", "POST"])
 def edit_election(election_id: int) -> ResponseReturnValue:
     dbs = db_session()
-    election = dbs.get(Election, election_id)
-    if election is None:
-        abort(404)
+    election = get_or_404(Election, election_id)
     form = ElectionForm()
 
     def save() -> Saved:
@@ -359,9 +349,7 @@ def edit_election(election_id: int) -> ResponseReturnValue:
 @bp.route("/elections/<int:election_id>/candidates/new", methods=["GET", "POST"])
 def new_candidate(election_id: int) -> ResponseReturnValue:
     dbs = db_session()
-    election = dbs.get(Election, election_id)
-    if election is None:
-        abort(404)
+    election = get_or_404(Election, election_id)
     form = NewCandidateForm()
 
     def save() -> Saved:
@@ -377,28 +365,18 @@ def new_candidate(election_id: int) -> ResponseReturnValue:
         )
         return Saved(_("Candidature créée."), url_for("admin.election", election_id=election_id))
 
-    return edit_page(
+    return create_page(
         form,
-        fill=None,
-        version=None,
+        heading=_("Nouvelle candidature — %(election)s", election=election.name),
+        action=url_for("admin.new_candidate", election_id=election_id),
         save=save,
-        render=lambda conflict: render_edit_form(
-            form,
-            heading=_("Nouvelle candidature — %(election)s", election=election.name),
-            action=url_for("admin.new_candidate", election_id=election_id),
-            hidden=None,
-            conflict=conflict,
-            current=[],
-        ),
     )
 
 
 @bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
 def edit_candidate(candidate_id: int) -> ResponseReturnValue:
     dbs = db_session()
-    candidate = dbs.get(Candidate, candidate_id)
-    if candidate is None:
-        abort(404)
+    candidate = get_or_404(Candidate, candidate_id)
     form = CandidateForm()
 
     def save() -> Saved:

@@ -103,6 +103,22 @@ def edit_page(
     return render(conflict), status
 
 
+def create_page(
+    form: FlaskForm, *, heading: str, action: str, save: Callable[[], Saved]
+) -> ResponseReturnValue:
+    """A page that creates one thing with the shared simple form (nothing to fill,
+    no version to check: a new object cannot conflict)."""
+    return edit_page(
+        form,
+        fill=None,
+        version=None,
+        save=save,
+        render=lambda conflict: render_edit_form(
+            form, heading=heading, action=action, hidden=None, conflict=conflict, current=[]
+        ),
+    )
+
+
 def render_edit_form(
     form: FlaskForm,
     *,

@@ -25,7 +25,7 @@ from pledges.feeds.rematch import count_pledges_to_catch_up, preview_matches
 from views.admin import bp
 from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form
 from views.auth import current_actor
-from views.database import db_session, get_engine
+from views.database import db_session, get_engine, get_or_404
 from views.error_messages import code_message, show_on_form
 from views.forms import FeedForm
 from views.query import parse_id, wants_fragment
@@ -205,9 +205,7 @@ def keywords_preview(pledge_id: int) -> ResponseReturnValue:
     is the page itself (no redirect). GET shows the pledge's saved keywords.
     """
     dbs = db_session()
-    pledge = dbs.get(Pledge, pledge_id)
-    if pledge is None:
-        abort(404)
+    pledge = get_or_404(Pledge, pledge_id)
     given = request.method == "POST"
     includes = _keyword_lines("keywords_include") if given else list(pledge.keywords_include)
     excludes = _keyword_lines("keywords_exclude") if given else list(pledge.keywords_exclude)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import abort, render_template, url_for
+from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -17,9 +17,9 @@ from models import Theme
 from pledges import content, editing
 from pledges.scoreboard import list_themes as count_themes
 from views.admin import bp
-from views.admin.editing import Saved, VersionCheck, edit_page, render_edit_form
+from views.admin.editing import Saved, VersionCheck, create_page, edit_page, render_edit_form
 from views.auth import current_actor
-from views.database import db_session
+from views.database import db_session, get_or_404
 from views.forms import NewThemeForm, ThemeForm
 
 
@@ -45,28 +45,15 @@ def new_theme() -> ResponseReturnValue:
         )
         return Saved(_("Thème créé."), url_for("admin.themes"))
 
-    return edit_page(
-        form,
-        fill=None,
-        version=None,
-        save=save,
-        render=lambda conflict: render_edit_form(
-            form,
-            heading=_("Nouveau thème"),
-            action=url_for("admin.new_theme"),
-            hidden=None,
-            conflict=conflict,
-            current=[],
-        ),
+    return create_page(
+        form, heading=_("Nouveau thème"), action=url_for("admin.new_theme"), save=save
     )
 
 
 @bp.route("/themes/<int:theme_id>/edit", methods=["GET", "POST"])
 def edit_theme(theme_id: int) -> ResponseReturnValue:
     dbs = db_session()
-    theme = dbs.get(Theme, theme_id)
-    if theme is None:
-        abort(404)
+    theme = get_or_404(Theme, theme_id)
     form = ThemeForm()
 
     def save() -> Saved:
