@@ -34,8 +34,9 @@ demo: migrate ## load the Marseille demonstration data if the database is empty
 run: translations demo ## serve http://127.0.0.1:$(PORT) and poll the feeds (Procfile: web + poller; Ctrl-C stops both)
 	FLASK_RUN_PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
 
-test: translations ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+TEST_WORKERS ?= 2
+test: translations ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set) on TEST_WORKERS processes
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install ## ruff check, format check and the mypy type check
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
@@ -16,6 +17,7 @@ import models  # noqa: F401  (every table in the metadata)
 from app import create_app
 from models.data_version import track_data_version
 from models.db import make_engine
+from pledges import accounts
 
 
 def _worker_database(url: str | None) -> str | None:
@@ -124,6 +126,14 @@ def session(engine) -> Iterator[Session]:
     """A bare session for domain tests: no app, no request."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def cheap_hasher() -> Iterator[None]:
+    """argon2 with minimal cost: the suite logs in hundreds of times (production keeps defaults)."""
+    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    accounts.use_hasher(previous)
 
 
 @pytest.fixture

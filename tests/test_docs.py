@@ -11,7 +11,7 @@ from app import ENV_SETTINGS, create_app
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 # Read by the Makefile and the test suite rather than by the app.
-OUTSIDE_APP = {"PORT", "TEST_DATABASE_URL"}
+OUTSIDE_APP = {"PORT", "TEST_DATABASE_URL", "TEST_WORKERS"}
 FLASK_BUILTINS = {"run", "shell", "routes"}
 
 

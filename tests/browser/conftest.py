@@ -78,6 +78,11 @@ def serve(app, port: int | None = None) -> Iterator[str]:
         thread.join(5)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_passwords(cheap_hasher):
+    """Every browser test hashes passwords cheaply (tests/conftest.py)."""
+
+
 @pytest.fixture
 def live_overrides() -> dict:
     """Override in a test module to change the live app's configuration."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from axe_playwright_python.sync_playwright import Axe
 
 from models.enums import Role
@@ -15,13 +14,6 @@ from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.smtp_server import smtp_server
 
 PASSWORD = "mot de passe initial"  # noqa: S105
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 from axe_playwright_python.sync_playwright import Axe
 from sqlmodel import select
 
@@ -52,13 +51,6 @@ LABELS = {
         "demo_link": "Demonstration data",
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from argon2 import PasswordHasher
 from sqlmodel import select
 
 from models import Evidence, Suggestion
@@ -20,13 +19,6 @@ from tests.browser.test_ruling_corrections import login
 from tests.factories import make_pledge, make_suggestion
 
 VOLUNTEER = ("benevole@example.org", "mot de passe bénévole")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ a candidate's slug is renamed and its old public address leads to the new one.
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from sqlmodel import select
 
 from models import Pledge
@@ -17,13 +16,6 @@ from pledges import accounts
 
 EDITOR = ("editrice@example.org", "mot de passe éditrice")
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

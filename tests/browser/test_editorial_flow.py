@@ -13,7 +13,6 @@ from datetime import date
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlmodel import select
 
 from models import Candidate, Election, Pledge, Suggestion
@@ -31,13 +30,6 @@ TODAY = date.today().isoformat()
 @pytest.fixture
 def live_overrides():
     return {"FEEDS_ALLOW_PRIVATE": True, "PAGE_CACHE_SIZE": 100}
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 def feed_app(environ, start_response):

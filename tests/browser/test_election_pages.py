@@ -4,9 +4,6 @@ then the editors' audit log filtered; in French with JavaScript, in English with
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from argon2 import PasswordHasher
-
 from models.enums import PledgeStatus, Role
 from pledges import accounts, editing
 from tests.browser.conftest import assert_only_loopback
@@ -14,13 +11,6 @@ from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.factories import make_candidate, make_election, make_pledge
 
 PASSWORD = "mot de passe éditrice"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 def arrange(live_server) -> dict:

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from axe_playwright_python.sync_playwright import Axe
 from sqlmodel import select
 
@@ -32,13 +31,6 @@ AXE_OPTIONS = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 from axe_playwright_python.sync_playwright import Axe
 
 from models import Candidate, Election, Pledge
@@ -25,13 +24,6 @@ EDITOR = ("editrice@example.org", "mot de passe éditrice")
 @pytest.fixture
 def live_overrides():
     return {"FEEDS_ALLOW_PRIVATE": True, "FEEDS_DEADLINE_SECONDS": 10}
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 def news_site(environ, start_response):

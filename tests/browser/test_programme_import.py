@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlmodel import func, select
 
 from models import Candidate, Election, Pledge
@@ -42,13 +41,6 @@ def programme() -> str:
         for index, title in enumerate(titles):
             lines.append(f"{name}\t{title}\t{THEMES[index]}\t0{index + 1}/03/2020")
     return "\n".join(lines) + "\n"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import re
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 
 from models import Candidate, Election, Pledge
 from models.enums import EvidenceKind, PledgeStatus, Role, Stance
@@ -25,13 +24,6 @@ from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.factories import make_evidence, make_suggestion
 
 EDITOR = ("editrice@example.org", "mot de passe éditrice")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
-from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
@@ -77,13 +76,6 @@ SCAN = """() => {
   }
   return bad;
 }"""
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher():
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
 
 
 def _form_values(html: str, form_selector: str) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from argon2 import PasswordHasher
 
 from models.enums import Role
 from pledges import accounts
@@ -20,11 +19,8 @@ FIELD_TOKEN = re.compile(
 
 
 @pytest.fixture(autouse=True)
-def cheap_hasher():
-    """argon2 with minimal cost: the suite logs in hundreds of times (production keeps defaults)."""
-    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
+def _cheap_passwords(cheap_hasher):
+    """Every view test hashes passwords cheaply (tests/conftest.py)."""
 
 
 def token_from(html: str) -> str:
