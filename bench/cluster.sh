@@ -20,8 +20,10 @@
 #   feeds   N feeds due, read by both pollers: each fetched exactly once per due period,
 #           counted in the feed server's log and in the feedfetch rows;
 #   logins  wrong passwords alternating between B and C are refused after the configured
-#           count in total (the limiter's counters live in the shared Redis).
-# It takes about two minutes (the feeds' second due period is a minute after the first).
+#           count in total (the limiter's counters live in the shared Redis);
+#   digests `mail send-digests` started on B and C at once mails each editor exactly once
+#           (an SMTP server in pt-client; MAIL_URL is given to these two commands only).
+# It takes two to three minutes (the feeds' second due period is a minute after the first).
 #
 # Nothing outside the namespaces it made is touched: the veths are created inside them, the
 # machine's own interfaces, routes, firewall, PostgreSQL and Redis are left alone. On exit,
@@ -41,6 +43,7 @@ C_ADDR=$SUBNET.12
 CLIENT_ADDR=$SUBNET.100
 WORK=${TMPDIR:-/tmp}/pt-cluster-drill
 FEEDS=${CLUSTER_FEEDS:-6}
+DIGEST_EDITORS=30 # each mail is held 0.2 s: the two hosts' rounds overlap
 SITE_HOST=tracker.drill.invalid
 EDITOR_EMAIL=editor@drill.example.org
 EDITOR_PASSWORD=drill-editor-password-1234
@@ -246,6 +249,27 @@ run_checks() {
 		--feed-prefix "http://$CLIENT_ADDR:8080/" --feeds "$FEEDS"
 }
 
+run_digest_check() {
+	step "daily digests: \`mail send-digests\` on hosts B and C at the same time"
+	in_ns "$PREFIX-client" "$VENV_BIN/python" "$ROOT/bench/cluster_drill.py" serve-mail \
+		--bind "$CLIENT_ADDR" --port 2525 --log "$WORK/mail.log" >"$WORK/mail-server.log" 2>&1 &
+	wait_until 20 "mail server" in_ns "$PREFIX-b" bash -c "exec 3<>/dev/tcp/$CLIENT_ADDR/2525"
+	in_ns "$PREFIX-client" "$VENV_BIN/python" "$ROOT/bench/cluster_drill.py" prepare-digests \
+		--database-url "$DATABASE_URL" --count "$DIGEST_EDITORS"
+	touch "$WORK/mail.log"
+	local host pids=()
+	for host in b c; do
+		app "$PREFIX-$host" MAIL_URL="smtp://$CLIENT_ADDR:2525" timeout 120 \
+			flask mail send-digests >"$WORK/$host-digests.log" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}" || fail "mail send-digests (see $WORK/b-digests.log, c-digests.log)"
+	say "      (host B: $(tail -n 1 "$WORK/b-digests.log"); host C: $(tail -n 1 "$WORK/c-digests.log"))"
+	in_ns "$PREFIX-client" "$VENV_BIN/python" "$ROOT/bench/cluster_drill.py" check-digests \
+		--database-url "$DATABASE_URL" --mail-log "$WORK/mail.log" \
+		--address-b "$B_ADDR" --address-c "$C_ADDR"
+}
+
 main() {
 	check_prerequisites
 	remove_everything # a leftover of an interrupted run
@@ -259,8 +283,10 @@ main() {
 	prepare_data
 	start_hosts
 	local status=0
-	run_checks || status=$?
+	run_checks || status=1
+	run_digest_check || status=1
 	step "done"
+	if ((status == 0)); then say "All checks passed."; else say "FAILED: see the FAIL lines above."; fi
 	return "$status"
 }
 

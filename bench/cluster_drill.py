@@ -10,11 +10,15 @@ when one fails:
   pages  a ruling recorded through host B's forms shows on host C's next answer;
   feeds  across both pollers, each due feed is fetched once per due period;
   logins wrong passwords spread over B and C meet the configured limit once, in total.
+`serve-mail` is an SMTP server logging each recipient with the sending host's address,
+`prepare-digests` gives many editors a digest to receive, and `check-digests` says
+whether `mail send-digests`, run on B and C at once, mailed each of them exactly once.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import html.parser
 import http.server
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from aiosmtpd.controller import Controller
 
 INTERVAL_SECONDS = 60  # bench/cluster.sh adds the feeds with --interval 1 (minute)
 FEED_REQUEST = re.compile(r'^(\S+) .* "GET /feed-(\d+)\.xml HTTP/[\d.]+" (\d+)')
@@ -66,6 +71,82 @@ def serve_feeds(args: argparse.Namespace) -> None:
     handler = functools.partial(SlowFeedHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer((args.bind, args.port), handler) as server:
         server.serve_forever()
+
+
+# --- The mail server (check 4) -----------------------------------------------------------------
+
+
+class MailLog:
+    """aiosmtpd handler: one line per recipient, "<client address> <recipient>", each
+    message held a moment so that two senders' rounds overlap."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        await asyncio.sleep(0.2)
+        peer = session.peer[0]  # type: ignore[attr-defined]  # aiosmtpd's Session
+        with self.path.open("a", encoding="utf-8") as log:
+            for recipient in envelope.rcpt_tos:  # type: ignore[attr-defined]
+                log.write(f"{peer} {recipient}\n")
+        return "250 OK"
+
+
+def serve_mail(args: argparse.Namespace) -> None:
+    controller = Controller(MailLog(Path(args.log)), hostname=args.bind, port=args.port)
+    controller.start()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
+def prepare_digests(args: argparse.Namespace) -> None:
+    """Editors hear of submissions waiting for review: add editors and one submission."""
+    url = args.database_url.replace("+psycopg", "")
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        conn.execute(
+            """INSERT INTO "user" (email, display_name, password_hash, role, active, created_at,
+                   session_generation, language, digest_opt_out)
+               SELECT 'digest-' || g || '@drill.example.org', 'Relecteur ' || g, '', 'editor',
+                   true, now(), 0, 'fr', false
+               FROM generate_series(1, %s) AS g""",
+            (args.count,),
+        )
+        # A copy of a published item, waiting for review (every column, whatever they are).
+        conn.execute("CREATE TEMP TABLE waiting AS SELECT * FROM evidence LIMIT 1")
+        conn.execute(
+            """UPDATE waiting SET id = nextval(pg_get_serial_sequence('evidence', 'id')),
+                   url = url || '#exercice', state = 'submitted', reviewed_by_id = NULL,
+                   reviewed_at = NULL"""
+        )
+        conn.execute("INSERT INTO evidence SELECT * FROM waiting")
+
+
+def check_digests(args: argparse.Namespace) -> int:
+    report = Report()
+    lines = [line.split() for line in Path(args.mail_log).read_text().splitlines() if line]
+    per_person = Counter(recipient for _, recipient in lines)
+    by_host = Counter(args.hosts.get(peer, peer) for peer, _ in lines) if lines else Counter()
+    url = args.database_url.replace("+psycopg", "")
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        editors = conn.execute(
+            """SELECT email, last_digest_at IS NOT NULL FROM "user"
+               WHERE role IN ('editor', 'admin') AND active"""
+        ).fetchall()
+    expected = {email for email, _ in editors}
+    report.check(
+        "digests",
+        set(per_person) == expected
+        and set(per_person.values()) == {1}
+        and all(done for _, done in editors),
+        f"`mail send-digests` run on B and C at once for {len(expected)} editors: "
+        f"{sum(per_person.values())} mails, {len(per_person)} people, "
+        f"most to one person: {max(per_person.values(), default=0)}; by host: "
+        + ", ".join(f"{h} {n}" for h, n in sorted(by_host.items())),
+    )
+    return 1 if report.failures else 0
 
 
 # --- A visitor behind the load balancer -----------------------------------------------------
@@ -341,11 +422,7 @@ def check(args: argparse.Namespace) -> int:
     reached = wait_for(lambda: watch.all_at(2), 100)
     print(f"      (second round done {time.monotonic() - started:.0f} s after the start)")
     watch.summary(2, report, "feeds, second due period", settle=5 if reached else 0)
-    if report.failures:
-        print(f"FAILED: {', '.join(report.failures)}")
-        return 1
-    print("All checks passed.")
-    return 0
+    return 1 if report.failures else 0
 
 
 def main() -> int:
@@ -372,11 +449,31 @@ def main() -> int:
     ):
         run.add_argument(f"--{name}", required=True)
     run.add_argument("--feeds", type=int, required=True)
+    mail = commands.add_parser("serve-mail")
+    mail.add_argument("--bind", required=True)
+    mail.add_argument("--port", type=int, default=2525)
+    mail.add_argument("--log", required=True)
+    prepare = commands.add_parser("prepare-digests")
+    prepare.add_argument("--database-url", required=True)
+    prepare.add_argument("--count", type=int, required=True)
+    digests = commands.add_parser("check-digests")
+    digests.add_argument("--database-url", required=True)
+    digests.add_argument("--mail-log", required=True)
+    digests.add_argument("--address-b", required=True)
+    digests.add_argument("--address-c", required=True)
     args = parser.parse_args()
     if args.command == "serve-feeds":
         serve_feeds(args)
-        return 0
-    return check(args)
+    elif args.command == "serve-mail":
+        serve_mail(args)
+    elif args.command == "prepare-digests":
+        prepare_digests(args)
+    elif args.command == "check-digests":
+        args.hosts = {args.address_b: "B", args.address_c: "C"}
+        return check_digests(args)
+    else:
+        return check(args)
+    return 0
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def test_the_readme_says_how_to_run_the_drill_and_what_it_checked():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Growing past one machine", 1)[1].split("\n## ", 1)[0]
     assert "sudo bench/cluster.sh" in section
-    for check in ("**pages**", "**feeds**", "**logins**"):
+    for check in ("**pages**", "**feeds**", "**logins**", "**digests**"):
         assert check in section
     assert "sudo bench/cluster.sh" in SCRIPT.read_text(encoding="utf-8")
 
