@@ -23,7 +23,7 @@
 #           count in total (the limiter's counters live in the shared Redis);
 #   digests `mail send-digests` started on B and C at once mails each editor exactly once
 #           (an SMTP server in pt-client; MAIL_URL is given to these two commands only).
-# It takes two to three minutes (the feeds' second due period is a minute after the first).
+# It takes three to four minutes (the feeds' second due period is a minute after the first).
 #
 # Nothing outside the namespaces it made is touched: the veths are created inside them, the
 # machine's own interfaces, routes, firewall, PostgreSQL and Redis are left alone. On exit,
@@ -246,7 +246,10 @@ run_checks() {
 		--address-b "$B_ADDR" --address-c "$C_ADDR" --site-host "$SITE_HOST" \
 		--email "$EDITOR_EMAIL" --password "$EDITOR_PASSWORD" --login-limit "$LOGIN_LIMIT" \
 		--database-url "$DATABASE_URL" --feed-log "$WORK/feed-server.log" \
-		--feed-prefix "http://$CLIENT_ADDR:8080/" --feeds "$FEEDS"
+		--feed-prefix "http://$CLIENT_ADDR:8080/" --feeds "$FEEDS" &
+	# Waited for with `wait`, which a signal interrupts: Ctrl-C or a TERM tears down at
+	# once instead of after the checks (bash runs traps only between commands).
+	wait $!
 }
 
 run_digest_check() {
