@@ -1,4 +1,4 @@
-"""The client side of bench/cluster.sh: a slow feed server, and the three checks across hosts.
+"""The client side of bench/cluster.sh: a slow feed server, an SMTP server, and the checks.
 
 Run by bench/cluster.sh inside its client network namespace; not meant to be run by
 hand (it expects the two hosts, the database and the feed server the script built).
@@ -114,7 +114,7 @@ def prepare_digests(args: argparse.Namespace) -> None:
                FROM generate_series(1, %s) AS g""",
             (args.count,),
         )
-        # A copy of a published item, waiting for review (every column, whatever they are).
+        # A copy of a demo evidence item, waiting for review (every column, whatever they are).
         conn.execute("CREATE TEMP TABLE waiting AS SELECT * FROM evidence LIMIT 1")
         conn.execute(
             """UPDATE waiting SET id = nextval(pg_get_serial_sequence('evidence', 'id')),
