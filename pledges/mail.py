@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from models import Evidence, Pledge, User
@@ -112,8 +114,37 @@ def build_digest(session: Session, user: User, *, now: datetime | None = None) -
     return digest
 
 
-def mark_digest_done(session: Session, user: User, *, now: datetime | None = None) -> None:
-    """Record today's digest as handled (sent, or nothing to say): once a day at most."""
-    user.last_digest_at = now or utc_now()
-    session.add(user)
-    session.flush()
+def claim_digest(session: Session, user: User, *, day_start: datetime, now: datetime) -> bool:
+    """Take today's digest of `user` for this sender; False when another sender has it.
+
+    One conditional UPDATE, committed by the caller before mailing: pollers on two
+    machines running the day's round together never both win a person, so nobody is
+    mailed twice (a second UPDATE waits for the first's commit, then finds the row
+    no longer due).
+    """
+    claimed = session.exec(
+        update(User)
+        .where(
+            col(User.id) == user.id,
+            or_(col(User.last_digest_at).is_(None), col(User.last_digest_at) < day_start),
+        )
+        .values(last_digest_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "last_digest_at", now)  # the session's copy, left clean
+    return True
+
+
+def release_digest(
+    session: Session, user: User, *, previous: datetime | None, claimed_at: datetime
+) -> None:
+    """Give back a claim whose mail was not sent (no server): the next round tries again."""
+    session.exec(
+        update(User)
+        .where(col(User.id) == user.id, col(User.last_digest_at) == claimed_at)
+        .values(last_digest_at=previous)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(user, "last_digest_at", previous)

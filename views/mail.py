@@ -192,7 +192,9 @@ def day_start(now: datetime) -> datetime:
 def send_digests(session: Session, *, now: datetime | None = None) -> tuple[int, int]:
     """Today's digests, once per person and day; returns (sent, checked).
 
-    Each person is committed on its own, so a failure half-way sends nobody twice.
+    Each person is claimed and committed before their mail goes out, so a failure
+    half-way sends nobody twice, and neither does a poller on another machine
+    running the same round (it finds the person claimed and skips them).
     Nothing happens when mail is off (and no one is marked as done).
     """
     if not mail_enabled():
@@ -201,18 +203,25 @@ def send_digests(session: Session, *, now: datetime | None = None) -> tuple[int,
     start = day_start(now)
     sent = checked = 0
     for user in digests.due_recipients(session, day_start=start):
+        previous = user.last_digest_at
         digest = digests.build_digest(session, user, now=now)
         checked += 1
-        if not digest.empty:
-            try:
-                send_digest(digest)
-                sent += 1
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
-                # This message was refused (a dead address...): logged, and the person
-                # counts as done, so that one address never blocks everyone after it.
-                # A server that cannot be reached raises something else and stops the
-                # round: nobody is marked, the next round tries again.
-                current_app.logger.warning("digest refused for account %s", user.id)
-        digests.mark_digest_done(session, user, now=now)
+        won = digests.claim_digest(session, user, day_start=start, now=now)
         session.commit()
+        if not won or digest.empty:
+            continue
+        try:
+            send_digest(digest)
+            sent += 1
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+            # This message was refused (a dead address...): logged, and the person
+            # counts as done, so that one address never blocks everyone after it.
+            current_app.logger.warning("digest refused for account %s", user.id)
+        except Exception:
+            # A server that cannot be reached stops the round: this person's claim
+            # is given back (those not reached yet were never claimed), and the
+            # next round tries again.
+            digests.release_digest(session, user, previous=previous, claimed_at=now)
+            session.commit()
+            raise
     return sent, checked

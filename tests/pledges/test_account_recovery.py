@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from models import AuditEntry, Invitation, PasswordReset
+from models import AuditEntry, Invitation, PasswordReset, User
 from models.db import utc_now
 from models.enums import EvidenceState, Role
 from pledges import accounts
@@ -223,9 +223,46 @@ def test_digests_tell_volunteers_their_reviews_and_editors_the_queue(session):
     assert queue.waiting_count == 1
     assert len(queue.waiting) == 1
 
-    digests.mark_digest_done(session, volunteer, now=now)
+    assert digests.claim_digest(session, volunteer, day_start=start, now=now)
     assert volunteer.id not in {u.id for u in digests.due_recipients(session, day_start=start)}
     assert digests.build_digest(session, volunteer, now=now + timedelta(days=1)).empty
+
+
+def test_two_senders_never_both_claim_a_persons_digest(engine, session):
+    """Pollers on two machines run the day's round together: one of them mails each person."""
+    now = utc_now()
+    start = now - timedelta(hours=12)
+    volunteer = make_user(session, Role.VOLUNTEER)
+    session.commit()
+    with Session(engine, expire_on_commit=False) as other:
+        theirs = other.get(User, volunteer.id)
+        assert theirs is not None
+        # Both read the person as due before either claims.
+        assert [u.id for u in digests.due_recipients(other, day_start=start)] == [volunteer.id]
+        assert [u.id for u in digests.due_recipients(session, day_start=start)] == [volunteer.id]
+        assert digests.claim_digest(other, theirs, day_start=start, now=now)
+        other.commit()
+        assert not digests.claim_digest(session, volunteer, day_start=start, now=now)
+        session.commit()
+    assert volunteer.last_digest_at is None  # our copy: we did not win it
+    session.expire_all()
+    assert session.get(User, volunteer.id).last_digest_at == now
+
+
+def test_a_released_digest_is_due_again(session):
+    now = utc_now()
+    start = now - timedelta(hours=12)
+    volunteer = make_user(session, Role.VOLUNTEER)
+    earlier = now - timedelta(days=2)
+    volunteer.last_digest_at = earlier
+    session.commit()
+    assert digests.claim_digest(session, volunteer, day_start=start, now=now)
+    assert volunteer.last_digest_at == now
+    digests.release_digest(session, volunteer, previous=earlier, claimed_at=now)
+    session.commit()
+    session.expire_all()
+    assert session.get(User, volunteer.id).last_digest_at == earlier
+    assert [u.id for u in digests.due_recipients(session, day_start=start)] == [volunteer.id]
 
 
 def test_unsubscribed_and_disabled_people_get_no_digest(session):

@@ -295,3 +295,38 @@ def test_one_refused_address_never_blocks_the_digests_of_the_others(
     assert [r for m in mailbox.messages for r in m.recipients] == [editor.email]
     app_session.expire_all()
     assert app_session.get(User, volunteer.id).last_digest_at is not None  # not retried forever
+
+
+def test_a_person_another_poller_claimed_is_not_mailed_again(app, mailbox, app_session):
+    """Two machines' pollers run the day's round together: each person gets one digest."""
+    from pledges import mail as digests
+    from views.cli.mail import run_digests
+    from views.mail import day_start
+
+    volunteer, editor, _pledge = _digest_data(app_session)
+    now = utc_now()
+    with app.test_request_context("/"):
+        start = day_start(now)
+    # The other machine's poller has just taken the volunteer's digest.
+    assert digests.claim_digest(app_session, volunteer, day_start=start, now=now)
+    app_session.commit()
+    sent, checked = run_digests(app)
+    assert (sent, checked) == (1, 2)
+    assert [r for m in mailbox.messages for r in m.recipients] == [editor.email]
+
+
+def test_an_unreachable_server_leaves_everyone_due(app, app_session, monkeypatch):
+    from views import mail as mail_views
+    from views.cli.mail import run_digests
+
+    _digest_data(app_session)
+
+    def unreachable(digest):
+        raise ConnectionRefusedError("no SMTP server")
+
+    monkeypatch.setattr(mail_views, "send_digest", unreachable)
+    with pytest.raises(ConnectionRefusedError):
+        run_digests(app)
+    app_session.expire_all()
+    # The person whose mail failed was given back; those after were never claimed.
+    assert all(u.last_digest_at is None for u in app_session.exec(select(User)))
