@@ -97,6 +97,15 @@ def _route() -> dict[str, Any]:
     }
 
 
+class NoAccessLines(logging.Filter):
+    """Drops the development server's access lines (werkzeug's "<address> - - [date]
+    "GET <path and query>" status"): the address is the visitor's and the query may hold
+    a token; our own request line replaces them. Its other lines (the address served) stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return " - - [" not in str(record.msg)
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to the sys.stderr of the moment (tests and the CLI runner swap it)."""
 
@@ -153,6 +162,9 @@ def configure_logging(log_format: str) -> None:
         root.addHandler(handler)
     handler.setFormatter(formatter)  # the last app's LOG_FORMAT wins (one per process)
     logging.getLogger(REQUEST_LOGGER).setLevel(logging.INFO)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, NoAccessLines) for f in werkzeug.filters):
+        werkzeug.addFilter(NoAccessLines())
 
 
 def init_logging(app: Flask) -> None:

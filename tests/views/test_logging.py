@@ -4,13 +4,14 @@ nothing personal in any line (no address, email, cookie, user agent, query strin
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
 
 from app import create_app
 from tests.factories import make_pledge
-from views.logging import configure_logging
+from views.logging import NoAccessLines, configure_logging
 
 EMAIL = "someone.private@example.org"
 AGENT = "AgentSmith/9.9 (private browser)"
@@ -174,3 +175,22 @@ def test_console_format_and_an_unknown_format(tmp_path, capsys):
             )
     finally:
         configure_logging("json")  # the process-wide formatter, back as the other tests expect
+
+
+def test_the_development_servers_access_lines_are_dropped(app):
+    # werkzeug's request line: the visitor's address and the raw path and query.
+    access = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '203.0.113.9 - - [02/Dec/2026 08:00:00] "GET /auth/reset/tok?e=a%40b.fr HTTP/1.1" 200 -',
+        (),
+        None,
+    )
+    banner = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, " * Running on http://127.0.0.1:5000", (), None
+    )
+    assert any(isinstance(f, NoAccessLines) for f in logging.getLogger("werkzeug").filters)
+    assert not NoAccessLines().filter(access)
+    assert NoAccessLines().filter(banner)
