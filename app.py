@@ -22,6 +22,7 @@ from views import register_blueprints
 from views.cli import register_commands
 from views.database import init_db
 from views.extensions import init_extensions
+from views.logging import init_logging
 from views.mail import init_mail
 from views.page_cache import init_page_cache
 from views.security import (
@@ -35,6 +36,7 @@ from views.templating import init_templating
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="views/templates", instance_relative_config=True)
     _load_config(app, overrides)
+    init_logging(app)  # first: its request log and id wrap every other hook
     install_request_guards(app)
     init_db(app)
     # Every cached page and ETag is keyed by the data version: count public
@@ -97,6 +99,8 @@ ENV_SETTINGS: dict[str, Any] = {
     # smtps://host or ?ssl=1 for TLS. MAIL_FROM defaults to noreply@<SITE_URL's host>.
     "MAIL_URL": "",
     "MAIL_FROM": "",
+    # Log lines (views/logging.py): "json" (one object a line) or "console" (for reading).
+    "LOG_FORMAT": "json",
 }
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,14 +48,24 @@ def build_database(candidates: int, pledges: int, evidence: int) -> tuple[str, P
     """A fresh SQLite database, migrated and filled by `flask demo generate`."""
     folder = Path(tempfile.mkdtemp(prefix="pledge-bench-"))
     url = f"sqlite:///{folder / 'bench.db'}"
-    env = bench_env(url)
+    fill_database(url, candidates, pledges, evidence)
+    return url, folder
+
+
+def migrate(database_url: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(
         [BIN / "alembic", "upgrade", "head"],
         cwd=ROOT,
-        env=env,
+        env=env or bench_env(database_url),
         check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=300,
     )
+
+
+def fill_database(database_url: str, candidates: int, pledges: int, evidence: int) -> None:
+    """Migrate the database and fill it with `flask demo generate`."""
+    migrate(database_url)
     started = time.perf_counter()
     subprocess.run(
         [
@@ -70,19 +80,30 @@ def build_database(candidates: int, pledges: int, evidence: int) -> tuple[str, P
             str(evidence),
         ],
         cwd=ROOT,
-        env=env,
+        env=bench_env(database_url),
         check=True,
         stdout=subprocess.DEVNULL,
+        timeout=900,
     )
     print(f"generated {candidates}×{pledges}×{evidence} in {time.perf_counter() - started:.1f}s")
-    return url, folder
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, **extra_env: str) -> Iterator[str]:
-    """Serve the app with gunicorn on 127.0.0.1:<free port>; yields the base URL."""
+def gunicorn(
+    database_url: str,
+    workers: int = 2,
+    *,
+    log: Path | None = None,
+    args: Sequence[str] = (),
+    **extra_env: str,
+) -> Iterator[str]:
+    """Serve the app with gunicorn on 127.0.0.1:<free port>; yields the base URL.
+
+    `log`: a file for its stderr (the app's JSON request lines), else the terminal.
+    """
     port = free_port()
     env = bench_env(database_url, **extra_env)
+    stderr = log.open("ab") if log is not None else None
     proc = subprocess.Popen(
         [
             BIN / "gunicorn",
@@ -92,10 +113,12 @@ def gunicorn(database_url: str, workers: int = 2, **extra_env: str) -> Iterator[
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *args,
             "app:create_app()",
         ],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -112,7 +135,13 @@ def gunicorn(database_url: str, workers: int = 2, **extra_env: str) -> Iterator[
         yield base
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        if stderr is not None:
+            stderr.close()
 
 
 def get(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:

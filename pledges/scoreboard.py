@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Label, and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
@@ -554,7 +555,10 @@ def list_candidate_counts(
     )
     items = []
     for candidate, k, b, p, o in session.execute(stmt):
-        candidate.election = election  # already loaded: no lazy load per row
+        # Already loaded: no lazy load per row. Set as loaded, not assigned: an assignment
+        # would make the row dirty, and the next autoflush count a public write (a GET
+        # bumping the data version, invalidating every cached page).
+        set_committed_value(candidate, "election", election)
         items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
     return Page(items, total, page, per_page)
 
@@ -673,7 +677,7 @@ def get_theme_board(
     ).all()
     columns = {id_: ThemeColumn(c) for c in candidates if (id_ := c.id) is not None}
     for c in candidates:
-        c.election = election
+        set_committed_value(c, "election", election)  # not an assignment (see above)
     counts: dict[int, int] = {}
     if columns:
         # The first pledges (by id) of each candidate on the theme, numbered in SQL.

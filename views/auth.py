@@ -48,7 +48,7 @@ from views import mail
 from views.database import db_session
 from views.error_messages import error_message, show_on_form
 from views.errors import RoleRequired
-from views.extensions import csrf, get_limiter
+from views.extensions import csrf, limit_counters
 from views.forms import (
     AccountForm,
     ForgotForm,
@@ -276,24 +276,24 @@ class FailureLimit:
         self.key = _limit_key(kind, value)
 
     def exhausted(self) -> bool:
-        limiter = get_limiter().limiter
+        limiter = limit_counters()
         return not all(limiter.test(item, "login", self.key) for item in self.items)
 
     def untouched(self) -> bool:
         """No failure counted in any window."""
-        limiter = get_limiter().limiter
+        limiter = limit_counters()
         return all(
             limiter.get_window_stats(item, "login", self.key).remaining >= item.amount
             for item in self.items
         )
 
     def fail(self) -> None:
-        limiter = get_limiter().limiter
+        limiter = limit_counters()
         for item in self.items:
             limiter.hit(item, "login", self.key)
 
     def reset(self) -> None:
-        limiter = get_limiter().limiter
+        limiter = limit_counters()
         for item in self.items:
             limiter.clear(item, "login", self.key)
 
@@ -310,7 +310,7 @@ class LoginLimits:
 
     def allow(self) -> bool:
         """Count the attempt per address; False when any limit refuses it (before hashing)."""
-        limiter = get_limiter().limiter
+        limiter = limit_counters()
         address_key = _limit_key("address", self.address)
         allowed = True
         for item in parse_many(current_app.config["LOGIN_LIMIT_ADDRESS"]):
@@ -522,7 +522,7 @@ def account() -> ResponseReturnValue:
 
 def _reset_allowed(email: str) -> bool:
     """RESET_LIMIT per client address and per address asked about (both HMAC keys)."""
-    limiter = get_limiter().limiter
+    limiter = limit_counters()
     keys = [
         _limit_key("reset-address", client_network(request.remote_addr or "")),
         _limit_key("reset-email", accounts.normalise_email(email)),

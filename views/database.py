@@ -38,6 +38,22 @@ def get_or_404(model: type[T], ident: int) -> T:
     return found
 
 
+def snapshot_session() -> Session:
+    """The request's session, reading one snapshot of the database from its next statement on.
+
+    Public answers read the data version first and are keyed (cache, ETag,
+    X-Data-Version) by it: on PostgreSQL a REPEATABLE READ transaction makes
+    everything rendered afterwards belong to that same version, even when a
+    ruling commits meanwhile (READ COMMITTED would let the page show a newer
+    status under the older version's key). Read-only, so it never meets a
+    serialisation failure. SQLite has one writer at a time and keeps its default.
+    """
+    session = db_session()
+    if not session.in_transaction() and get_engine().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return session
+
+
 def _close_session(_exc: BaseException | None) -> None:
     """End the request's session: whatever was not committed is rolled back, here only.
 

@@ -7,6 +7,9 @@ rate limiter's storage, and a session cookie that turns Secure over HTTPS.
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
@@ -14,6 +17,9 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 babel = Babel()
 htmx = Htmx()
@@ -39,11 +45,72 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
-def get_limiter() -> Limiter:
-    """This app's limiter (one per app: its storage follows RATELIMIT_STORAGE_URI)."""
+class LimitCounters:
+    """What views.auth counts login and reset attempts with: the limiter's storage
+    (Redis in production) or, while it is unreachable, this process's memory.
+
+    The login limits call the limiter directly (explicit hits), a path where
+    Flask-Limiter's own in-memory fallback never engages: with Redis down every
+    login would be a 500. Here a storage error switches to a per-process memory
+    counter (logins stay limited, per worker, rather than failing or going
+    unlimited), and the storage is tried again every RECHECK_SECONDS.
+    """
+
+    RECHECK_SECONDS = 5.0
+
+    def __init__(self, limiter: Limiter) -> None:
+        self.flask_limiter = limiter
+        self.fallback: RateLimiter = FixedWindowRateLimiter(MemoryStorage())
+        self.down_since: float | None = None
+
+    @property
+    def primary(self) -> RateLimiter:
+        return self.flask_limiter.limiter
+
+    def _call(self, method: str, *args: Any) -> Any:
+        if self.down_since is not None:
+            if time.monotonic() - self.down_since < self.RECHECK_SECONDS:
+                return getattr(self.fallback, method)(*args)
+            self.down_since = None  # time to try the storage again
+        try:
+            return getattr(self.primary, method)(*args)
+        except StorageError:  # the storage's own errors, wrapped (see _storage_options)
+            from flask import current_app
+
+            current_app.logger.warning(
+                "rate-limit storage unreachable: counting in this process's memory"
+            )
+            self.down_since = time.monotonic()
+            return getattr(self.fallback, method)(*args)
+
+    def hit(self, *args: Any) -> bool:
+        return self._call("hit", *args)
+
+    def test(self, *args: Any) -> bool:
+        return self._call("test", *args)
+
+    def get_window_stats(self, *args: Any) -> Any:
+        return self._call("get_window_stats", *args)
+
+    def clear(self, *args: Any) -> None:
+        self._call("clear", *args)
+
+
+def limit_counters() -> LimitCounters:
+    """This app's login and reset counters (views.auth)."""
     from flask import current_app
 
-    return current_app.extensions["login_limiter"]
+    return current_app.extensions["limit_counters"]
+
+
+def _storage_options(uri: str) -> dict[str, Any]:
+    # Storage errors arrive as limits' StorageError, whatever the backend, for
+    # LimitCounters to catch; a Redis that hangs must not hold a login for ever:
+    # give up after a second (then LimitCounters counts in memory).
+    options: dict[str, Any] = {"wrap_exceptions": True}
+    if uri.startswith(("redis://", "rediss://", "redis+")):
+        options.update(socket_connect_timeout=1, socket_timeout=1)
+    return options
 
 
 def _no_key() -> str:
@@ -99,9 +166,15 @@ def init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     # Storage from RATELIMIT_STORAGE_URI (memory:// by default, Redis in production);
     # counters expire with their window. Keys are HMACs, never raw addresses.
-    app.extensions["login_limiter"] = Limiter(
-        key_func=_no_key, app=app, default_limits=[], headers_enabled=False
+    limiter = Limiter(
+        key_func=_no_key,
+        app=app,
+        default_limits=[],
+        headers_enabled=False,
+        storage_options=_storage_options(app.config["RATELIMIT_STORAGE_URI"]),
     )
+    app.extensions["login_limiter"] = limiter
+    app.extensions["limit_counters"] = LimitCounters(limiter)
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_explicit_lang)
     app.url_defaults(keep_lang_in_urls)

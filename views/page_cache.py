@@ -31,7 +31,7 @@ from htmx_flask import request as htmx_request  # flask.request, typed with `.ht
 
 from models.data_version import get_data_version
 from pledges.widgets import FORMAT_VERSION
-from views.database import db_session
+from views.database import snapshot_session
 from views.labels import today
 
 # Every request header that changes the response. htmx sends HX-Request on both
@@ -45,6 +45,7 @@ VARY = (
     "Accept-Language",
     "Cookie",
 )
+DATA_VERSION_HEADER = "X-Data-Version"
 PUBLIC_MAX_AGE = 60
 PAGE_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"
 # Someone logged in: their page is theirs alone, and may carry their CSRF token
@@ -144,7 +145,7 @@ def page_key() -> tuple[Any, ...]:
         htmx.boosted,
         htmx.history_restore_request,
         today().isoformat(),  # "overdue" changes at midnight without any write
-        get_data_version(db_session()),
+        get_data_version(snapshot_session()),  # last: _answer reads it back
     )
 
 
@@ -180,7 +181,11 @@ OPEN_DATA = CacheMode(weak_etag=False, cache_control=PAGE_CACHE_CONTROL, vary=()
 
 
 def _answer(key: tuple[Any, ...], produce: Callable[[], Any], mode: CacheMode) -> Response:
-    """The one ETag path: 304 before producing anything, else the stored entry, else produce."""
+    """The one ETag path: 304 before producing anything, else the stored entry, else produce.
+
+    The key ends with the data version, also sent as X-Data-Version: a reader (a
+    partner, the load drill) can tell which state of the data two answers show.
+    """
     etag = etag_for(key)
     if revalidates(etag):
         response = Response(status=304)
@@ -202,6 +207,7 @@ def _answer(key: tuple[Any, ...], produce: Callable[[], Any], mode: CacheMode) -
     if response.status_code in {200, 304}:
         response.set_etag(etag, weak=mode.weak_etag)
         response.headers["Cache-Control"] = mode.cache_control
+        response.headers[DATA_VERSION_HEADER] = str(key[-1])
     for header in mode.vary:
         response.vary.add(header)
     return response
@@ -229,7 +235,7 @@ def serve_public(
 
     # FORMAT_VERSION changes when the widget's markup does: partners' caches then
     # revalidate to the new format even though no data changed.
-    full_key = ("public", FORMAT_VERSION, mimetype, *key, get_data_version(db_session()))
+    full_key = ("public", FORMAT_VERSION, mimetype, *key, get_data_version(snapshot_session()))
     return _answer(full_key, produce, mode)
 
 

@@ -159,7 +159,7 @@ def _done(summary: ImportSummary, endpoint: str) -> ResponseReturnValue:
     if not summary.changed:
         lines.append(_("Rien n'a changé."))
     flash(_("Import terminé.") + " " + " ; ".join(lines), "success")
-    current_app.logger.info("import by %s: %s", current_actor().email, summary.lines())
+    current_app.logger.info("import by account %s: %s", current_actor().id, summary.lines())
     target = url_for(endpoint)
     if _is_htmx():  # htmx would swap the redirected page into the form: load it instead
         response = Response(status=200)
