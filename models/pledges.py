@@ -26,6 +26,9 @@ class Pledge(SQLModel, table=True):
     slug: str = Field(max_length=160)
     title: str = Field(max_length=500)
     body: str = Field(default="")  # Markdown, untrusted: render with pledges.text
+    # `body` rendered and sanitised at write time (pledges.text keeps it in step),
+    # so that a page read does not run Markdown.
+    body_html: str = Field(default="")
     theme: str = Field(default="", max_length=80, index=True)
     made_on: date | None = None
     source_url: str = Field(default="", max_length=2000)

@@ -28,7 +28,7 @@ from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
 from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
-from pledges.text import render_markdown
+from pledges.text import stored_html
 from views.corrections import change_lines
 from views.database import db_session
 from views.labels import today
@@ -341,7 +341,7 @@ def pledge(pledge_id: int) -> str:
         pledge=found,
         candidate=found.candidate,
         election=found.candidate.election,
-        body_html=render_markdown(found.body),
+        body_html=stored_html(found.body_html, found.body),
         change=change,
         strongest=reads.strongest_cited_evidence(change),
         evidence_count=len(evidence),

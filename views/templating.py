@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from pledges.links import is_http_url
-from pledges.text import render_markdown, sanitise_html
+from pledges.text import render_markdown, sanitise_html, stored_html
 from views.embed import canonical_page_url, embed_snippets, oembed_href
 from views.error_messages import code_message
 from views.labels import (
@@ -59,5 +59,6 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(canonical_page_url)
     # Untrusted text and links (security: every stored string passes one of these)
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(stored_html, "stored_html")  # Markdown rendered at write time
     app.add_template_filter(http_href, "http_href")
     app.add_template_filter(sanitised, "sanitise")
