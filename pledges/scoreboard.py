@@ -16,9 +16,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Label, and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusChangeCitation, User
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
@@ -329,18 +330,62 @@ def list_elections(session: Session) -> list[Election]:
 
 
 def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
-    """A pledge with everything its page shows, eagerly loaded (a fixed number of statements);
-    archived too (`archiving.is_gone` tells the views to answer 410)."""
-    return session.exec(
-        select(Pledge)
+    """A pledge with everything its page shows, loaded in four statements whatever its
+    size; archived too (`archiving.is_gone` tells the views to answer 410).
+
+    Loaded: its candidate and election (joined), its evidence, its rulings with
+    their authors (joined), and which evidence each ruling cites. The relationships
+    are filled from those rows (`set_committed_value`: read, not changed), where
+    selectin loading took seven statements and built the same objects again.
+    """
+    row = session.execute(
+        select(Pledge, Candidate, Election)
+        .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
+        .join(Election, col(Election.id) == Candidate.election_id)
         .where(Pledge.id == pledge_id)
-        .options(
-            selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)),
-            selectinload(rel(Pledge.evidence)),
-            selectinload(rel(Pledge.status_changes)).selectinload(rel(StatusChange.cites)),
-            selectinload(rel(Pledge.status_changes)).selectinload(rel(StatusChange.author)),
-        )
     ).first()
+    if row is None:
+        return None
+    pledge, candidate, election = row
+    set_committed_value(pledge, "candidate", candidate)
+    set_committed_value(candidate, "election", election)
+    evidence = list(
+        session.exec(
+            select(Evidence).where(Evidence.pledge_id == pledge_id).order_by(col(Evidence.id))
+        )
+    )
+    changes = []
+    for change, author in session.execute(
+        select(StatusChange, User)
+        .outerjoin(User, col(User.id) == StatusChange.author_id)
+        .where(StatusChange.pledge_id == pledge_id)
+        .order_by(col(StatusChange.effective_on), col(StatusChange.id))
+    ):
+        set_committed_value(change, "author", author)
+        changes.append(change)
+    by_id = {e.id: e for e in evidence}
+    cited: dict[int | None, list[Evidence]] = {c.id: [] for c in changes}
+    if changes:
+        links = session.execute(
+            select(StatusChangeCitation.status_change_id, StatusChangeCitation.evidence_id)
+            .where(col(StatusChangeCitation.status_change_id).in_(list(cited)))
+            .order_by(col(StatusChangeCitation.evidence_id))
+        ).all()
+        # A ruling cites its own pledge's evidence (pledges.status); anything else is
+        # loaded by id, so the result never depends on that rule holding.
+        missing = {e for _, e in links if e not in by_id}
+        if missing:
+            by_id.update(
+                (e.id, e)
+                for e in session.exec(select(Evidence).where(col(Evidence.id).in_(missing)))
+            )
+        for change_id, evidence_id in links:
+            cited[change_id].append(by_id[evidence_id])
+    set_committed_value(pledge, "evidence", evidence)
+    set_committed_value(pledge, "status_changes", changes)
+    for change in changes:
+        set_committed_value(change, "cites", cited[change.id])
+    return pledge
 
 
 def published_evidence(pledge: Pledge) -> list[Evidence]:
@@ -554,7 +599,10 @@ def list_candidate_counts(
     )
     items = []
     for candidate, k, b, p, o in session.execute(stmt):
-        candidate.election = election  # already loaded: no lazy load per row
+        # Already loaded: no lazy load per row. Set as loaded, not assigned: an
+        # assignment marks the candidate changed, and the next autoflush would count
+        # a public write (an UPDATE of the data version, and its lock, on a GET).
+        set_committed_value(candidate, "election", election)
         items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
     return Page(items, total, page, per_page)
 
@@ -673,7 +721,7 @@ def get_theme_board(
     ).all()
     columns = {id_: ThemeColumn(c) for c in candidates if (id_ := c.id) is not None}
     for c in candidates:
-        c.election = election
+        set_committed_value(c, "election", election)  # loaded, not changed (see above)
     counts: dict[int, int] = {}
     if columns:
         # The first pledges (by id) of each candidate on the theme, numbered in SQL.

@@ -8,8 +8,11 @@ shown in the site's zone (SITE_TIMEZONE), which is also the zone of "today".
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.dates import get_datetime_format, get_timezone_location
 from flask import current_app, g
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
@@ -66,8 +69,16 @@ def long_date(value: date) -> str:
     """
     if isinstance(value, datetime):
         value = value.astimezone(site_zone())
-    text = format_date(value, "long", rebase=False)
-    if value.day == 1 and str(get_locale()) == "fr" and text.startswith("1 "):
+    return _long_date(value.year, value.month, value.day, get_locale())
+
+
+# A page shows tens of dates, mostly the same few hundred across the site: each
+# (day, language) is formatted by Babel once per worker, and its Locale is the
+# request's own (never parsed again per call). Bounded: entries are tiny.
+@lru_cache(maxsize=8192)
+def _long_date(year: int, month: int, day: int, locale: Locale | None) -> str:
+    text = babel_format_date(date(year, month, day), "long", locale=locale or "fr")
+    if day == 1 and str(locale) == "fr" and text.startswith("1 "):
         return "1er " + text[2:]
     return text
 
@@ -118,11 +129,17 @@ def zone_name() -> str:
     zone = site_zone()
     if zone.key in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Zulu", "Etc/Zulu"}:
         return "UTC"
-    city = get_timezone_location(zone, locale=str(get_locale()), return_city=True)
+    city = _city(zone.key, str(get_locale()))
     # French elides "de" before a vowel: "heure d'Amsterdam".
     if str(get_locale()) == "fr" and city and city[0].lower() in "aeiouyàâéèêîôû":
         return gettext("heure d’%(city)s", city=city)
     return gettext("heure de %(city)s", city=city)
+
+
+@lru_cache(maxsize=64)
+def _city(zone: str, locale: str) -> str:
+    """The zone's city in a language: Babel walks its locale data for it (slow), once."""
+    return get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True)
 
 
 def local_datetime(value: datetime) -> str:
