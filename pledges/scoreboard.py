@@ -555,6 +555,36 @@ def election_summary(
     return ElectionSummary(election, kept, broken, pending, overdue)
 
 
+def get_board_totals(
+    session: Session, election: Election, filters: PledgeFilters, *, today: date
+) -> tuple[ElectionSummary, list[tuple[str, int]]]:
+    """An election board's totals (as `election_summary`) and its themes with their numbers
+    of pledges (as `list_election_themes`): one statement, two with a search.
+
+    Without a search, the themes' status counts sum to the totals (of one theme when the
+    board is filtered on it), so one GROUP BY by theme gives both.
+    """
+    if filters.q:
+        return (
+            election_summary(session, election, filters, today=today),
+            list_election_themes(session, election),
+        )
+    rows = session.execute(
+        sa_select(col(Pledge.theme), func.count(col(Pledge.id)), *_status_sums(today))
+        .where(col(Pledge.election_id) == election.id, visible_pledges())
+        .group_by(col(Pledge.theme))
+        .order_by(col(Pledge.theme))
+    ).all()
+    totals = ElectionSummary(election)
+    for theme, _, kept, broken, pending, overdue in rows:
+        if not filters.theme or theme == filters.theme:
+            totals.kept += int(kept)
+            totals.broken += int(broken)
+            totals.pending += int(pending)
+            totals.overdue += int(overdue)
+    return totals, [(theme, int(number)) for theme, number, *_ in rows if theme != ""]
+
+
 def list_candidate_counts(
     session: Session,
     election: Election,
@@ -588,15 +618,28 @@ def list_candidate_counts(
         share = func.coalesce((numerator * 1.0) / func.nullif(func.count(col(Pledge.id)), 0), 0.0)
         order.append(share.desc())
     order += [col(Candidate.name), col(Candidate.id)]
+    in_election = [col(Candidate.election_id) == election.id, visible_candidates()]
+    if sort == "name":
+        # The page is known before counting: count the pledges of its candidates only,
+        # not of the whole election (a subquery in the same statement).
+        in_election.append(
+            col(Candidate.id).in_(
+                select(Candidate.id)
+                .where(*in_election)
+                .order_by(col(Candidate.name), col(Candidate.id))
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+        )
     stmt = (
         sa_select(Candidate, kept, broken, pending, overdue)
-        .where(col(Candidate.election_id) == election.id, visible_candidates())
+        .where(*in_election)
         .outerjoin(Pledge, pledge_join)
         .group_by(col(Candidate.id))
         .order_by(*order)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
     )
+    if sort != "name":
+        stmt = stmt.offset((page - 1) * per_page).limit(per_page)
     items = []
     for candidate, k, b, p, o in session.execute(stmt):
         # Already loaded: no lazy load per row. Set as loaded, not assigned: an

@@ -229,6 +229,7 @@ def _election_board(session: Session, found: Election) -> str:
         per_page=BOARD_PER_PAGE,
         today=on,
     )
+    totals, themes = reads.get_board_totals(session, found, filters, today=on)
     # Every link keeps the whole state (filters, sort, both pages) so that a pushed URL,
     # a reload or the language switch shows the same page.
     state = {k: v for k, v in filter_args(filters).items() if k != "election"}
@@ -240,7 +241,7 @@ def _election_board(session: Session, found: Election) -> str:
         "sort": sort,
         "pledges": pledges,
         "board": board,
-        "totals": reads.election_summary(session, found, filters, today=on),
+        "totals": totals,
         "page_args": dict(state, cpage=str(board.page)) if board.page > 1 else state,
         "board_args": dict(state, page=str(pledges.page)) if pledges.page > 1 else state,
         "sort_args": {k: v for k, v in state.items() if k != "sort"},
@@ -252,7 +253,7 @@ def _election_board(session: Session, found: Election) -> str:
             "public/_election_board.html", oob=True, **context
         )
     context.update(
-        themes=reads.list_election_themes(session, found),
+        themes=themes,
         candidate_options=reads.list_candidate_options(session, found),
     )
     return render_template("public/election.html", **context)
