@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_datetime_format, get_timezone_location
-from flask import current_app, g
+from flask import current_app, g, request, url_for
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
+from markupsafe import Markup
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
@@ -104,6 +105,33 @@ def _theme_names() -> dict[str, tuple[str, str]]:
 
 def status_label(status: PledgeStatus | str) -> str:
     return str(STATUS_LABELS[PledgeStatus(status)])
+
+
+def status_badge(status: PledgeStatus | str) -> Markup:
+    """A status as its icon and its word (`_macros.html` status_badge): the same three
+    snippets on every row of a list, so each is built once per language and site root."""
+    return _badge(PledgeStatus(status).value, str(get_locale()), request.script_root)
+
+
+def overdue_mark() -> Markup:
+    """The "deadline passed" mark shown beside a pending status."""
+    return _badge("overdue", str(get_locale()), request.script_root)
+
+
+# Fixed markup; only escaped values (`Markup.format` escapes) go into it.
+BADGE = Markup(  # noqa: S704  (a constant, no input)
+    '<span class="{css}"><img class="status-icon" src="{icon}" alt="" width="16" height="16">'
+    " {text}</span>"
+)
+
+
+@lru_cache(maxsize=64)
+def _badge(name: str, _locale: str, _script_root: str) -> Markup:
+    # The key names what the snippet depends on; url_for and gettext read them again.
+    icon = url_for("static", filename=f"img/status-{name}.svg")
+    if name == "overdue":
+        return BADGE.format(css="overdue", icon=icon, text=gettext("Échéance dépassée"))
+    return BADGE.format(css=f"status status-{name}", icon=icon, text=status_label(name))
 
 
 def kind_label(kind: EvidenceKind | str) -> str:

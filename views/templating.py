@@ -20,7 +20,9 @@ from views.labels import (
     kind_label,
     local_datetime,
     long_date,
+    overdue_mark,
     stance_label,
+    status_badge,
     status_label,
     theme_label,
     today,
@@ -42,6 +44,8 @@ def init_templating(app: Flask) -> None:
     """Template globals and filters shared by every template (public pages, widget, admin)."""
     # Labels, dates and language
     app.add_template_global(status_label)
+    app.add_template_global(status_badge, "status_badge_html")
+    app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
     app.add_template_filter(local_datetime)
