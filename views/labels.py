@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -16,7 +17,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import get_datetime_format, get_timezone_location
 from flask import current_app, g, request, url_for
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
@@ -132,6 +133,43 @@ def _badge(name: str, _locale: str, _script_root: str) -> Markup:
     if name == "overdue":
         return BADGE.format(css="overdue", icon=icon, text=gettext("Échéance dépassée"))
     return BADGE.format(css=f"status status-{name}", icon=icon, text=status_label(name))
+
+
+class StatusCounts(Protocol):
+    kept: int
+    broken: int
+    pending: int
+    overdue: int
+
+
+def counts_text(counts: StatusCounts) -> Markup:
+    """A row's counts in words: "Tenu : 3 · Rompu : 1 · En attente : 2 (dont en retard : 1)".
+
+    Boards show one per candidate: the words and their markup are built once per
+    language, and only the numbers (integers) are put in on each call.
+    """
+    line, overdue = _counts_words(str(get_locale()))
+    numbers = {"kept": int(counts.kept), "broken": int(counts.broken)}
+    text = line.format(**numbers, pending=int(counts.pending))
+    if counts.overdue:
+        text += overdue % {"num": int(counts.overdue)}
+    return Markup(text)  # noqa: S704  (escaped words and integers only)
+
+
+@lru_cache(maxsize=8)
+def _counts_words(_locale: str) -> tuple[str, str]:
+    def word(text: str) -> str:
+        # Escaped as a template would, then protected from str.format / %.
+        return str(escape(text)).replace("{", "{{").replace("}", "}}")
+
+    spans = [
+        f'<span class="count count-{status}">{word(status_label(status))}{word(colon())}'
+        f" {{{status}}}</span>"
+        for status in ("kept", "broken", "pending")
+    ]
+    # The translation is markup-safe text with its %(num)d, as Jinja's gettext treats it.
+    overdue = gettext("dont en retard : %(num)d")
+    return " ·\n  ".join(spans), f' <span class="count count-overdue">({overdue})</span>'
 
 
 def kind_label(kind: EvidenceKind | str) -> str:

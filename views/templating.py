@@ -16,6 +16,7 @@ from views.embed import canonical_page_url, embed_snippets, oembed_href
 from views.error_messages import code_message
 from views.labels import (
     colon,
+    counts_text,
     iso_instant,
     kind_label,
     local_datetime,
@@ -45,6 +46,7 @@ def init_templating(app: Flask) -> None:
     # Labels, dates and language
     app.add_template_global(status_label)
     app.add_template_global(status_badge, "status_badge_html")
+    app.add_template_global(counts_text, "counts_text_html")
     app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
