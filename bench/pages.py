@@ -27,10 +27,13 @@ import json
 import os
 import pstats
 import shutil
+import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -50,7 +53,7 @@ CACHED = {"election board": 0.50, "pledge page": 0.60, "api pledges": 0.60, "wid
 WIDGET_304 = 0.80
 
 
-def pages(get_json) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def pages(get_json: Callable[[str], Any]) -> dict[str, str]:
     """The measured paths in the generated data: its election's board, its first pledge
     (with a ruling and evidence), /api/v1/pledges and its first candidate's widget."""
     election = get_json("/api/v1/elections?per_page=1")["items"][0]["slug"]
@@ -93,8 +96,9 @@ def measure(database_url: str, seconds: float, *, cache: bool) -> list[bool]:
     return verdicts
 
 
-def profile(database_url: str, renders: int, top: int) -> None:
-    """cProfile over `renders` uncached renders of each page, in this process."""
+def profile(database_url: str, renders: int, top: int, cumulative: int) -> None:
+    """cProfile over `renders` uncached renders of each page, in this process (after
+    timing as many without the profiler, which slows Python calls down)."""
     os.environ.update(bench_env(database_url, PAGE_CACHE_SIZE="0"))
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -104,27 +108,31 @@ def profile(database_url: str, renders: int, top: int) -> None:
     app = create_app()
     client = app.test_client()
 
-    def fetch(path: str):  # type: ignore[no-untyped-def]
+    def fetch(path: str) -> Any:
         return client.get(path, base_url="http://127.0.0.1")
 
     paths = pages(lambda path: fetch(path).get_json())
     for name, path in paths.items():
         for _ in range(3):  # warm up: templates compiled, statements cached
             assert fetch(path).status_code == 200, path
+        timings = []
+        for _ in range(renders):
+            started = time.perf_counter()
+            fetch(path)
+            timings.append(time.perf_counter() - started)
         profiler = cProfile.Profile()
-        started = time.perf_counter()
         profiler.enable()
         for _ in range(renders):
             fetch(path)
         profiler.disable()
-        per_render = (time.perf_counter() - started) / renders * 1000
+        fastest, median = min(timings) * 1000, statistics.median(timings) * 1000
+        print(f"\n== {name} {path}: {median:.1f} ms per render (fastest {fastest:.1f})")
         stats = pstats.Stats(profiler)
-        print(f"\n== {name} {path}: {per_render:.1f} ms per render under cProfile")
-        print(_by_library(stats))
+        print("own time under cProfile by library:", _by_library(stats))
         print(f"-- top {top} functions by own time")
         stats.sort_stats("tottime").print_stats(top)
-        if os.environ.get("BENCH_CUMULATIVE"):
-            stats.sort_stats("cumulative").print_stats(int(os.environ["BENCH_CUMULATIVE"]))
+        if cumulative:
+            stats.sort_stats("cumulative").print_stats(cumulative)
 
 
 LIBRARIES = (
@@ -138,7 +146,7 @@ def _by_library(stats: pstats.Stats) -> str:
     """Each library's share of the total own time (the callers' frames excluded)."""
     own: dict[str, float] = defaultdict(float)
     total = 0.0
-    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]  # pstats keeps its table untyped
         total += tottime
         parts = Path(filename).parts
         if filename.endswith(".html"):  # compiled template code
@@ -147,7 +155,7 @@ def _by_library(stats: pstats.Stats) -> str:
             library = next((p for p in LIBRARIES if p in parts), None)
         if library is None and "_sqlite3" in function:
             library = "sqlite3"
-        own[library or "other"] += tottime
+        own[library or "builtins/other"] += tottime
     shares = sorted(own.items(), key=lambda kv: -kv[1])
     return "   ".join(
         f"{name} {value / total:.0%}" for name, value in shares if value / total >= 0.02
@@ -162,11 +170,12 @@ def main() -> None:
     parser.add_argument("--evidence", type=int, default=5)
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N renders")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--cumulative", type=int, default=0, metavar="N", help="and N by total")
     args = parser.parse_args()
     url, folder = build_database(args.candidates, args.pledges, args.evidence)
     try:
         if args.profile:
-            profile(url, args.profile, args.top)
+            profile(url, args.profile, args.top, args.cumulative)
             return
         verdicts = measure(url, args.seconds, cache=False) + measure(url, args.seconds, cache=True)
     finally:
