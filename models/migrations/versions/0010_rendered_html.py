@@ -2,7 +2,9 @@
 
 Pledge bodies, evidence notes and ruling rationales get a column holding their
 Markdown rendered and sanitised (pledges.text.render_markdown), kept in step by
-every write from now on; existing rows are rendered here, in batches.
+every write from now on; existing rows are rendered here, in batches. And an
+index covering the visibility test of every public pledge list (archived pledge,
+candidate or election), so that counting visible pledges reads the index alone.
 
 Revision ID: 0010
 Revises: 0009
@@ -56,9 +58,11 @@ def upgrade() -> None:
                 [{"row_id": id_, target: str(render_markdown(text))} for id_, text in batch],
             )
             last = batch[-1][0]
+    op.create_index("ix_pledge_visible", "pledge", ["archived_at", "candidate_id", "election_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_pledge_visible", table_name="pledge")
     # Plain drop_column: batch mode would recreate tables that others reference.
     for table, _, target in reversed(RENDERED):
         op.drop_column(table, target)
