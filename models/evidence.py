@@ -28,6 +28,7 @@ class Evidence(SQLModel, table=True):
     title: str = Field(default="", max_length=500)
     quote: str = Field(default="")
     note: str = Field(default="")  # Markdown, untrusted
+    note_html: str = Field(default="")  # `note` rendered at write time (pledges.text)
     stance: Stance = Field(sa_column=enum_column(Stance))
     state: EvidenceState = Field(
         default=EvidenceState.SUBMITTED, sa_column=enum_column(EvidenceState, index=True)

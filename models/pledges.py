@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Column, Field, Relationship, SQLModel
 
 from models.db import UTCDateTime, enum_column, utc_now
@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 class Pledge(SQLModel, table=True):
     # election_id duplicates candidate.election_id so that slugs can be unique
     # per election in the database itself and the scoreboard filters without a join.
-    __table_args__ = (UniqueConstraint("election_id", "slug"),)
+    # ix_pledge_visible covers what every public list tests (pledges.archiving
+    # .visible_pledges): counting the visible pledges reads the index alone.
+    __table_args__ = (
+        UniqueConstraint("election_id", "slug"),
+        Index("ix_pledge_visible", "archived_at", "candidate_id", "election_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(foreign_key="election.id", index=True)
@@ -26,6 +31,9 @@ class Pledge(SQLModel, table=True):
     slug: str = Field(max_length=160)
     title: str = Field(max_length=500)
     body: str = Field(default="")  # Markdown, untrusted: render with pledges.text
+    # `body` rendered and sanitised at write time (pledges.text keeps it in step),
+    # so that a page read does not run Markdown.
+    body_html: str = Field(default="")
     theme: str = Field(default="", max_length=80, index=True)
     made_on: date | None = None
     source_url: str = Field(default="", max_length=2000)

@@ -29,6 +29,7 @@ class StatusChange(SQLModel, table=True):
     to_status: PledgeStatus = Field(sa_column=enum_column(PledgeStatus))
     effective_on: date
     rationale: str = Field(default="")  # Markdown, untrusted
+    rationale_html: str = Field(default="")  # `rationale` rendered at write time (pledges.text)
     author_id: int | None = Field(default=None, foreign_key="user.id")
     # A correction is a new entry naming the one it corrects (append-only ledger);
     # the corrected entry stays, struck through, and no longer counts.

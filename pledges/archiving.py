@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, not_, or_
@@ -50,6 +51,11 @@ MAX_ARCHIVES_LISTED = 200
 # ---------------------------------------------------------------- what the public sees
 
 
+# The conditions below never change: each is built once and reused by every statement
+# (SQLAlchemy expressions are immutable), instead of once per list on every page.
+
+
+@cache
 def visible_elections() -> ColumnElement[bool]:
     """SQL condition on Election: not archived."""
     return col(Election.archived_at).is_(None)
@@ -59,6 +65,7 @@ def _archived_election_ids() -> Any:
     return select(col(Election.id)).where(col(Election.archived_at).is_not(None))
 
 
+@cache
 def visible_candidates() -> ColumnElement[bool]:
     """SQL condition on Candidate: neither it nor its election is archived."""
     return and_(
@@ -67,6 +74,7 @@ def visible_candidates() -> ColumnElement[bool]:
     )
 
 
+@cache
 def visible_pledges() -> ColumnElement[bool]:
     """SQL condition on Pledge: neither it, its candidate nor its election is archived.
 

@@ -29,6 +29,7 @@ from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
 from pledges.importing import ImportSummary, import_data
 from pledges.search import search_text_for
+from pledges.text import with_rendered_html
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo-marseille.json"
 
@@ -360,7 +361,12 @@ def _change_row(
 def _bulk_insert_returning(
     session: Session, model: type[SQLModel], rows: list[dict[str, Any]]
 ) -> list[int]:
-    """Insert rows in batches; their new ids in the order of `rows` (both databases)."""
+    """Insert rows in batches; their new ids in the order of `rows` (both databases).
+
+    A Core insert runs no ORM event, so the Markdown columns are rendered here
+    (pledges.text); the generated texts repeat, so each distinct one is rendered once.
+    """
+    rows = with_rendered_html(model, rows)
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
         result = session.execute(

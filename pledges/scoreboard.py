@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusChangeCitation, User
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
@@ -330,18 +330,62 @@ def list_elections(session: Session) -> list[Election]:
 
 
 def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
-    """A pledge with everything its page shows, eagerly loaded (a fixed number of statements);
-    archived too (`archiving.is_gone` tells the views to answer 410)."""
-    return session.exec(
-        select(Pledge)
+    """A pledge with everything its page shows, loaded in four statements whatever its
+    size; archived too (`archiving.is_gone` tells the views to answer 410).
+
+    Loaded: its candidate and election (joined), its evidence, its rulings with
+    their authors (joined), and which evidence each ruling cites. The relationships
+    are filled from those rows (`set_committed_value`: read, not changed), where
+    selectin loading took seven statements and built the same objects again.
+    """
+    row = session.execute(
+        select(Pledge, Candidate, Election)
+        .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
+        .join(Election, col(Election.id) == Candidate.election_id)
         .where(Pledge.id == pledge_id)
-        .options(
-            selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)),
-            selectinload(rel(Pledge.evidence)),
-            selectinload(rel(Pledge.status_changes)).selectinload(rel(StatusChange.cites)),
-            selectinload(rel(Pledge.status_changes)).selectinload(rel(StatusChange.author)),
-        )
     ).first()
+    if row is None:
+        return None
+    pledge, candidate, election = row
+    set_committed_value(pledge, "candidate", candidate)
+    set_committed_value(candidate, "election", election)
+    evidence = list(
+        session.exec(
+            select(Evidence).where(Evidence.pledge_id == pledge_id).order_by(col(Evidence.id))
+        )
+    )
+    changes = []
+    for change, author in session.execute(
+        select(StatusChange, User)
+        .outerjoin(User, col(User.id) == StatusChange.author_id)
+        .where(StatusChange.pledge_id == pledge_id)
+        .order_by(col(StatusChange.effective_on), col(StatusChange.id))
+    ):
+        set_committed_value(change, "author", author)
+        changes.append(change)
+    by_id = {e.id: e for e in evidence}
+    cited: dict[int | None, list[Evidence]] = {c.id: [] for c in changes}
+    if changes:
+        links = session.execute(
+            select(StatusChangeCitation.status_change_id, StatusChangeCitation.evidence_id)
+            .where(col(StatusChangeCitation.status_change_id).in_(list(cited)))
+            .order_by(col(StatusChangeCitation.evidence_id))
+        ).all()
+        # A ruling cites its own pledge's evidence (pledges.status); anything else is
+        # loaded by id, so the result never depends on that rule holding.
+        missing = {e for _, e in links if e not in by_id}
+        if missing:
+            by_id.update(
+                (e.id, e)
+                for e in session.exec(select(Evidence).where(col(Evidence.id).in_(missing)))
+            )
+        for change_id, evidence_id in links:
+            cited[change_id].append(by_id[evidence_id])
+    set_committed_value(pledge, "evidence", evidence)
+    set_committed_value(pledge, "status_changes", changes)
+    for change in changes:
+        set_committed_value(change, "cites", cited[change.id])
+    return pledge
 
 
 def published_evidence(pledge: Pledge) -> list[Evidence]:
@@ -511,6 +555,36 @@ def election_summary(
     return ElectionSummary(election, kept, broken, pending, overdue)
 
 
+def get_board_totals(
+    session: Session, election: Election, filters: PledgeFilters, *, today: date
+) -> tuple[ElectionSummary, list[tuple[str, int]]]:
+    """An election board's totals (as `election_summary`) and its themes with their numbers
+    of pledges (as `list_election_themes`): one statement, two with a search.
+
+    Without a search, the themes' status counts sum to the totals (of one theme when the
+    board is filtered on it), so one GROUP BY by theme gives both.
+    """
+    if filters.q:
+        return (
+            election_summary(session, election, filters, today=today),
+            list_election_themes(session, election),
+        )
+    rows = session.execute(
+        sa_select(col(Pledge.theme), func.count(col(Pledge.id)), *_status_sums(today))
+        .where(col(Pledge.election_id) == election.id, visible_pledges())
+        .group_by(col(Pledge.theme))
+        .order_by(col(Pledge.theme))
+    ).all()
+    totals = ElectionSummary(election)
+    for theme, _, kept, broken, pending, overdue in rows:
+        if not filters.theme or theme == filters.theme:
+            totals.kept += int(kept)
+            totals.broken += int(broken)
+            totals.pending += int(pending)
+            totals.overdue += int(overdue)
+    return totals, [(theme, int(number)) for theme, number, *_ in rows if theme != ""]
+
+
 def list_candidate_counts(
     session: Session,
     election: Election,
@@ -544,20 +618,33 @@ def list_candidate_counts(
         share = func.coalesce((numerator * 1.0) / func.nullif(func.count(col(Pledge.id)), 0), 0.0)
         order.append(share.desc())
     order += [col(Candidate.name), col(Candidate.id)]
+    in_election = [col(Candidate.election_id) == election.id, visible_candidates()]
+    if sort == "name":
+        # The page is known before counting: count the pledges of its candidates only,
+        # not of the whole election (a subquery in the same statement).
+        in_election.append(
+            col(Candidate.id).in_(
+                select(Candidate.id)
+                .where(*in_election)
+                .order_by(col(Candidate.name), col(Candidate.id))
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+        )
     stmt = (
         sa_select(Candidate, kept, broken, pending, overdue)
-        .where(col(Candidate.election_id) == election.id, visible_candidates())
+        .where(*in_election)
         .outerjoin(Pledge, pledge_join)
         .group_by(col(Candidate.id))
         .order_by(*order)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
     )
+    if sort != "name":
+        stmt = stmt.offset((page - 1) * per_page).limit(per_page)
     items = []
     for candidate, k, b, p, o in session.execute(stmt):
-        # Already loaded: no lazy load per row. Set as loaded, not assigned: an assignment
-        # would make the row dirty, and the next autoflush count a public write (a GET
-        # bumping the data version, invalidating every cached page).
+        # Already loaded: no lazy load per row. Set as loaded, not assigned: an
+        # assignment marks the candidate changed, and the next autoflush would count
+        # a public write (an UPDATE of the data version, and its lock, on a GET).
         set_committed_value(candidate, "election", election)
         items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
     return Page(items, total, page, per_page)
@@ -677,7 +764,7 @@ def get_theme_board(
     ).all()
     columns = {id_: ThemeColumn(c) for c in candidates if (id_ := c.id) is not None}
     for c in candidates:
-        set_committed_value(c, "election", election)  # not an assignment (see above)
+        set_committed_value(c, "election", election)  # loaded, not changed (see above)
     counts: dict[int, int] = {}
     if columns:
         # The first pledges (by id) of each candidate on the theme, numbered in SQL.

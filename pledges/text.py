@@ -3,13 +3,25 @@
 Python-Markdown passes raw HTML through, so everything it produces goes
 through an nh3 allowlist: no scripts, no `on*`, `style` or `hx-*` attributes,
 only http(s) and mailto links, no images (they would be third-party requests).
+
+Markdown is rendered at write time: setting a pledge's body, an evidence note
+or a ruling's rationale also sets its `*_html` column (`keep_rendered_html`,
+whatever code path writes it), so pages only pass the stored HTML through nh3
+again (`stored_html`) and never run Markdown on a read.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+from typing import Any
+
 import markdown
 import nh3
 from markupsafe import Markup
+from sqlalchemy import event, inspect
+
+from models import Evidence, Pledge, StatusChange
 
 ALLOWED_TAGS = {
     "p",
@@ -49,9 +61,69 @@ def sanitise_html(html: str, *, tags: set[str] | None = None) -> str:
     )
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown instance: building one costs more than most conversions,
+    and an instance is not safe to share between threads."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        _converters.markdown = converter
+    return converter
+
+
 def render_markdown(text: str | None) -> Markup:
     """Markdown → sanitised HTML, safe to insert in a template."""
     if not text:
         return Markup("")
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    html = _converter().reset().convert(text)
     return Markup(sanitise_html(html))  # noqa: S704  (sanitised just above)
+
+
+def stored_html(html: str | None, source: str | None = None) -> Markup:
+    """HTML rendered at write time, through the allowlist again on its way out (nothing
+    active may come from the database); rendered now if a write left it empty."""
+    if not html:
+        return render_markdown(source)
+    return Markup(sanitise_html(html))  # noqa: S704  (sanitised just above)
+
+
+# Markdown column → the column holding it rendered, per table class.
+RENDERED_COLUMNS: tuple[tuple[type, str, str], ...] = (
+    (Pledge, "body", "body_html"),
+    (Evidence, "note", "note_html"),
+    (StatusChange, "rationale", "rationale_html"),
+)
+
+
+def with_rendered_html(model: type, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a bulk (Core) INSERT of `model`, each with its rendered column: no ORM
+    event runs on such an insert. Each distinct text is rendered once."""
+    for table, source, target in RENDERED_COLUMNS:
+        if table is model:
+            rendered = functools.cache(lambda text: str(render_markdown(text)))
+            return [{**row, target: rendered(row.get(source, ""))} for row in rows]
+    return rows
+
+
+def keep_rendered_html() -> None:
+    """Render each Markdown column into its `*_html` column when its row is inserted,
+    or updated with that text changed: whatever code path writes (constructor, edit,
+    import, correction). Idempotent; connected when this module is imported."""
+    for model, _, _ in RENDERED_COLUMNS:
+        for name in ("before_insert", "before_update"):
+            if not event.contains(model, name, _render_row):
+                event.listen(model, name, _render_row)
+
+
+def _render_row(_mapper: Any, _connection: Any, row: Any) -> None:
+    state = inspect(row)
+    for model, source, target in RENDERED_COLUMNS:
+        if isinstance(row, model) and (state.pending or state.attrs[source].history.has_changes()):
+            # An ordinary assignment within the flush: written with its source.
+            setattr(row, target, str(render_markdown(getattr(row, source))))
+
+
+keep_rendered_html()

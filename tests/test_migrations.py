@@ -67,3 +67,34 @@ def test_every_revision_goes_up_down_and_up_again(scratch_database_url):
         command.upgrade(config, "head")
         assert _export(url) == before, revision
     assert _diff(url) == []
+
+
+def test_rendered_html_is_backfilled(scratch_database_url):
+    """0010 renders the Markdown of the rows that existed before it, as writes now do."""
+    from sqlalchemy import text
+
+    from pledges.text import render_markdown
+
+    url = scratch_database_url
+    config = _config(url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_demo(session, if_empty=False)
+        session.commit()
+    command.downgrade(config, "0009")
+    command.upgrade(config, "head")
+    checked = 0
+    with engine.connect() as conn:
+        for table, source, target in (
+            ("pledge", "body", "body_html"),
+            ("evidence", "note", "note_html"),
+            ("statuschange", "rationale", "rationale_html"),
+        ):
+            rows = conn.execute(text(f"SELECT {source}, {target} FROM {table}")).all()  # noqa: S608
+            assert any(source_text for source_text, _ in rows), table
+            for source_text, html in rows:
+                assert html == str(render_markdown(source_text))
+                checked += 1
+    engine.dispose()
+    assert checked

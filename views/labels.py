@@ -8,11 +8,16 @@ shown in the site's zone (SITE_TIMEZONE), which is also the zone of "today".
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.dates import get_datetime_format, get_timezone_location
-from flask import current_app, g
+from flask import current_app, g, request, url_for
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
+from markupsafe import Markup, escape
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
@@ -66,8 +71,16 @@ def long_date(value: date) -> str:
     """
     if isinstance(value, datetime):
         value = value.astimezone(site_zone())
-    text = format_date(value, "long", rebase=False)
-    if value.day == 1 and str(get_locale()) == "fr" and text.startswith("1 "):
+    return _long_date(value.year, value.month, value.day, get_locale())
+
+
+# A page shows tens of dates, mostly the same few hundred across the site: each
+# (day, language) is formatted by Babel once per worker, and its Locale is the
+# request's own (never parsed again per call). Bounded: entries are tiny.
+@lru_cache(maxsize=8192)
+def _long_date(year: int, month: int, day: int, locale: Locale | None) -> str:
+    text = babel_format_date(date(year, month, day), "long", locale=locale or "fr")
+    if day == 1 and str(locale) == "fr" and text.startswith("1 "):
         return "1er " + text[2:]
     return text
 
@@ -95,6 +108,70 @@ def status_label(status: PledgeStatus | str) -> str:
     return str(STATUS_LABELS[PledgeStatus(status)])
 
 
+def status_badge(status: PledgeStatus | str) -> Markup:
+    """A status as its icon and its word (`_macros.html` status_badge): the same three
+    snippets on every row of a list, so each is built once per language and site root."""
+    return _badge(PledgeStatus(status).value, str(get_locale()), request.script_root)
+
+
+def overdue_mark() -> Markup:
+    """The "deadline passed" mark shown beside a pending status."""
+    return _badge("overdue", str(get_locale()), request.script_root)
+
+
+# Fixed markup; only escaped values (`Markup.format` escapes) go into it.
+BADGE = Markup(  # noqa: S704  (a constant, no input)
+    '<span class="{css}"><img class="status-icon" src="{icon}" alt="" width="16" height="16">'
+    " {text}</span>"
+)
+
+
+@lru_cache(maxsize=64)
+def _badge(name: str, _locale: str, _script_root: str) -> Markup:
+    # The key names what the snippet depends on; url_for and gettext read them again.
+    icon = url_for("static", filename=f"img/status-{name}.svg")
+    if name == "overdue":
+        return BADGE.format(css="overdue", icon=icon, text=gettext("Échéance dépassée"))
+    return BADGE.format(css=f"status status-{name}", icon=icon, text=status_label(name))
+
+
+class StatusCounts(Protocol):
+    kept: int
+    broken: int
+    pending: int
+    overdue: int
+
+
+def counts_text(counts: StatusCounts) -> Markup:
+    """A row's counts in words: "Tenu : 3 · Rompu : 1 · En attente : 2 (dont en retard : 1)".
+
+    Boards show one per candidate: the words and their markup are built once per
+    language, and only the numbers (integers) are put in on each call.
+    """
+    line, overdue = _counts_words(str(get_locale()))
+    numbers = {"kept": int(counts.kept), "broken": int(counts.broken)}
+    text = line.format(**numbers, pending=int(counts.pending))
+    if counts.overdue:
+        text += overdue % {"num": int(counts.overdue)}
+    return Markup(text)  # noqa: S704  (escaped words and integers only)
+
+
+@lru_cache(maxsize=8)
+def _counts_words(_locale: str) -> tuple[str, str]:
+    def word(text: str) -> str:
+        # Escaped as a template would, then protected from str.format / %.
+        return str(escape(text)).replace("{", "{{").replace("}", "}}")
+
+    spans = [
+        f'<span class="count count-{status}">{word(status_label(status))}{word(colon())}'
+        f" {{{status}}}</span>"
+        for status in ("kept", "broken", "pending")
+    ]
+    # The translation is markup-safe text with its %(num)d, as Jinja's gettext treats it.
+    overdue = gettext("dont en retard : %(num)d")
+    return " ·\n  ".join(spans), f' <span class="count count-overdue">({overdue})</span>'
+
+
 def kind_label(kind: EvidenceKind | str) -> str:
     return str(KIND_LABELS[EvidenceKind(kind)])
 
@@ -118,11 +195,17 @@ def zone_name() -> str:
     zone = site_zone()
     if zone.key in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Zulu", "Etc/Zulu"}:
         return "UTC"
-    city = get_timezone_location(zone, locale=str(get_locale()), return_city=True)
+    city = _city(zone.key, str(get_locale()))
     # French elides "de" before a vowel: "heure d'Amsterdam".
     if str(get_locale()) == "fr" and city and city[0].lower() in "aeiouyàâéèêîôû":
         return gettext("heure d’%(city)s", city=city)
     return gettext("heure de %(city)s", city=city)
+
+
+@lru_cache(maxsize=64)
+def _city(zone: str, locale: str) -> str:
+    """The zone's city in a language: Babel walks its locale data for it (slow), once."""
+    return get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True)
 
 
 def local_datetime(value: datetime) -> str:

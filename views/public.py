@@ -28,7 +28,7 @@ from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
 from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
-from pledges.text import render_markdown
+from pledges.text import stored_html
 from views.corrections import change_lines
 from views.database import db_session
 from views.labels import today
@@ -229,6 +229,7 @@ def _election_board(session: Session, found: Election) -> str:
         per_page=BOARD_PER_PAGE,
         today=on,
     )
+    totals, themes = reads.get_board_totals(session, found, filters, today=on)
     # Every link keeps the whole state (filters, sort, both pages) so that a pushed URL,
     # a reload or the language switch shows the same page.
     state = {k: v for k, v in filter_args(filters).items() if k != "election"}
@@ -240,7 +241,7 @@ def _election_board(session: Session, found: Election) -> str:
         "sort": sort,
         "pledges": pledges,
         "board": board,
-        "totals": reads.election_summary(session, found, filters, today=on),
+        "totals": totals,
         "page_args": dict(state, cpage=str(board.page)) if board.page > 1 else state,
         "board_args": dict(state, page=str(pledges.page)) if pledges.page > 1 else state,
         "sort_args": {k: v for k, v in state.items() if k != "sort"},
@@ -252,7 +253,7 @@ def _election_board(session: Session, found: Election) -> str:
             "public/_election_board.html", oob=True, **context
         )
     context.update(
-        themes=reads.list_election_themes(session, found),
+        themes=themes,
         candidate_options=reads.list_candidate_options(session, found),
     )
     return render_template("public/election.html", **context)
@@ -341,7 +342,7 @@ def pledge(pledge_id: int) -> str:
         pledge=found,
         candidate=found.candidate,
         election=found.candidate.election,
-        body_html=render_markdown(found.body),
+        body_html=stored_html(found.body_html, found.body),
         change=change,
         strongest=reads.strongest_cited_evidence(change),
         evidence_count=len(evidence),

@@ -11,16 +11,19 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from pledges.links import is_http_url
-from pledges.text import render_markdown, sanitise_html
+from pledges.text import render_markdown, sanitise_html, stored_html
 from views.embed import canonical_page_url, embed_snippets, oembed_href
 from views.error_messages import code_message
 from views.labels import (
     colon,
+    counts_text,
     iso_instant,
     kind_label,
     local_datetime,
     long_date,
+    overdue_mark,
     stance_label,
+    status_badge,
     status_label,
     theme_label,
     today,
@@ -42,6 +45,9 @@ def init_templating(app: Flask) -> None:
     """Template globals and filters shared by every template (public pages, widget, admin)."""
     # Labels, dates and language
     app.add_template_global(status_label)
+    app.add_template_global(status_badge, "status_badge_html")
+    app.add_template_global(counts_text, "counts_text_html")
+    app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
     app.add_template_filter(local_datetime)
@@ -59,5 +65,6 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(canonical_page_url)
     # Untrusted text and links (security: every stored string passes one of these)
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(stored_html, "stored_html")  # Markdown rendered at write time
     app.add_template_filter(http_href, "http_href")
     app.add_template_filter(sanitised, "sanitise")

@@ -19,7 +19,7 @@ from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.enums import EvidenceState
 from pledges.scoreboard import CandidateCounts, published_evidence
 from pledges.status import corrections_of
-from pledges.text import render_markdown
+from pledges.text import stored_html
 
 # Builds an absolute link from a link name ("pledge", "api_election", ...) and route values.
 Url = Callable[..., str]
@@ -204,7 +204,7 @@ def pledge_detail_json(pledge: Pledge, *, url: str, today: date) -> dict[str, An
     return {
         **pledge_json(pledge, evidence_count=len(evidence), url=url, today=today),
         **pick(pledge_fields(pledge), PLEDGE_DETAIL_JSON),
-        "body_html": str(render_markdown(pledge.body)),
+        "body_html": str(stored_html(pledge.body_html, pledge.body)),
         "evidence": [evidence_json(e) for e in evidence],
         "history": [
             ruling_json(c, corrected_by=corrected.get(c.id or 0)) for c in pledge.status_changes

@@ -73,6 +73,44 @@ def test_election_summary_follows_theme_and_search(session):
     assert (themed.pending, themed.overdue, themed.kept) == (4, 4, 0)
 
 
+def test_board_totals_in_one_statement_equal_the_summary_and_the_themes(session):
+    _, new = build(session)
+    make_pledge(session, make_candidate(session, new, slug="zoe", name="Zoé"), theme="")
+    session.commit()
+    for filters in (
+        PledgeFilters(election="new"),
+        PledgeFilters(election="new", theme="climat"),
+        PledgeFilters(election="new", theme="absent"),
+        PledgeFilters(election="new", q="engagement"),
+    ):
+        totals, themes = reads.get_board_totals(session, new, filters, today=TODAY)
+        summary = reads.election_summary(session, new, filters, today=TODAY)
+        assert (totals.kept, totals.broken, totals.pending, totals.overdue) == (
+            summary.kept,
+            summary.broken,
+            summary.pending,
+            summary.overdue,
+        ), filters
+        assert themes == reads.list_election_themes(session, new) == [("climat", 4), ("ecole", 6)]
+
+
+def test_a_page_of_candidates_by_name_counts_only_that_page(session):
+    _, new = build(session)
+    for page in (1, 2, 3):
+        by_name = reads.list_candidate_counts(
+            session, new, PledgeFilters(), sort="name", page=page, per_page=2, today=TODAY
+        )
+        by_share = reads.list_candidate_counts(
+            session, new, PledgeFilters(), sort="kept", page=1, per_page=10, today=TODAY
+        )
+        everyone = {r.candidate.name: (r.kept, r.broken, r.pending) for r in by_share.items}
+        assert [r.candidate.name for r in by_name.items] == [
+            ["Abel", "Bea"], ["Cyril", "Dora"], ["Cyril", "Dora"]
+        ][page - 1]  # fmt: skip
+        for row in by_name.items:
+            assert (row.kept, row.broken, row.pending) == everyone[row.candidate.name]
+
+
 def test_theme_board_one_election_per_page_columns_capped(session):
     old, new = build(session)
     board = reads.get_theme_board(session, "ecole")

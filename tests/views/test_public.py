@@ -455,3 +455,36 @@ def test_demo_moratorium_shows_as_strongest_evidence_an_item_its_ruling_cites(cl
     cited = {e.url for e in reads.current_change(pledge).cites}
     assert strongest.a["href"] in cited
     assert "poisson" not in strongest.get_text().lower()
+
+
+def test_pledge_page_shows_the_html_rendered_at_write_time(client, app_session):
+    """Body, evidence notes and rationales come from the stored HTML, byte for byte what
+    render_markdown gives, still sanitised; a row left without HTML is rendered on the read."""
+    from pledges.text import render_markdown
+
+    s = app_session
+    pledge = make_pledge(s, body=HOSTILE_BODY)
+    note = "Note **en gras** <img src=https://tiers.example/pixel.png> [x](javascript:alert(1))"
+    cited = make_evidence(s, pledge, note=note, stance=Stance.BROKEN)
+    make_evidence(s, pledge, note="Autre *note*", stance=Stance.CONTEXT)
+    rationale = "Motif <script>alert(3)</script> _souligné_"
+    record_status_change(
+        s, pledge, to=PledgeStatus.BROKEN, effective_on=date(2021, 12, 1), rationale=rationale,
+        cites=[cited], actor="test",
+    )  # fmt: skip
+    s.commit()
+    assert pledge.body_html
+    assert cited.note_html
+    html = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    for text in (HOSTILE_BODY, note, "Autre *note*", rationale):
+        assert str(render_markdown(text)) in html
+    assert html.count(str(render_markdown(rationale))) == 2  # current status and timeline
+    assert "<script>alert" not in html
+    assert "javascript:" not in html
+    assert "tiers.example" not in html
+
+    # Written by a path that skipped the ORM (bulk SQL): rendered when read, same output.
+    s.execute(Pledge.__table__.update().values(body_html=""))
+    s.commit()
+    html = client.get(f"/pledges/{pledge.id}?again=1").get_data(as_text=True)
+    assert str(render_markdown(HOSTILE_BODY)) in html

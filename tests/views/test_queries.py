@@ -98,7 +98,26 @@ def test_query_count_does_not_grow_with_data(app, client, app_session, count_que
     assert max(n for path, n in big.items() if path not in boards) <= 10
     # A board: election, totals, a page of candidates (+ total), a page of pledges (+ total,
     # their candidates and elections), the election's themes and candidates for the filters.
-    assert max(boards.values()) <= 13
+    assert max(boards.values()) <= 12
+    # A pledge page: the pledge with its candidate and election, its evidence, its rulings
+    # with their authors, their citations (get_pledge), plus the data version, the
+    # editor-name setting and the theme names.
+    assert big[f"/pledges/{big_visit[1].id}"] <= 7
+
+
+def test_reading_public_pages_writes_nothing(app, client, app_session, count_queries):
+    """A GET never flushes a change: an UPDATE (even rolled back) would take the data
+    version's row lock, and every reader would wait for the others."""
+    candidate, pledge = build(app_session, elections=1, candidates=3, pledges=3, evidence=2)
+    widgets = [
+        f"/embed/candidates/{candidate.election.slug}/{candidate.slug}",
+        f"/embed/pledges/{pledge.id}",
+    ]
+    for path in [*pages(candidate, pledge), *widgets]:
+        count_queries.reset()
+        assert client.get(path).status_code == 200, path
+        verbs = {statement.split(None, 1)[0].upper() for statement in count_queries.statements}
+        assert verbs <= {"SELECT"}, (path, verbs)
 
 
 def test_home_page_is_the_same_with_3_and_300_candidates(app, client, app_session, count_queries):
