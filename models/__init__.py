@@ -10,6 +10,7 @@ from models.accounts import (
 )
 from models.elections import Candidate, Election
 from models.evidence import Evidence, EvidenceCorrection
+from models import full_text  # noqa: F401  (the index's DDL events on the metadata)
 from models.feeds import Feed, FeedFetch, FeedItem, PledgeMatch, Suggestion
 from models.operations import Heartbeat
 from models.pledges import Pledge

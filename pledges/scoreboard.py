@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Label, and_, case, func, or_
+from sqlalchemy import ColumnElement, Label, and_, case, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -22,10 +22,15 @@ from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
-from pledges.search import fold, like_pattern
+from pledges.full_text import Fragment, PledgeMatches, PledgeRank, Query, parse_query
+from pledges.full_text import highlight as highlight_text
+from pledges.full_text import snippet as snippet_of
+from pledges.search import fold
 from pledges.status import current_ruling
+from pledges.text import plain_text
 
 MAX_PER_PAGE = 100
+MAX_SNIPPET_EVIDENCE = 20  # published evidence items of a pledge looked at for a snippet
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,11 @@ class PledgeFilters:
     overdue: bool = False
     q: str = ""
     candidate_id: int | None = None  # set by candidate pages, not by visitors
+
+    @property
+    def query(self) -> Query | None:
+        """The full-text query when `q` holds anything; it may have no term (stop words)."""
+        return parse_query(self.q) if self.q and fold(self.q) else None
 
     def scope(self) -> PledgeFilters:
         """The filters the per-candidate counts follow: election, theme and search.
@@ -79,9 +89,21 @@ class ElectionCounts:
 
 
 @dataclass
+class Snippet:
+    """Where a search found a pledge, words marked: its body, or a published evidence item."""
+
+    parts: list[Fragment]
+    source: str  # "body" or "evidence"
+
+
+@dataclass
 class PledgeRow:
     pledge: Pledge
     evidence_count: int
+    # Set by a search (list_pledges(..., snippets=True)): the title with its matched
+    # words marked, and where else the words were found.
+    title_parts: list[Fragment] | None = None
+    snippet: Snippet | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.pledge.is_overdue(today)
@@ -146,8 +168,9 @@ def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
         clauses.append(col(Pledge.status) == filters.status)
     if filters.overdue:
         clauses.append(_overdue_clause(today))
-    if filters.q and fold(filters.q):
-        clauses.append(col(Pledge.search_text).like(like_pattern(filters.q), escape="\\"))
+    query = filters.query
+    if query is not None:
+        clauses.append(PledgeMatches(query, col(Pledge.id)) if query else false())
     return clauses
 
 
@@ -229,27 +252,79 @@ def list_pledges(
     page: int = 1,
     per_page: int = 20,
     today: date,
+    snippets: bool = False,
 ) -> PledgePage:
-    """One page of pledges matching `filters`, in a stable order (id), with evidence counts.
+    """One page of pledges matching `filters`, with evidence counts: most relevant first
+    when searching (ties by id), else by id.
 
     A page past the end is clamped to the last page. Three to four statements:
-    the total, the page, and the eager loads of candidates and their elections.
+    the total, the page, and the eager loads of candidates and their elections; with
+    `snippets` and a search, one more for the evidence the snippets may quote.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(filters, today)
     total = session.execute(select(func.count(col(Pledge.id))).where(*clauses)).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
+    query = filters.query
     stmt = (
         select(Pledge, evidence_count_column())
         .where(*clauses)
-        .order_by(col(Pledge.id))
+        .order_by(*search_order(query))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
     items = [PledgeRow(pledge, int(count)) for pledge, count in session.execute(stmt)]
+    if snippets and query and items:
+        add_snippets(session, items, query)
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
+
+
+def search_order(query: Query | None) -> list[ColumnElement[Any]]:
+    """Most relevant first when there is a query (pledges found otherwise last), then id."""
+    order: list[ColumnElement[Any]] = [col(Pledge.id)]
+    if query:
+        order.insert(0, func.coalesce(PledgeRank(query, col(Pledge.id)), 0.0).desc())
+    return order
+
+
+def add_snippets(session: Session, rows: Sequence[PledgeRow], query: Query) -> None:
+    """Mark the matched words of each row's title, and quote its body, else its first
+    published evidence item that matches (one statement, bounded per pledge)."""
+    numbered = (
+        sa_select(
+            col(Evidence.pledge_id).label("pledge_id"),
+            col(Evidence.title).label("title"),
+            col(Evidence.quote).label("quote"),
+            func.row_number()
+            .over(partition_by=col(Evidence.pledge_id), order_by=col(Evidence.id))
+            .label("n"),
+        )
+        .where(
+            col(Evidence.pledge_id).in_([row.pledge.id for row in rows]),
+            col(Evidence.state) == EvidenceState.PUBLISHED,
+        )
+        .subquery()
+    )
+    evidence: dict[int, list[str]] = {}
+    for pledge_id, title, quote in session.execute(
+        sa_select(numbered.c.pledge_id, numbered.c.title, numbered.c.quote)
+        .where(numbered.c.n <= MAX_SNIPPET_EVIDENCE)
+        .order_by(numbered.c.pledge_id, numbered.c.n)
+    ):
+        evidence.setdefault(pledge_id, []).append(f"{title} : « {quote} »" if quote else title)
+    for row in rows:
+        row.title_parts = highlight_text(row.pledge.title, query)
+        body = snippet_of(plain_text(row.pledge.body), query)
+        if body is not None:
+            row.snippet = Snippet(body, "body")
+            continue
+        for text in evidence.get(row.pledge.id or 0, []):
+            found = snippet_of(text, query)
+            if found is not None:
+                row.snippet = Snippet(found, "evidence")
+                break
 
 
 def list_themes(session: Session) -> list[tuple[str, int]]:

@@ -7,6 +7,8 @@ only http(s) and mailto links, no images (they would be third-party requests).
 
 from __future__ import annotations
 
+import html
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -55,3 +57,12 @@ def render_markdown(text: str | None) -> Markup:
         return Markup("")
     html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
     return Markup(sanitise_html(html))  # noqa: S704  (sanitised just above)
+
+
+def plain_text(text: str | None) -> str:
+    """Markdown → the text a reader sees, without markup (for search snippets); not
+    safe to insert as HTML: let the template escape it."""
+    if not text:
+        return ""
+    rendered = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    return html.unescape(nh3.clean(rendered.replace("<", " <"), tags=set()))
