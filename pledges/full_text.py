@@ -169,7 +169,9 @@ def _sqlite_matches(element: PledgeMatches, compiler: SQLCompiler, **kw: Any) ->
 @compiles(PledgeRank, "postgresql")
 def _pg_rank(element: PledgeRank, compiler: SQLCompiler, **kw: Any) -> str:
     rank = (
-        select(func.ts_rank(_PG_WEIGHTS, _PG_INDEX.c.document, _pg_query(element.query)))
+        # Normalisation 1 divides by 1 + log(length): long documents weigh a little less,
+        # as with SQLite's bm25().
+        select(func.ts_rank(_PG_WEIGHTS, _PG_INDEX.c.document, _pg_query(element.query), 1))
         .where(_PG_INDEX.c.pledge_id == element.pledge_id, _pg_match(element.query))
         .correlate_except(_PG_INDEX)
         .scalar_subquery()
@@ -219,12 +221,6 @@ def _fragments(text: str, spans: list[tuple[int, int]], start: int, end: int) ->
     if position < end:
         parts.append((text[position:end], False))
     return parts
-
-
-def highlight(text: str, query: Query) -> list[Fragment]:
-    """The whole text, its matched words marked (for titles)."""
-    text = unicodedata.normalize("NFC", text)
-    return _fragments(text, _matched_spans(text, query), 0, len(text))
 
 
 def snippet(text: str, query: Query, *, chars: int = SNIPPET_CHARS) -> list[Fragment] | None:

@@ -1,5 +1,5 @@
 """The editors' pledge search: the full-text search (pledges.full_text: title, body, published
-evidence, candidate name, most relevant first), and also the slug, candidate and election
+evidence, candidate name), and also the slug, candidate and election
 names as typed (part of a word is enough), with filters (election, candidate, theme, status, overdue, submitted evidence waiting).
 
 Read-only, a fixed number of statements whatever the data size, no Flask.
@@ -27,7 +27,6 @@ from pledges.scoreboard import (
     PledgeRow,
     evidence_count_column,
     overdue_clause,
-    search_order,
 )
 from pledges.search import fold, like_pattern
 
@@ -127,9 +126,8 @@ def _clauses(search: PledgeSearch, today: date) -> list[ColumnElement[bool]]:
 def search_pledges(
     session: Session, search: PledgeSearch, *, page: int = 1, per_page: int = 30, today: date
 ) -> PledgePage:
-    """One page of matching pledges, with their published evidence counts, the most
-    relevant first when searching (then by id): three to four statements (the total,
-    the page, the eager loads)."""
+    """One page of matching pledges, by id, with their published evidence counts: three
+    to four statements (the total, the page, the eager loads)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(search, today)
     total = int(session.execute(select(func.count(col(Pledge.id))).where(*clauses)).scalar_one())
@@ -137,7 +135,9 @@ def search_pledges(
     stmt = (
         select(Pledge, evidence_count_column())
         .where(*clauses)
-        .order_by(*search_order(parse_query(search.q) if search.q else None))
+        # By id, not by relevance: the list mixes full-text matches with slug and name
+        # matches, which have no rank, and editors work through it in a stable order.
+        .order_by(col(Pledge.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))

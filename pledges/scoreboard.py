@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Label, and_, case, false, func, or_
+from sqlalchemy import ColumnElement, Label, and_, case, false, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -23,7 +23,6 @@ from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.full_text import Fragment, PledgeMatches, PledgeRank, Query, parse_query
-from pledges.full_text import highlight as highlight_text
 from pledges.full_text import snippet as snippet_of
 from pledges.search import fold
 from pledges.status import current_ruling
@@ -100,9 +99,7 @@ class Snippet:
 class PledgeRow:
     pledge: Pledge
     evidence_count: int
-    # Set by a search (list_pledges(..., snippets=True)): the title with its matched
-    # words marked, and where else the words were found.
-    title_parts: list[Fragment] | None = None
+    # Set by a search (list_pledges(..., snippets=True)): where the words were found.
     snippet: Snippet | None = None
 
     def is_overdue(self, today: date) -> bool:
@@ -258,8 +255,8 @@ def list_pledges(
     when searching (ties by id), else by id.
 
     A page past the end is clamped to the last page. Three to four statements:
-    the total, the page, and the eager loads of candidates and their elections; with
-    `snippets` and a search, one more for the evidence the snippets may quote.
+    the total, the page (with, for `snippets` and a search, the evidence text the
+    snippets may quote), and the eager loads of candidates and their elections.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(filters, today)
@@ -267,17 +264,27 @@ def list_pledges(
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     query = filters.query
+    with_snippets = bool(snippets and query)
     stmt = (
-        select(Pledge, evidence_count_column())
+        sa_select(
+            Pledge,
+            evidence_count_column(),
+            evidence_text_column() if with_snippets else literal(None).label("evidence_text"),
+        )
         .where(*clauses)
         .order_by(*search_order(query))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
-    items = [PledgeRow(pledge, int(count)) for pledge, count in session.execute(stmt)]
-    if snippets and query and items:
-        add_snippets(session, items, query)
+    items = [
+        PledgeRow(
+            pledge,
+            int(count),
+            find_snippet(pledge, evidence, query) if query and with_snippets else None,
+        )
+        for pledge, count, evidence in session.execute(stmt)
+    ]
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
 
 
@@ -289,42 +296,44 @@ def search_order(query: Query | None) -> list[ColumnElement[Any]]:
     return order
 
 
-def add_snippets(session: Session, rows: Sequence[PledgeRow], query: Query) -> None:
-    """Mark the matched words of each row's title, and quote its body, else its first
-    published evidence item that matches (one statement, bounded per pledge)."""
-    numbered = (
+# Separators of the evidence text selected beside each pledge: control characters, so a
+# title or quote holding one would only see its snippet cut there.
+_FIELD, _ITEM = "\x1f", "\x1e"
+
+
+def evidence_text_column() -> Label[str]:
+    """A correlated subquery: the titles and quotes of a pledge's first published evidence
+    items (MAX_SNIPPET_EVIDENCE), separated, to select beside Pledge for snippets."""
+    first = (
         sa_select(
-            col(Evidence.pledge_id).label("pledge_id"),
-            col(Evidence.title).label("title"),
-            col(Evidence.quote).label("quote"),
-            func.row_number()
-            .over(partition_by=col(Evidence.pledge_id), order_by=col(Evidence.id))
-            .label("n"),
+            (col(Evidence.title) + _FIELD + col(Evidence.quote)).label("text"),
         )
-        .where(
-            col(Evidence.pledge_id).in_([row.pledge.id for row in rows]),
-            col(Evidence.state) == EvidenceState.PUBLISHED,
-        )
+        .where(Evidence.pledge_id == Pledge.id, Evidence.state == EvidenceState.PUBLISHED)
+        .order_by(col(Evidence.id))
+        .limit(MAX_SNIPPET_EVIDENCE)
+        .correlate(Pledge)
         .subquery()
     )
-    evidence: dict[int, list[str]] = {}
-    for pledge_id, title, quote in session.execute(
-        sa_select(numbered.c.pledge_id, numbered.c.title, numbered.c.quote)
-        .where(numbered.c.n <= MAX_SNIPPET_EVIDENCE)
-        .order_by(numbered.c.pledge_id, numbered.c.n)
-    ):
-        evidence.setdefault(pledge_id, []).append(f"{title} : « {quote} »" if quote else title)
-    for row in rows:
-        row.title_parts = highlight_text(row.pledge.title, query)
-        body = snippet_of(plain_text(row.pledge.body), query)
-        if body is not None:
-            row.snippet = Snippet(body, "body")
-            continue
-        for text in evidence.get(row.pledge.id or 0, []):
-            found = snippet_of(text, query)
-            if found is not None:
-                row.snippet = Snippet(found, "evidence")
-                break
+    return (
+        sa_select(func.aggregate_strings(first.c.text, _ITEM))
+        .correlate(Pledge)
+        .scalar_subquery()
+        .label("evidence_text")
+    )
+
+
+def find_snippet(pledge: Pledge, evidence_text: str | None, query: Query) -> Snippet | None:
+    """The pledge's body where the words are, else its first published evidence item that
+    holds them (`evidence_text` from evidence_text_column), the words marked."""
+    body = snippet_of(plain_text(pledge.body), query)
+    if body is not None:
+        return Snippet(body, "body")
+    for item in (evidence_text or "").split(_ITEM):
+        title, _, quote = item.partition(_FIELD)
+        found = snippet_of(f"{title} : « {quote} »" if quote else title, query)
+        if found is not None:
+            return Snippet(found, "evidence")
+    return None
 
 
 def list_themes(session: Session) -> list[tuple[str, int]]:
