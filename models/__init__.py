@@ -1,5 +1,6 @@
 """SQLModel tables; importing this package registers every table in SQLModel.metadata."""
 
+from models import full_text  # noqa: F401  (the index's DDL events on the metadata)
 from models.accounts import (
     AuditEntry,
     DataVersion,
@@ -10,7 +11,6 @@ from models.accounts import (
 )
 from models.elections import Candidate, Election
 from models.evidence import Evidence, EvidenceCorrection
-from models import full_text  # noqa: F401  (the index's DDL events on the metadata)
 from models.feeds import Feed, FeedFetch, FeedItem, PledgeMatch, Suggestion
 from models.operations import Heartbeat
 from models.pledges import Pledge

@@ -165,6 +165,7 @@ def register_sqlite_functions(dbapi_connection: Any) -> None:
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
+# Every piece of SQL text here is built from this module's constants, never from input.
 _PG_DOCUMENT = f"""
 SELECT setweight(to_tsvector('pledge_search_fr', p.title), 'A')
     || setweight(to_tsvector('pledge_search_fr', left(p.body, {MAX_BODY_CHARS})), 'B')
@@ -175,7 +176,7 @@ SELECT setweight(to_tsvector('pledge_search_fr', p.title), 'A')
     || setweight(to_tsvector('pledge_search_fr', c.name), 'D')
 FROM pledge p JOIN candidate c ON c.id = p.candidate_id
 WHERE p.id = pledge_key
-"""
+"""  # noqa: S608
 
 PG_CREATE = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -250,12 +251,13 @@ def _sqlite_insert(where: str) -> str:
                 WHERE e.pledge_id = p.id AND e.state = 'published' ORDER BY e.id)
         ), ''), 1, {MAX_EVIDENCE_CHARS})),
         search_lexemes(c.name)
-    FROM pledge p JOIN candidate c ON c.id = p.candidate_id {where}"""
+    FROM pledge p JOIN candidate c ON c.id = p.candidate_id {where}"""  # noqa: S608
 
 
 def _sqlite_refresh(key: str) -> str:
     """Trigger statements that replace the index row of the pledge whose id is `key`."""
-    return f"DELETE FROM pledge_fts WHERE rowid = {key}; {_sqlite_insert(f'WHERE p.id = {key}')};"
+    insert = _sqlite_insert(f"WHERE p.id = {key}")
+    return f"DELETE FROM pledge_fts WHERE rowid = {key}; {insert};"  # noqa: S608
 
 
 SQLITE_CREATE = [
@@ -350,4 +352,3 @@ def _before_drop(target: Any, connection: Connection, **_: Any) -> None:
 
 event.listen(SQLModel.metadata, "after_create", _after_create)
 event.listen(SQLModel.metadata, "before_drop", _before_drop)
-

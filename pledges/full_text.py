@@ -22,7 +22,9 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import literal_column
+from sqlmodel import col
 
+from models import Pledge
 from models.full_text import WEIGHTS, Token, lexeme_of, tokenize
 
 MAX_TERMS = 10  # words of a query that count (a bound on the SQL it makes)
@@ -115,7 +117,9 @@ def parse_query(text: str) -> Query:
 _PG_INDEX = table("pledge_search", column("pledge_id"), column("document"))
 _FTS = table("pledge_fts", column("rowid"))
 # ts_rank's weights are given in the order D, C, B, A.
-_PG_WEIGHTS = literal_column("'{%s}'::real[]" % ", ".join(str(w) for w in reversed(WEIGHTS)))
+_PG_WEIGHTS: ColumnElement[Any] = literal_column(
+    f"'{{{', '.join(str(w) for w in reversed(WEIGHTS))}}}'::real[]"
+)
 
 
 class _FullText(ColumnElement[Any]):
@@ -123,13 +127,12 @@ class _FullText(ColumnElement[Any]):
     # statements holding it are compiled each time rather than cached wrongly.
     inherit_cache = False
 
-    def __init__(self, query: Query, pledge_id: ColumnElement[Any]) -> None:
+    def __init__(self, query: Query) -> None:
         self.query = query
-        self.pledge_id = pledge_id
 
 
 class PledgeMatches(_FullText):
-    """True for the pledges whose document holds every term of the query."""
+    """True for the pledges (Pledge rows of the statement) holding every term of the query."""
 
     inherit_cache = False
     type = Boolean()
@@ -157,13 +160,13 @@ def _pg_match(query: Query) -> ColumnElement[bool]:
 @compiles(PledgeMatches, "postgresql")
 def _pg_matches(element: PledgeMatches, compiler: SQLCompiler, **kw: Any) -> str:
     ids = select(_PG_INDEX.c.pledge_id).where(_pg_match(element.query))
-    return compiler.process(element.pledge_id.in_(ids), **kw)
+    return compiler.process(col(Pledge.id).in_(ids), **kw)
 
 
 @compiles(PledgeMatches, "sqlite")
 def _sqlite_matches(element: PledgeMatches, compiler: SQLCompiler, **kw: Any) -> str:
     ids = select(_FTS.c.rowid).where(_fts5_match(element.query))
-    return compiler.process(element.pledge_id.in_(ids), **kw)
+    return compiler.process(col(Pledge.id).in_(ids), **kw)
 
 
 @compiles(PledgeRank, "postgresql")
@@ -172,7 +175,7 @@ def _pg_rank(element: PledgeRank, compiler: SQLCompiler, **kw: Any) -> str:
         # Normalisation 1 divides by 1 + log(length): long documents weigh a little less,
         # as with SQLite's bm25().
         select(func.ts_rank(_PG_WEIGHTS, _PG_INDEX.c.document, _pg_query(element.query), 1))
-        .where(_PG_INDEX.c.pledge_id == element.pledge_id, _pg_match(element.query))
+        .where(_PG_INDEX.c.pledge_id == col(Pledge.id), _pg_match(element.query))
         .correlate_except(_PG_INDEX)
         .scalar_subquery()
     )
@@ -185,7 +188,7 @@ def _sqlite_rank(element: PledgeRank, compiler: SQLCompiler, **kw: Any) -> str:
     rank = (
         select(-func.bm25(literal_column("pledge_fts"), *WEIGHTS))
         .select_from(_FTS)
-        .where(_fts5_match(element.query), _FTS.c.rowid == element.pledge_id)
+        .where(_fts5_match(element.query), _FTS.c.rowid == col(Pledge.id))
         .correlate_except(_FTS)
         .scalar_subquery()
     )

@@ -1,6 +1,7 @@
 """The editors' pledge search: the full-text search (pledges.full_text: title, body, published
-evidence, candidate name), and also the slug, candidate and election
-names as typed (part of a word is enough), with filters (election, candidate, theme, status, overdue, submitted evidence waiting).
+evidence, candidate name), and also the slug, candidate and election names as typed (part
+of a word is enough), with filters (election, candidate, theme, status, overdue, submitted
+evidence waiting).
 
 Read-only, a fixed number of statements whatever the data size, no Flask.
 """
@@ -92,7 +93,7 @@ def _text_clause(query: str) -> ColumnElement[bool]:
     ]
     words = parse_query(query)
     return or_(
-        PledgeMatches(words, col(Pledge.id)) if words else false(),
+        PledgeMatches(words) if words else false(),
         col(Pledge.slug).like(folded, escape="\\"),
         col(Pledge.candidate_id).in_(names[0]),
         col(Pledge.election_id).in_(names[1]),

@@ -167,7 +167,7 @@ def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
         clauses.append(_overdue_clause(today))
     query = filters.query
     if query is not None:
-        clauses.append(PledgeMatches(query, col(Pledge.id)) if query else false())
+        clauses.append(PledgeMatches(query) if query else false())
     return clauses
 
 
@@ -288,11 +288,11 @@ def list_pledges(
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
 
 
-def search_order(query: Query | None) -> list[ColumnElement[Any]]:
+def search_order(query: Query | None) -> list[Any]:
     """Most relevant first when there is a query (pledges found otherwise last), then id."""
-    order: list[ColumnElement[Any]] = [col(Pledge.id)]
+    order: list[Any] = [col(Pledge.id)]
     if query:
-        order.insert(0, func.coalesce(PledgeRank(query, col(Pledge.id)), 0.0).desc())
+        order.insert(0, func.coalesce(PledgeRank(query), 0.0).desc())
     return order
 
 
@@ -308,7 +308,7 @@ def evidence_text_column() -> Label[str]:
         sa_select(
             (col(Evidence.title) + _FIELD + col(Evidence.quote)).label("text"),
         )
-        .where(Evidence.pledge_id == Pledge.id, Evidence.state == EvidenceState.PUBLISHED)
+        .where(col(Evidence.pledge_id) == Pledge.id, col(Evidence.state) == EvidenceState.PUBLISHED)
         .order_by(col(Evidence.id))
         .limit(MAX_SNIPPET_EVIDENCE)
         .correlate(Pledge)

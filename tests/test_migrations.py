@@ -123,7 +123,8 @@ def test_full_text_index_is_create_alls_and_survives_down_and_up(
     config = _config(scratch_database_url)
     command.upgrade(config, "head")
     objects = _full_text_objects(scratch_database_url)
-    assert all(objects) and objects == _full_text_objects(database_url)
+    assert all(objects)
+    assert objects == _full_text_objects(database_url)
     engine = make_engine(scratch_database_url)
     with Session(engine) as session:
         load_demo(session, if_empty=False)

@@ -43,12 +43,19 @@ def build(session: Session) -> dict:
         "Audit public de la vidéoprotection",
         "Un audit des **caméras** existantes, publié en ligne.",
     )
-    pledge(vassal, "pistes-cyclables", "Pistes cyclables sécurisées", "Cent kilomètres pour les vélos.")
-    pledge(vassal, "ecoles-renovees", "Rénover les écoles", "Toutes les écoles rénovées d'ici 2026.")
+    pledge(
+        vassal, "pistes-cyclables", "Pistes cyclables sécurisées", "Cent kilomètres pour les vélos."
+    )
+    pledge(
+        vassal, "ecoles-renovees", "Rénover les écoles", "Toutes les écoles rénovées d'ici 2026."
+    )
     pledge(delogu, "cantines-bio", "Cantines bio", "Des repas bio dans les cantines scolaires.")
     pledge(delogu, "metro-nuit", "Métro la nuit", "Le métro ouvert jusqu'à 2 h le week-end.")
     police = pledge(
-        payan, "police-municipale", "Police municipale de proximité", "Des agents dans chaque quartier."
+        payan,
+        "police-municipale",
+        "Police municipale de proximité",
+        "Des agents dans chaque quartier.",
     )
     make_evidence(
         session,
@@ -60,14 +67,18 @@ def build(session: Session) -> dict:
     make_evidence(
         session, logement, title="Charte signée", quote="Les bailleurs signent la charte."
     )
-    arbres = pledge(delogu, "arbres", "Planter des arbres", "Dix mille arbres dans les cours d'école.")
+    arbres = pledge(
+        delogu, "arbres", "Planter des arbres", "Dix mille arbres dans les cours d'école."
+    )
     for state, word in [
         (EvidenceState.SUBMITTED, "hélicoptère"),
         (EvidenceState.REJECTED, "sous-marin"),
         (EvidenceState.WITHDRAWN, "dirigeable"),
     ]:
         make_evidence(session, arbres, title="Non publiée", quote=f"Un {word}.", state=state)
-    pledge(payan, "cameras-pietons", "Caméras piétons", "Des caméras portées.", archived_at=utc_now())
+    pledge(
+        payan, "cameras-pietons", "Caméras piétons", "Des caméras portées.", archived_at=utc_now()
+    )
     pledge(
         payan,
         "transparence",
@@ -100,7 +111,11 @@ LABELLED = [
     ("le la des du", [], 0),  # only stop words
     ("école 2026", ["ecoles-renovees"], 1),  # a word and a number
     ("d'ici", ["ecoles-renovees"], 1),  # elision: "d" is a stop word
-    ("payan", ["moratoire-cameras", "audit-videoprotection", "police-municipale", "transparence"], 0),
+    (
+        "payan",
+        ["moratoire-cameras", "audit-videoprotection", "police-municipale", "transparence"],
+        0,
+    ),
     ("Delogu métro", ["metro-nuit"], 1),  # candidate name and title
     ("bailleurs", ["logement-social"], 1),  # only in a published evidence quote
     ("délibération conseil", ["police-municipale"], 1),  # evidence title and quote
@@ -128,9 +143,7 @@ def test_the_labelled_set_has_30_queries():
 
 
 @pytest.mark.parametrize(("query", "expected", "ranked"), LABELLED)
-def test_labelled_queries_find_the_same_pledges_on_every_database(
-    session, query, expected, ranked
-):
+def test_labelled_queries_find_the_same_pledges_on_every_database(session, query, expected, ranked):
     build(session)
     found = slugs(session, query)
     assert sorted(found) == sorted(expected)

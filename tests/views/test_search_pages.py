@@ -31,7 +31,10 @@ def data(app_session):
         s,
         alice,
         title="Audit public",
-        body="Un audit des **caméras**. <script>alert('x')</script>&lt;script&gt;alert(1)&lt;/script&gt;",
+        body=(
+            "Un audit des **caméras**. <script>alert('x')</script>"
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        ),
     )
     title = make_pledge(s, alice, title="Moratoire sur les caméras <b>vite</b>", body="Aucune.")
     hidden = make_pledge(s, alice, title="Pistes cyclables", body="Des vélos.")
@@ -95,7 +98,7 @@ def test_api_q_is_ranked_and_keeps_its_fields(client, data):
         "Audit public",
     ]
     assert client.get("/api/v1/pledges?q=zeppelin").get_json()["items"] == []
-    odd = client.get('/api/v1/pledges?q=%22NEAR(*)%20-OR%27')
+    odd = client.get("/api/v1/pledges?q=%22NEAR(*)%20-OR%27")
     assert odd.status_code == 200
 
 
