@@ -14,6 +14,7 @@ begin with it ("vidéo" finds "vidéosurveillance", a word being typed finds).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,31 +58,22 @@ class Query:
 
     def tsquery(self) -> str:
         """The PostgreSQL tsquery, lexemes quoted: `('camer' | 'camera':*) & ...`."""
-
-        def quote(lexeme: str) -> str:
-            return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-        def term(t: Term) -> str:
-            options = [quote(x) for x in t.lexemes]
-            if t.prefix:
-                options.append(quote(t.prefix) + ":*")
-            return "(" + " | ".join(options) + ")"
-
-        return " & ".join(term(t) for t in self.terms)
+        return self._render(
+            lambda x: "'" + x.replace("\\", "\\\\").replace("'", "''") + "'", ":*", "|", "&"
+        )
 
     def fts5(self) -> str:
         """The FTS5 query, lexemes quoted as strings: `("camer" OR "camera"*) AND ...`."""
+        return self._render(lambda x: '"' + x.replace('"', '""') + '"', "*", "OR", "AND")
 
-        def quote(lexeme: str) -> str:
-            return '"' + lexeme.replace('"', '""') + '"'
-
+    def _render(self, quote: Callable[[str], str], prefix: str, any_of: str, all_of: str) -> str:
         def term(t: Term) -> str:
             options = [quote(x) for x in t.lexemes]
             if t.prefix:
-                options.append(quote(t.prefix) + "*")
-            return "(" + " OR ".join(options) + ")"
+                options.append(quote(t.prefix) + prefix)
+            return "(" + f" {any_of} ".join(options) + ")"
 
-        return " AND ".join(term(t) for t in self.terms)
+        return f" {all_of} ".join(term(t) for t in self.terms)
 
 
 def _term(token: Token) -> Term | None:
