@@ -201,8 +201,15 @@ PG_CREATE = [
     BEGIN PERFORM pledge_search_refresh(NEW.id); RETURN NULL; END $$""",
     """CREATE FUNCTION pledge_search_on_evidence() RETURNS TRIGGER LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP <> 'INSERT' THEN PERFORM pledge_search_refresh(OLD.pledge_id); END IF;
-        IF TG_OP <> 'DELETE' THEN PERFORM pledge_search_refresh(NEW.pledge_id); END IF;
+        -- Only published evidence is indexed: a submission or a rejection changes nothing.
+        IF TG_OP <> 'INSERT' AND OLD.state = 'published' THEN
+            PERFORM pledge_search_refresh(OLD.pledge_id);
+        END IF;
+        IF TG_OP <> 'DELETE' AND NEW.state = 'published'
+           AND (TG_OP = 'INSERT' OR OLD.state <> 'published' OR OLD.pledge_id <> NEW.pledge_id
+                OR OLD.title <> NEW.title OR OLD.quote <> NEW.quote) THEN
+            PERFORM pledge_search_refresh(NEW.pledge_id);
+        END IF;
         RETURN NULL;
     END $$""",
     """CREATE FUNCTION pledge_search_on_candidate() RETURNS TRIGGER LANGUAGE plpgsql AS $$
@@ -271,13 +278,14 @@ SQLITE_CREATE = [
     f" ON pledge BEGIN {_sqlite_refresh('NEW.id')} END",
     "CREATE TRIGGER pledge_fts_pledge_delete AFTER DELETE ON pledge BEGIN"
     " DELETE FROM pledge_fts WHERE rowid = OLD.id; END",
-    f"CREATE TRIGGER pledge_fts_evidence_insert AFTER INSERT ON evidence BEGIN"
-    f" {_sqlite_refresh('NEW.pledge_id')} END",
+    # Only published evidence is indexed: a submission or a rejection changes nothing.
+    f"CREATE TRIGGER pledge_fts_evidence_insert AFTER INSERT ON evidence"
+    f" WHEN NEW.state = 'published' BEGIN {_sqlite_refresh('NEW.pledge_id')} END",
     f"CREATE TRIGGER pledge_fts_evidence_update AFTER UPDATE OF title, quote, state, pledge_id"
-    f" ON evidence BEGIN {_sqlite_refresh('OLD.pledge_id')} {_sqlite_refresh('NEW.pledge_id')}"
-    f" END",
-    f"CREATE TRIGGER pledge_fts_evidence_delete AFTER DELETE ON evidence BEGIN"
-    f" {_sqlite_refresh('OLD.pledge_id')} END",
+    f" ON evidence WHEN OLD.state = 'published' OR NEW.state = 'published'"
+    f" BEGIN {_sqlite_refresh('OLD.pledge_id')} {_sqlite_refresh('NEW.pledge_id')} END",
+    f"CREATE TRIGGER pledge_fts_evidence_delete AFTER DELETE ON evidence"
+    f" WHEN OLD.state = 'published' BEGIN {_sqlite_refresh('OLD.pledge_id')} END",
     "CREATE TRIGGER pledge_fts_candidate_update AFTER UPDATE OF name ON candidate BEGIN"
     " UPDATE pledge_fts SET candidate = search_lexemes(NEW.name)"
     " WHERE rowid IN (SELECT id FROM pledge WHERE candidate_id = NEW.id); END",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Float, cast, column, func, literal, select, table
+from sqlalchemy import Boolean, ColumnElement, Subquery, cast, column, func, literal, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -130,13 +130,6 @@ class PledgeMatches(_FullText):
     type = Boolean()
 
 
-class PledgeRank(_FullText):
-    """How well a pledge matches (higher first; NULL when it does not)."""
-
-    inherit_cache = False
-    type = Float()
-
-
 def _fts5_match(query: Query) -> ColumnElement[bool]:
     return literal_column("pledge_fts").op("MATCH", return_type=Boolean())(literal(query.fts5()))
 
@@ -161,30 +154,19 @@ def _sqlite_matches(element: PledgeMatches, compiler: SQLCompiler, **kw: Any) ->
     return compiler.process(col(Pledge.id).in_(ids), **kw)
 
 
-@compiles(PledgeRank, "postgresql")
-def _pg_rank(element: PledgeRank, compiler: SQLCompiler, **kw: Any) -> str:
-    rank = (
+def ranked_matches(dialect: str, query: Query) -> Subquery:
+    """(pledge_id, rank) of every pledge that matches, a higher rank for a better match: one
+    lookup in the index, to join to Pledge."""
+    if dialect == "postgresql":
         # Normalisation 1 divides by 1 + log(length): long documents weigh a little less,
         # as with SQLite's bm25().
-        select(func.ts_rank(_PG_WEIGHTS, _PG_INDEX.c.document, _pg_query(element.query), 1))
-        .where(_PG_INDEX.c.pledge_id == col(Pledge.id), _pg_match(element.query))
-        .correlate_except(_PG_INDEX)
-        .scalar_subquery()
-    )
-    return compiler.process(rank, **kw)
-
-
-@compiles(PledgeRank, "sqlite")
-def _sqlite_rank(element: PledgeRank, compiler: SQLCompiler, **kw: Any) -> str:
+        rank = func.ts_rank(_PG_WEIGHTS, _PG_INDEX.c.document, _pg_query(query), 1)
+        found = select(_PG_INDEX.c.pledge_id.label("pledge_id"), rank.label("rank"))
+        return found.where(_pg_match(query)).subquery("ranked")
     # bm25() is lower for better matches.
-    rank = (
-        select(-func.bm25(literal_column("pledge_fts"), *WEIGHTS))
-        .select_from(_FTS)
-        .where(_fts5_match(element.query), _FTS.c.rowid == col(Pledge.id))
-        .correlate_except(_FTS)
-        .scalar_subquery()
-    )
-    return compiler.process(rank, **kw)
+    score = -func.bm25(literal_column("pledge_fts"), *WEIGHTS)
+    found = select(_FTS.c.rowid.label("pledge_id"), score.label("rank")).select_from(_FTS)
+    return found.where(_fts5_match(query)).subquery("ranked")
 
 
 # --- Snippets -------------------------------------------------------------------------------

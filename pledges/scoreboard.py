@@ -22,7 +22,7 @@ from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
-from pledges.full_text import Fragment, PledgeMatches, PledgeRank, Query, parse_query
+from pledges.full_text import Fragment, PledgeMatches, Query, parse_query, ranked_matches
 from pledges.full_text import snippet as snippet_of
 from pledges.search import fold
 from pledges.status import current_ruling
@@ -272,11 +272,19 @@ def list_pledges(
             evidence_text_column() if with_snippets else literal(None).label("evidence_text"),
         )
         .where(*clauses)
-        .order_by(*search_order(query))
+        .order_by(col(Pledge.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
+    if query:
+        # Most relevant first, then by id: the index's ranks, joined in one lookup.
+        ranked = ranked_matches(session.get_bind().dialect.name, query)
+        stmt = (
+            stmt.join(ranked, ranked.c.pledge_id == col(Pledge.id))
+            .order_by(None)
+            .order_by(ranked.c.rank.desc(), col(Pledge.id))
+        )
     items = [
         PledgeRow(
             pledge,
@@ -286,14 +294,6 @@ def list_pledges(
         for pledge, count, evidence in session.execute(stmt)
     ]
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
-
-
-def search_order(query: Query | None) -> list[Any]:
-    """Most relevant first when there is a query (pledges found otherwise last), then id."""
-    order: list[Any] = [col(Pledge.id)]
-    if query:
-        order.insert(0, func.coalesce(PledgeRank(query), 0.0).desc())
-    return order
 
 
 # Separators of the evidence text selected beside each pledge: control characters, so a

@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from models import Evidence
 from models.db import utc_now
 from models.enums import EvidenceState
 from models.full_text import search_lexemes
@@ -171,6 +172,17 @@ def test_the_index_follows_every_write(session):
     session.delete(evidence)
     session.commit()
     assert slugs(session, "délibération") == []
+    # A submission becomes findable when it is published, and its corrections follow.
+    submitted = session.exec(
+        select(Evidence).where(Evidence.state == EvidenceState.SUBMITTED)
+    ).one()
+    submitted.state = EvidenceState.PUBLISHED
+    session.commit()
+    assert slugs(session, "hélicoptère") == ["arbres"]
+    submitted.quote = "Un planeur."
+    session.commit()
+    assert slugs(session, "hélicoptère") == []
+    assert slugs(session, "planeur") == ["arbres"]
 
 
 def test_the_editors_search_uses_it_and_keeps_slugs_and_names(session):
