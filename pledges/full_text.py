@@ -29,6 +29,7 @@ from models import Pledge
 from models.full_text import WEIGHTS, Token, lexeme_of, tokenize
 
 MAX_TERMS = 10  # words of a query that count (a bound on the SQL it makes)
+MAX_QUERY_CHARS = 1000  # of a query read at all (the pages and the API allow 200)
 MIN_PREFIX = 3  # shorter words match whole words only
 SNIPPET_CHARS = 200  # about two lines of text around the first match
 
@@ -93,7 +94,7 @@ def _term(token: Token) -> Term | None:
 def parse_query(text: str) -> Query:
     """The terms of what a visitor typed; hyphenated words count by their parts (so
     "vidéo-surveillance" also finds "vidéo surveillance")."""
-    normalised = unicodedata.normalize("NFC", text.replace("\x00", " "))
+    normalised = unicodedata.normalize("NFC", text[:MAX_QUERY_CHARS].replace("\x00", " "))
     terms: list[Term] = []
     for token in tokenize(normalised):
         if "-" in token.folded.lstrip("-"):

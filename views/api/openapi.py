@@ -291,9 +291,9 @@ PATHS: dict[str, Any] = {
                 {"type": "string", "maxLength": 200},
                 "Full-text search in French over titles, bodies, published evidence (titles,"
                 " quotes) and candidate names: every word must be found; accents, case and"
-                " word endings are ignored (\"caméras\" finds \"caméra\", \"video\""
-                " \"vidéo\"), a word of 3 letters or more also finds the longer words it"
-                " begins, common words (\"le\", \"de\") are left out. Quotes, `*`, `-` or"
+                ' word endings are ignored ("caméras" finds "caméra", "video"'
+                ' "vidéo"), a word of 3 letters or more also finds the longer words it'
+                ' begins, common words ("le", "de") are left out. Quotes, `*`, `-` or'
                 " `OR` have no special meaning.",
             ),
             *PAGING,
