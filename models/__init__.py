@@ -1,5 +1,6 @@
 """SQLModel tables; importing this package registers every table in SQLModel.metadata."""
 
+from models import full_text  # noqa: F401  (the index's DDL events on the metadata)
 from models.accounts import (
     AuditEntry,
     DataVersion,

@@ -17,6 +17,9 @@ from sqlmodel import Session
 
 from models.enums import EvidenceState
 
+# The full-text index (models.full_text: pledge_search, pledge_fts) is no model's and is
+# not listed: only triggers on pledge, evidence and candidate write it, and those writes
+# already bump the version.
 # Tables whose rows appear on public pages, the API, the widget or the dump.
 # Site settings count: public pages show whether editors are named on rulings.
 PUBLIC_TABLES = frozenset(

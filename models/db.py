@@ -12,6 +12,8 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel, create_engine
 
+from models.full_text import register_sqlite_functions
+
 # Ids are PostgreSQL `integer` columns: larger values can name no row.
 MAX_DB_ID = 2**31 - 1
 
@@ -65,6 +67,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The full-text triggers call it on every write to pledges, evidence, candidates.
+    register_sqlite_functions(dbapi_connection)
 
 
 def enum_column(enum_cls: type, *, nullable: bool = False, index: bool = False) -> Column:

@@ -1,5 +1,7 @@
-"""The editors' pledge search: words over title, body, slug, candidate and election names,
-with filters (election, candidate, theme, status, overdue, submitted evidence waiting).
+"""The editors' pledge search: the full-text search (pledges.full_text: title, body, published
+evidence, candidate name), and also the slug, candidate and election names as typed (part
+of a word is enough), with filters (election, candidate, theme, status, overdue, submitted
+evidence waiting).
 
 Read-only, a fixed number of statements whatever the data size, no Flask.
 """
@@ -11,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, exists, false, func, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
+from pledges.full_text import PledgeMatches, parse_query
 from pledges.scoreboard import (
     MAX_CANDIDATE_OPTIONS,
     MAX_PER_PAGE,
@@ -65,8 +68,8 @@ def _folded(column: Any) -> ColumnElement[str]:
 
 
 def _text_clause(query: str) -> ColumnElement[bool]:
-    """Words in the title or body (folded: "video" finds "vidéo"), the slug, or the
-    candidate's or election's name (as typed, case ignored, or without accents)."""
+    """The full-text search, or the query within the slug or the candidate's or election's
+    name (as typed, case ignored, or without accents)."""
     folded, lowered = like_pattern(query), _lower_pattern(query)
     names = [
         select(Candidate.id)
@@ -88,8 +91,9 @@ def _text_clause(query: str) -> ColumnElement[bool]:
         )
         .scalar_subquery(),
     ]
+    words = parse_query(query)
     return or_(
-        col(Pledge.search_text).like(folded, escape="\\"),
+        PledgeMatches(words) if words else false(),
         col(Pledge.slug).like(folded, escape="\\"),
         col(Pledge.candidate_id).in_(names[0]),
         col(Pledge.election_id).in_(names[1]),
@@ -132,6 +136,8 @@ def search_pledges(
     stmt = (
         select(Pledge, evidence_count_column())
         .where(*clauses)
+        # By id, not by relevance: the list mixes full-text matches with slug and name
+        # matches, which have no rank, and editors work through it in a stable order.
         .order_by(col(Pledge.id))
         .offset((page - 1) * per_page)
         .limit(per_page)

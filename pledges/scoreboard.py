@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Label, and_, case, func, or_
+from sqlalchemy import ColumnElement, Label, and_, case, false, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,10 +23,14 @@ from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusCh
 from models.db import rel
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
-from pledges.search import fold, like_pattern
+from pledges.full_text import Fragment, PledgeMatches, Query, parse_query, ranked_matches
+from pledges.full_text import snippet as snippet_of
+from pledges.search import fold
 from pledges.status import current_ruling
+from pledges.text import plain_text
 
 MAX_PER_PAGE = 100
+MAX_SNIPPET_EVIDENCE = 20  # published evidence items of a pledge looked at for a snippet
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,11 @@ class PledgeFilters:
     overdue: bool = False
     q: str = ""
     candidate_id: int | None = None  # set by candidate pages, not by visitors
+
+    @property
+    def query(self) -> Query | None:
+        """The full-text query when `q` holds anything; it may have no term (stop words)."""
+        return parse_query(self.q) if self.q and fold(self.q) else None
 
     def scope(self) -> PledgeFilters:
         """The filters the per-candidate counts follow: election, theme and search.
@@ -80,9 +89,19 @@ class ElectionCounts:
 
 
 @dataclass
+class Snippet:
+    """Where a search found a pledge, words marked: its body, or a published evidence item."""
+
+    parts: list[Fragment]
+    source: str  # "body" or "evidence"
+
+
+@dataclass
 class PledgeRow:
     pledge: Pledge
     evidence_count: int
+    # Set by a search (list_pledges(..., snippets=True)): where the words were found.
+    snippet: Snippet | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.pledge.is_overdue(today)
@@ -147,8 +166,9 @@ def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
         clauses.append(col(Pledge.status) == filters.status)
     if filters.overdue:
         clauses.append(_overdue_clause(today))
-    if filters.q and fold(filters.q):
-        clauses.append(col(Pledge.search_text).like(like_pattern(filters.q), escape="\\"))
+    query = filters.query
+    if query is not None:
+        clauses.append(PledgeMatches(query) if query else false())
     return clauses
 
 
@@ -230,27 +250,91 @@ def list_pledges(
     page: int = 1,
     per_page: int = 20,
     today: date,
+    snippets: bool = False,
 ) -> PledgePage:
-    """One page of pledges matching `filters`, in a stable order (id), with evidence counts.
+    """One page of pledges matching `filters`, with evidence counts: most relevant first
+    when searching (ties by id), else by id.
 
     A page past the end is clamped to the last page. Three to four statements:
-    the total, the page, and the eager loads of candidates and their elections.
+    the total, the page (with, for `snippets` and a search, the evidence text the
+    snippets may quote), and the eager loads of candidates and their elections.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(filters, today)
     total = session.execute(select(func.count(col(Pledge.id))).where(*clauses)).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
+    query = filters.query
+    with_snippets = bool(snippets and query)
     stmt = (
-        select(Pledge, evidence_count_column())
+        sa_select(
+            Pledge,
+            evidence_count_column(),
+            evidence_text_column() if with_snippets else literal(None).label("evidence_text"),
+        )
         .where(*clauses)
         .order_by(col(Pledge.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
-    items = [PledgeRow(pledge, int(count)) for pledge, count in session.execute(stmt)]
+    if query:
+        # Most relevant first, then by id: the index's ranks, joined in one lookup.
+        ranked = ranked_matches(session.get_bind().dialect.name, query)
+        stmt = (
+            stmt.join(ranked, ranked.c.pledge_id == col(Pledge.id))
+            .order_by(None)
+            .order_by(ranked.c.rank.desc(), col(Pledge.id))
+        )
+    items = [
+        PledgeRow(
+            pledge,
+            int(count),
+            find_snippet(pledge, evidence, query) if query and with_snippets else None,
+        )
+        for pledge, count, evidence in session.execute(stmt)
+    ]
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
+
+
+# Separators of the evidence text selected beside each pledge: control characters, so a
+# title or quote holding one would only see its snippet cut there.
+_FIELD, _ITEM = "\x1f", "\x1e"
+
+
+def evidence_text_column() -> Label[str]:
+    """A correlated subquery: the titles and quotes of a pledge's first published evidence
+    items (MAX_SNIPPET_EVIDENCE), separated, to select beside Pledge for snippets."""
+    first = (
+        sa_select(
+            (col(Evidence.title) + _FIELD + col(Evidence.quote)).label("text"),
+        )
+        .where(col(Evidence.pledge_id) == Pledge.id, col(Evidence.state) == EvidenceState.PUBLISHED)
+        .order_by(col(Evidence.id))
+        .limit(MAX_SNIPPET_EVIDENCE)
+        .correlate(Pledge)
+        .subquery()
+    )
+    return (
+        sa_select(func.aggregate_strings(first.c.text, _ITEM))
+        .correlate(Pledge)
+        .scalar_subquery()
+        .label("evidence_text")
+    )
+
+
+def find_snippet(pledge: Pledge, evidence_text: str | None, query: Query) -> Snippet | None:
+    """The pledge's body where the words are, else its first published evidence item that
+    holds them (`evidence_text` from evidence_text_column), the words marked."""
+    body = snippet_of(plain_text(pledge.body), query)
+    if body is not None:
+        return Snippet(body, "body")
+    for item in (evidence_text or "").split(_ITEM):
+        title, _, quote = item.partition(_FIELD)
+        found = snippet_of(f"{title} : « {quote} »" if quote else title, query)
+        if found is not None:
+            return Snippet(found, "evidence")
+    return None
 
 
 def list_themes(session: Session) -> list[tuple[str, int]]:

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from models.full_text import fold
 
-def fold(text: str) -> str:
-    """Lower-case, strip accents, turn ligatures and odd spaces into plain letters."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
+__all__ = ["fold", "like_pattern", "search_text_for", "slugify"]
 
 
 def search_text_for(title: str, body: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from html import unescape
 from typing import Any
 
 import markdown
@@ -127,3 +128,12 @@ def _render_row(_mapper: Any, _connection: Any, row: Any) -> None:
 
 
 keep_rendered_html()
+
+
+def plain_text(text: str | None) -> str:
+    """Markdown → the text a reader sees, without markup (for search snippets); not
+    safe to insert as HTML: let the template escape it."""
+    if not text:
+        return ""
+    rendered = _converter().reset().convert(text)
+    return unescape(nh3.clean(rendered.replace("<", " <"), tags=set()))

@@ -2,16 +2,19 @@
 revision goes up, down and up again, with data, on SQLite and PostgreSQL."""
 
 import json
+from datetime import date
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
 from models.db import make_engine
+from models.full_text import is_model_table
 from pledges.demo import load_demo
 from pledges.open_data.dump import dump_published
 
@@ -23,9 +26,12 @@ def _config(url: str) -> Config:
 
 
 def _diff(url: str) -> list:
+    """What differs from the models; the full-text index, which no model describes, is
+    compared with create_all's by test_full_text_index_is_create_alls."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": is_model_table})
+        diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     return diff
 
@@ -98,3 +104,66 @@ def test_rendered_html_is_backfilled(scratch_database_url):
                 checked += 1
     engine.dispose()
     assert checked
+
+
+def _full_text_objects(url: str) -> list:
+    """Every object of the full-text index, as the database describes it."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            queries = [
+                "SELECT type, name, tbl_name, sql FROM sqlite_master"
+                " WHERE name LIKE 'pledge_fts%' ORDER BY name"
+            ]
+        else:
+            queries = [
+                "SELECT tgname, tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger"
+                " WHERE NOT tgisinternal ORDER BY tgname",
+                "SELECT proname, pg_get_functiondef(oid) FROM pg_proc"
+                " WHERE proname LIKE 'pledge_search%' ORDER BY proname",
+                "SELECT maptokentype, mapseqno, mapdict::regdictionary::text"
+                " FROM pg_ts_config_map JOIN pg_ts_config ON pg_ts_config.oid = mapcfg"
+                " WHERE cfgname = 'pledge_search_fr' ORDER BY 1, 2",
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'pledge_search'"
+                " ORDER BY indexname",
+                "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+                " WHERE table_name = 'pledge_search' ORDER BY column_name",
+                "SELECT conname, pg_get_constraintdef(pg_constraint.oid) FROM pg_constraint"
+                " JOIN pg_class ON pg_class.oid = conrelid"
+                " WHERE relname = 'pledge_search' ORDER BY conname",
+            ]
+        objects = [[tuple(row) for row in conn.execute(text(q))] for q in queries]
+    engine.dispose()
+    return objects
+
+
+def _count_matches(url: str, q: str) -> int:
+    from pledges.scoreboard import PledgeFilters, list_pledges
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        total = list_pledges(session, PledgeFilters(q=q), today=date(2026, 1, 1)).total
+    engine.dispose()
+    return total
+
+
+def test_full_text_index_is_create_alls_and_survives_down_and_up(
+    database_url, scratch_database_url
+):
+    # database_url's schema comes from create_all, the scratch database's from Alembic.
+    config = _config(scratch_database_url)
+    command.upgrade(config, "head")
+    objects = _full_text_objects(scratch_database_url)
+    assert all(objects)
+    assert objects == _full_text_objects(database_url)
+    engine = make_engine(scratch_database_url)
+    with Session(engine) as session:
+        load_demo(session, if_empty=False)
+        session.commit()
+    engine.dispose()
+    found = _count_matches(scratch_database_url, "vidéosurveillance")
+    assert found > 0
+    command.downgrade(config, "0008")
+    assert not any(_full_text_objects(scratch_database_url))
+    command.upgrade(config, "head")  # the index is filled from the rows already there
+    assert _count_matches(scratch_database_url, "vidéosurveillance") == found

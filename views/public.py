@@ -164,13 +164,16 @@ def _moved_scoreboard(args: MultiDict[str, str]) -> ResponseReturnValue:
 @cached_page
 def scoreboard() -> str:
     """Every pledge, filtered (election, candidate, theme, status, overdue, search) and
-    paginated; the list alone for htmx."""
+    paginated, the most relevant first with highlighted snippets when searching; the list
+    alone for htmx."""
     session = db_session()
     args: MultiDict[str, str] = flask_request.args
     filters = read_filters(args, strict=False)
     page = read_positive_int(args, "page", 1, strict=False)
     on = today()
-    pledges = reads.list_pledges(session, filters, page=page, per_page=_page_size(), today=on)
+    pledges = reads.list_pledges(
+        session, filters, page=page, per_page=_page_size(), today=on, snippets=True
+    )
     context = {
         "filters": filters,
         "pledges": pledges,
@@ -219,6 +222,7 @@ def _election_board(session: Session, found: Election) -> str:
         page=read_positive_int(args, "page", 1, strict=False),
         per_page=_page_size(),
         today=on,
+        snippets=True,
     )
     board = reads.list_candidate_counts(
         session,

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table in SQLModel.metadata)
 from models.db import make_engine
+from models.full_text import is_model_table
 
 config = context.config
 if config.config_file_name is not None:
@@ -30,7 +31,12 @@ def database_url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_name=is_model_table,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -51,6 +57,8 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER TABLE
+        # The full-text index is no model's (models.full_text): autogenerate leaves it be.
+        include_name=is_model_table,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -191,7 +191,9 @@ def test_full_page_for_reload_history_restore_and_boost(client, site, headers):
         ("theme=video-surveillance&status=pending", ["Audit des caméras publié"]),
         ("overdue=1", ["Audit des caméras publié"]),
         ("q=VIDEO", ["Moratoire sur la vidéosurveillance"]),
-        ("q=camera", ["Audit des caméras publié"]),
+        # The title first, then the pledge found by its published evidence's title.
+        ("q=camera", ["Audit des caméras publié", "Moratoire sur la vidéosurveillance"]),
+        ("q=encore", []),  # the title of submitted evidence: not public
         ("q=%C3%A9coles", ["Écoles rénovées"]),
     ],
 )

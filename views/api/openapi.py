@@ -277,7 +277,8 @@ def _feed(summary: str, parameters: list) -> dict:
 
 PATHS: dict[str, Any] = {
     "/pledges": _get(
-        "Pledges, filtered and paginated (stable order: id).",
+        "Pledges, filtered and paginated (stable order: id; with `q`, most relevant first,"
+        " then id).",
         {"200": _json("PledgeItemList", "One page of pledges."), **BAD},
         [
             _query("election", {"type": "string"}, "Election slug."),
@@ -285,7 +286,16 @@ PATHS: dict[str, Any] = {
             _query("status", STATUS, "Current status."),
             _query("theme", {"type": "string"}, "Theme."),
             _query("overdue", {"type": "string", "enum": ["0", "1"]}, "Past deadline, pending."),
-            _query("q", {"type": "string", "maxLength": 200}, "Accent-insensitive search."),
+            _query(
+                "q",
+                {"type": "string", "maxLength": 200},
+                "Full-text search in French over titles, bodies, published evidence (titles,"
+                " quotes) and candidate names: every word must be found; accents, case and"
+                ' word endings are ignored ("caméras" finds "caméra", "video"'
+                ' "vidéo"), a word of 3 letters or more also finds the longer words it'
+                ' begins, common words ("le", "de") are left out. Quotes, `*`, `-` or'
+                " `OR` have no special meaning.",
+            ),
             *PAGING,
         ],
     ),
