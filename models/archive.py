@@ -50,8 +50,13 @@ class ArchiveJob(SQLModel, table=True):
     __table_args__ = (Index("ix_archivejob_due", "state", "next_attempt_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    evidence_id: int | None = Field(default=None, foreign_key="evidence.id", index=True)
+    # One job per evidence item (a re-archive resets it): two pollers can never
+    # both enqueue, hence both archive, the same item.
+    evidence_id: int | None = Field(
+        default=None, foreign_key="evidence.id", index=True, unique=True
+    )
     url: str = Field(max_length=2000)
+    host: str = Field(default="", max_length=255, index=True)  # the admin's "never archived"
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(

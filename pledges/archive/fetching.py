@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -158,3 +159,11 @@ def refusal_for_status(result: FetchResult) -> Refusal | None:
     else:
         reason = "http_error"
     return Refusal(reason, f"HTTP {status}", http_status=status, final_url=result.final_url)
+
+
+def host_of(url: str) -> str:
+    """The URL's host name, lower-case ("" when it has none)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("evidence_id", sa.Integer(), nullable=True),
         sa.Column("url", _text(2000), nullable=False),
+        sa.Column("host", _text(255), nullable=False),
         sa.Column("state", _text(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", _when(), nullable=False),
@@ -70,7 +71,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_archivejob_due", "archivejob", ["state", "next_attempt_at", "id"])
-    op.create_index(op.f("ix_archivejob_evidence_id"), "archivejob", ["evidence_id"])
+    op.create_index(
+        op.f("ix_archivejob_evidence_id"), "archivejob", ["evidence_id"], unique=True
+    )
+    op.create_index(op.f("ix_archivejob_host"), "archivejob", ["host"])
     op.create_table(
         "linkcheck",
         sa.Column("evidence_id", sa.Integer(), nullable=False),
@@ -93,6 +97,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_linkcheck_next_check_at"), table_name="linkcheck")
     op.drop_table("linkcheck")
+    op.drop_index(op.f("ix_archivejob_host"), table_name="archivejob")
     op.drop_index(op.f("ix_archivejob_evidence_id"), table_name="archivejob")
     op.drop_index("ix_archivejob_due", table_name="archivejob")
     op.drop_table("archivejob")
