@@ -92,6 +92,7 @@ ENV_SETTINGS: dict[str, Any] = {
     "ARCHIVE_MAX_BYTES": 16 * 1024 * 1024,
     "ARCHIVE_DEADLINE_SECONDS": 60.0,
     "ARCHIVE_MAX_ATTEMPTS": 5,  # temporary failures retried with backoff, then "failed"
+    "ARCHIVE_FSYNC": True,  # each WARC file flushed to disk before its row is committed
     "LINKCHECK_HOST_DELAY": 1.0,  # seconds between two link checks on one host
     "LINKCHECK_CHANGE_THRESHOLD": 0.2,  # share of words changed for "modifié"
     # Largest request body anywhere (form posts are small) and on the import page.

@@ -71,6 +71,7 @@ class ArchiveSettings:
     host_delay: float = 1.0  # seconds between two link checks on one host
     change_threshold: float = 0.2  # share of words that differ for "changed"
     check_interval: timedelta = timedelta(days=1)
+    fsync: bool = True  # each WARC reaches the disk before its row is committed
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ArchiveSettings:
@@ -87,6 +88,7 @@ class ArchiveSettings:
             max_attempts=int(config["ARCHIVE_MAX_ATTEMPTS"]),
             host_delay=float(config["LINKCHECK_HOST_DELAY"]),
             change_threshold=float(config["LINKCHECK_CHANGE_THRESHOLD"]),
+            fsync=bool(config["ARCHIVE_FSYNC"]),
         )
 
     @property

@@ -237,7 +237,8 @@ def run_archiver(
         return
     started = time.monotonic()
     done: set[int] = set()
-    while max_jobs is None or len(done) < max_jobs:
+    count = 0
+    while max_jobs is None or count < max_jobs:
         if max_seconds is not None and time.monotonic() - started > max_seconds:
             return
         with Session(engine, expire_on_commit=False) as session:
@@ -247,13 +248,16 @@ def run_archiver(
                 now=clock(),
                 lease=settings.lease,
                 ignore_schedule=ignore_schedule,
-                skip_ids=done,
+                # Jobs left pending are due later (backoff), so a scheduled run never
+                # meets them again; only an on-demand run must skip what it did.
+                skip_ids=done if ignore_schedule else (),
                 only_evidence=only_evidence,
             )
             session.commit()
         if claimed is None:
             return
         done.add(claimed.id)
+        count += 1
         try:
             captured = capture(claimed.url, settings, client=client, now=clock())
         except Exception as exc:  # one odd page never stops the others

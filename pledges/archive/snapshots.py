@@ -109,6 +109,7 @@ def store(
             body=result.raw_content,
         ),
         retrieved_at=captured.retrieved_at,
+        durable=settings.fsync,
     )
     return _add(
         session,
@@ -171,6 +172,7 @@ def archive_bytes(
         uri=uri,
         content_type=content_type,
         retrieved_at=retrieved_at,
+        durable=settings.fsync,
     )
     return _add(
         session,

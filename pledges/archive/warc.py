@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -24,7 +25,6 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 SOFTWARE = "PledgeTracker-Archiver/1.0 (warcio)"
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,13 @@ def warc_date(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_exchange(archive_dir: Path, exchange: HttpExchange, *, retrieved_at: datetime) -> str:
-    """A WARC of the request and the response; returns its path relative to archive_dir."""
+def write_exchange(
+    archive_dir: Path, exchange: HttpExchange, *, retrieved_at: datetime, durable: bool = True
+) -> str:
+    """A WARC of the request and the response; returns its path relative to archive_dir.
+
+    durable: the file reaches the disk (fsync) before it is renamed into place.
+    """
 
     def records(writer: WARCWriter) -> Iterator[object]:
         date = warc_date(retrieved_at)
@@ -84,11 +89,17 @@ def write_exchange(archive_dir: Path, exchange: HttpExchange, *, retrieved_at: d
         yield response
         yield request
 
-    return _write(archive_dir, records)
+    return _write(archive_dir, records, durable=durable)
 
 
 def write_resource(
-    archive_dir: Path, body: bytes, *, uri: str, content_type: str, retrieved_at: datetime
+    archive_dir: Path,
+    body: bytes,
+    *,
+    uri: str,
+    content_type: str,
+    retrieved_at: datetime,
+    durable: bool = True,
 ) -> str:
     """A WARC holding one resource record (an uploaded file); its relative path."""
 
@@ -102,7 +113,7 @@ def write_resource(
             warc_headers_dict={"WARC-Date": warc_date(retrieved_at)},
         )
 
-    return _write(archive_dir, records)
+    return _write(archive_dir, records, durable=durable)
 
 
 def _without_framing(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
@@ -113,13 +124,28 @@ def _without_framing(headers: Sequence[tuple[str, str]], length: int) -> list[tu
     return kept
 
 
-def _write(archive_dir: Path, records: object) -> str:
+class _Hashing:
+    """A file that hashes what is written to it (the name is the file's hash)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+def _write(archive_dir: Path, records: object, *, durable: bool) -> str:
     tmp_dir = archive_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, suffix=".warc.gz")
     try:
-        with os.fdopen(fd, "w+b") as out:
+        with os.fdopen(fd, "wb") as raw:
+            out = _Hashing(raw)
             writer = WARCWriter(out, gzip=True, warc_version="1.1")
             writer.write_record(
                 writer.create_warcinfo_record(
@@ -128,12 +154,10 @@ def _write(archive_dir: Path, records: object) -> str:
             )
             for record in records(writer):  # type: ignore[operator]
                 writer.write_record(record)
-            out.flush()
-            out.seek(0)
-            while chunk := out.read(_CHUNK):
-                digest.update(chunk)
-            os.fsync(out.fileno())
-        name = digest.hexdigest()
+            raw.flush()
+            if durable:
+                os.fsync(raw.fileno())
+        name = out.digest.hexdigest()
         relative = PurePosixPath(name[:2], name[2:4], f"{name}.warc.gz")
         final = archive_dir / relative
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -104,13 +104,13 @@ def test_temporary_failures_are_retried_with_backoff_then_fail(engine, session, 
     outcomes = []
     waits = []
     for _attempt in range(3):
-        (report,) = run_archiver(engine, settings, owner="w1", clock=lambda: now)
+        (report,) = run_archiver(engine, settings, owner="w1", clock=lambda at=now: at)
         outcomes.append(report.outcome)
         session.expire_all()
         job = session.exec(select(ArchiveJob)).one()
         waits.append(job.next_attempt_at - now)
         # Not due before its time: nothing to do a minute later.
-        assert list(run_archiver(engine, settings, owner="w1", clock=lambda: now)) == []
+        assert list(run_archiver(engine, settings, owner="w1", clock=lambda at=now: at)) == []
         now = job.next_attempt_at
     assert outcomes == ["retry", "retry", "failed"]
     assert waits[:2] == [timedelta(minutes=5), timedelta(minutes=10)]

@@ -139,7 +139,7 @@ def test_a_page_that_changes_gets_a_new_snapshot_and_keeps_the_old(
     assert len(snapshots) == 2
     assert session.get(LinkCheck, item.id).changed_at == later
     diff = word_diff(snapshots[0].text, snapshots[1].text)
-    assert ("equal", "Le tramway") == (diff[0][0], diff[0][1][:10])
+    assert (diff[0][0], diff[0][1][:10]) == ("equal", "Le tramway")
     assert any(op == "insert" and "aéroport" in words for op, words in diff)
     assert any(op == "delete" and "associations" in words for op, words in diff)
     # Changed stays changed while the page stays as it now is.

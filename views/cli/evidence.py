@@ -25,6 +25,7 @@ from pledges.archive.links import CheckReport, check_links
 from pledges.feeds.polling import poller_name
 from views.database import get_engine
 from views.error_messages import archive_reason
+from views.labels import link_status_label
 
 evidence = AppGroup("evidence", help="Evidence: archived copies of cited pages, link checks.")
 
@@ -55,7 +56,7 @@ def _echo_job(report: JobReport) -> None:
 
 
 def _echo_check(report: CheckReport) -> None:
-    status = report.status or _("pas encore de verdict")
+    status = link_status_label(report.status)
     click.echo(
         _(
             "preuve %(id)s : %(status)s (%(detail)s) %(url)s",
