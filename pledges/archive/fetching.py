@@ -8,6 +8,7 @@ by hand and re-checked, size and time limits, no cookies; FEEDS_ALLOW_PRIVATE
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -103,6 +104,11 @@ class ArchiveSettings:
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
         )
+
+    def client_or(self, client: httpx.Client | None) -> AbstractContextManager[httpx.Client]:
+        """`with settings.client_or(client) as http:` the caller's client, else a new one
+        closed at the end of the block."""
+        return nullcontext(client) if client is not None else self.client()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import ColumnElement, exists, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -29,6 +29,7 @@ from models.db import utc_now
 from models.enums import EvidenceState
 from pledges.archive.fetching import ArchiveSettings, Refusal, host_of
 from pledges.archive.snapshots import Capture, capture, store
+from pledges.leases import claim_one
 
 PENDING, DONE, REFUSED, FAILED = "pending", "done", "refused", "failed"
 ARCHIVED_STATES = (EvidenceState.SUBMITTED, EvidenceState.PUBLISHED)
@@ -122,8 +123,8 @@ def reopen(
     return int(result.rowcount or 0)
 
 
-def _due(now: datetime, ignore_schedule: bool) -> list[object]:
-    conditions: list[object] = [
+def _due(now: datetime, ignore_schedule: bool) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
         col(ArchiveJob.state) == PENDING,
         or_(col(ArchiveJob.lease_expires_at).is_(None), col(ArchiveJob.lease_expires_at) < now),
     ]
@@ -144,56 +145,25 @@ def claim_next_job(
 ) -> ClaimedJob | None:
     """Claim one due job for `owner` until now + lease; None when none is left. Flushes.
 
-    The feeds' pattern (pledges.feeds.polling.claim_next_feed): PostgreSQL locks
-    the row with SKIP LOCKED, so two workers never wait for nor take the same
-    job; SQLite runs one conditional UPDATE, which it serialises. The caller
-    commits the lease before fetching.
+    The feeds' pattern (pledges.leases.claim_one): SKIP LOCKED on PostgreSQL,
+    one conditional UPDATE on SQLite, so two workers never take the same job.
+    The caller commits the lease before fetching.
     """
     conditions = _due(now, ignore_schedule)
     if skip_ids:
         conditions.append(col(ArchiveJob.id).not_in(sorted(skip_ids)))
     if only_evidence is not None:
         conditions.append(col(ArchiveJob.evidence_id).in_(sorted(only_evidence)))
-    order = (col(ArchiveJob.next_attempt_at), col(ArchiveJob.id))
-    expires = now + lease
-    if session.get_bind().dialect.name == "postgresql":
-        job_id = session.exec(
-            select(ArchiveJob.id)
-            .where(*conditions)  # type: ignore[arg-type]  # SQL expressions
-            .order_by(*order)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if job_id is None:
-            return None
-        session.exec(
-            update(ArchiveJob)
-            .where(col(ArchiveJob.id) == job_id)
-            .values(lease_owner=owner, lease_expires_at=expires)
-        )
-    else:
-        candidate = (
-            select(ArchiveJob.id)
-            .where(*conditions)  # type: ignore[arg-type]  # SQL expressions
-            .order_by(*order)
-            .limit(1)
-            .scalar_subquery()
-        )
-        claimed = session.exec(
-            update(ArchiveJob)
-            .where(col(ArchiveJob.id) == candidate, and_(*conditions))  # type: ignore[arg-type]
-            .values(lease_owner=owner, lease_expires_at=expires)
-        )
-        if claimed.rowcount != 1:
-            return None
-        job_id = session.exec(
-            select(ArchiveJob.id).where(
-                ArchiveJob.lease_owner == owner, ArchiveJob.lease_expires_at == expires
-            )
-        ).first()
-        if job_id is None:
-            return None
-    session.flush()
+    job_id = claim_one(
+        session,
+        ArchiveJob,
+        conditions=conditions,
+        order=(col(ArchiveJob.next_attempt_at), col(ArchiveJob.id)),
+        owner=owner,
+        expires=now + lease,
+    )
+    if job_id is None:
+        return None
     job = session.get(ArchiveJob, job_id, populate_existing=True)
     assert job is not None
     return ClaimedJob(id=job_id, evidence_id=job.evidence_id, url=job.url)
@@ -221,48 +191,35 @@ def run_archiver(
     Stops when none is due, after max_jobs or once max_seconds have passed (a
     poller's round gives archiving a budget and comes back).
     """
-    if client is None:
-        with settings.client() as own:
-            yield from run_archiver(
-                engine,
-                settings,
-                owner=owner,
-                clock=clock,
-                ignore_schedule=ignore_schedule,
-                only_evidence=only_evidence,
-                max_jobs=max_jobs,
-                max_seconds=max_seconds,
-                client=own,
-            )
-        return
-    started = time.monotonic()
-    done: set[int] = set()
-    count = 0
-    while max_jobs is None or count < max_jobs:
-        if max_seconds is not None and time.monotonic() - started > max_seconds:
-            return
-        with Session(engine, expire_on_commit=False) as session:
-            claimed = claim_next_job(
-                session,
-                owner=owner,
-                now=clock(),
-                lease=settings.lease,
-                ignore_schedule=ignore_schedule,
-                # Jobs left pending are due later (backoff), so a scheduled run never
-                # meets them again; only an on-demand run must skip what it did.
-                skip_ids=done if ignore_schedule else (),
-                only_evidence=only_evidence,
-            )
-            session.commit()
-        if claimed is None:
-            return
-        done.add(claimed.id)
-        count += 1
-        try:
-            captured = capture(claimed.url, settings, client=client, now=clock())
-        except Exception as exc:  # one odd page never stops the others
-            captured = Refusal("unreachable", f"unexpected error: {exc!r}"[:500])
-        yield _finish(engine, claimed, captured, settings, owner=owner, clock=clock)
+    with settings.client_or(client) as http:
+        started = time.monotonic()
+        done: set[int] = set()
+        count = 0
+        while max_jobs is None or count < max_jobs:
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                return
+            with Session(engine, expire_on_commit=False) as session:
+                claimed = claim_next_job(
+                    session,
+                    owner=owner,
+                    now=clock(),
+                    lease=settings.lease,
+                    ignore_schedule=ignore_schedule,
+                    # Jobs left pending are due later (backoff), so a scheduled run never
+                    # meets them again; only an on-demand run must skip what it did.
+                    skip_ids=done if ignore_schedule else (),
+                    only_evidence=only_evidence,
+                )
+                session.commit()
+            if claimed is None:
+                return
+            done.add(claimed.id)
+            count += 1
+            try:
+                captured = capture(claimed.url, settings, client=http, now=clock())
+            except Exception as exc:  # one odd page never stops the others
+                captured = Refusal("unreachable", f"unexpected error: {exc!r}"[:500])
+            yield _finish(engine, claimed, captured, settings, owner=owner, clock=clock)
 
 
 def _finish(

@@ -209,18 +209,6 @@ def check_links(
 ) -> Iterator[CheckReport]:
     """Check every due link (all with check_all), one at a time, each stored in its own
     transaction; stops early once max_seconds have passed (the rest stay due)."""
-    if client is None:
-        with settings.client() as own:
-            yield from check_links(
-                engine,
-                settings,
-                check_all=check_all,
-                clock=clock,
-                sleep=sleep,
-                max_seconds=max_seconds,
-                client=own,
-            )
-        return
     started = time.monotonic()
     with Session(engine) as session:
         items = polite_order(due_checks(session, now=clock(), check_all=check_all))
@@ -230,23 +218,24 @@ def check_links(
                 select(LinkCheck).where(col(LinkCheck.evidence_id).in_([i for i, _ in items]))
             )
         }
-    last_hit: dict[str, float] = {}
-    for evidence_id, url in items:
-        if max_seconds is not None and time.monotonic() - started > max_seconds:
-            return
-        host = host_of(url)
-        wait = last_hit.get(host, -1e9) + settings.host_delay - time.monotonic()
-        if wait > 0:
-            sleep(wait)
-        etag, last_modified = validators.get(evidence_id, (None, None))
-        try:
-            outcome: Capture | Refusal = capture(
-                url, settings, client=client, now=clock(), etag=etag, last_modified=last_modified
-            )
-        except Exception as exc:  # one odd page never stops the others
-            outcome = Refusal("unreachable", f"unexpected error: {exc!r}"[:500])
-        last_hit[host] = time.monotonic()
-        with Session(engine, expire_on_commit=False) as session:
-            report = record_check(session, evidence_id, url, outcome, settings, now=clock())
-            session.commit()
-        yield report
+    with settings.client_or(client) as http:
+        last_hit: dict[str, float] = {}
+        for evidence_id, url in items:
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                return
+            host = host_of(url)
+            wait = last_hit.get(host, -1e9) + settings.host_delay - time.monotonic()
+            if wait > 0:
+                sleep(wait)
+            etag, last_modified = validators.get(evidence_id, (None, None))
+            try:
+                outcome: Capture | Refusal = capture(
+                    url, settings, client=http, now=clock(), etag=etag, last_modified=last_modified
+                )
+            except Exception as exc:  # one odd page never stops the others
+                outcome = Refusal("unreachable", f"unexpected error: {exc!r}"[:500])
+            last_hit[host] = time.monotonic()
+            with Session(engine, expire_on_commit=False) as session:
+                report = record_check(session, evidence_id, url, outcome, settings, now=clock())
+                session.commit()
+            yield report

@@ -138,10 +138,8 @@ def archive_url(
     now: datetime | None = None,
 ) -> Snapshot | Refusal:
     """Fetch, extract and store url: its Snapshot (flushed), or why it was not archived."""
-    if client is None:
-        with settings.client() as own:
-            return archive_url(session, url, settings, client=own, evidence_id=evidence_id, now=now)
-    captured = capture(url, settings, client=client, now=now)
+    with settings.client_or(client) as http:
+        captured = capture(url, settings, client=http, now=now)
     if isinstance(captured, Refusal):
         return captured
     return store(session, captured, settings, evidence_id=evidence_id)

@@ -27,28 +27,10 @@ from tests.archive_pages import (
     article_html,
     pdf_bytes,
 )
-from tests.pledges.feed_server import Reply, serving
+from tests.pledges.feed_server import Reply
 
 HTML = "text/html; charset=utf-8"
 WHEN = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def server():
-    with serving() as state:
-        yield state
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return ArchiveSettings(
-        archive_dir=tmp_path / "archive",
-        allow_private=True,
-        max_bytes=256 * 1024,
-        connect_timeout=2,
-        read_timeout=0.5,
-        deadline_seconds=1.0,
-    )
 
 
 def test_an_article_is_archived_with_its_warc_hash_and_text(session, server, settings):

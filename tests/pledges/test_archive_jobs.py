@@ -4,13 +4,11 @@ two archivers side by side never archive an item twice."""
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel import Session, select
 
 from models import ArchiveJob, Snapshot
 from models.db import make_engine
 from models.enums import EvidenceState
-from pledges.archive import ArchiveSettings
 from pledges.archive.jobs import (
     claim_next_job,
     enqueue_missing,
@@ -21,29 +19,10 @@ from pledges.archive.jobs import (
 from pledges.archive.reads import archive_info, never_archived_domains
 from tests.archive_pages import ARTICLE_TEXT, article_html
 from tests.factories import make_evidence, make_pledge
-from tests.pledges.feed_server import Reply, serving
+from tests.pledges.feed_server import Reply
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 T0 = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def server():
-    with serving() as state:
-        yield state
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return ArchiveSettings(
-        archive_dir=tmp_path / "archive",
-        allow_private=True,
-        max_bytes=256 * 1024,
-        connect_timeout=2,
-        read_timeout=0.5,
-        deadline_seconds=1.0,
-        max_attempts=3,
-    )
 
 
 def _items(session, server, paths, **kw):

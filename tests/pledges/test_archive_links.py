@@ -20,29 +20,10 @@ from pledges.archive.links import (
 from pledges.archive.reads import archive_info
 from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html
 from tests.factories import make_evidence, make_pledge
-from tests.pledges.feed_server import Reply, serving
+from tests.pledges.feed_server import Reply
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 T0 = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def server():
-    with serving() as state:
-        yield state
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return ArchiveSettings(
-        archive_dir=tmp_path / "archive",
-        allow_private=True,
-        max_bytes=256 * 1024,
-        connect_timeout=2,
-        read_timeout=0.5,
-        deadline_seconds=1.0,
-        host_delay=0.0,
-    )
 
 
 def _archived(engine, session, server, settings, path="/a"):

@@ -148,8 +148,10 @@ def test_dead_and_changed_links_are_marked(app, client, app_session, server, set
     diff = client.get(f"/evidence/{item.id}/changes")
     assert diff.status_code == 200
     text = diff.get_data(as_text=True)
-    assert "<ins>" in text and "autre sujet." in text
-    assert "<del>" in text and "associations" in text
+    assert "<ins>" in text
+    assert "autre sujet." in text
+    assert "<del>" in text
+    assert "associations" in text
     assert client.get(f"/evidence/{item.id}/changes/{first.id}/{second.id}").status_code == 200
     assert client.get(f"/evidence/{item.id}/changes/{first.id}/{first.id}").status_code == 404
     server.routes["/article"] = Reply(404, b"gone")
