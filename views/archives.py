@@ -10,6 +10,8 @@ or an archived pledge 410, like the pledge page.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, render_template, send_file
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
@@ -83,7 +85,7 @@ def warc(evidence_id: int, snapshot_id: int) -> ResponseReturnValue:
         as_attachment=True,
         download_name=f"evidence-{evidence_id}-snapshot-{snapshot_id}.warc.gz",
         conditional=True,
-        etag=found.sha256,
+        etag=Path(found.warc_path).name.removesuffix(".warc.gz"),  # the file's own hash
         max_age=86400,
     )
     # Never sniffed, never rendered, never scripted, whatever a browser makes of it.

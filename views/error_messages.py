@@ -248,7 +248,6 @@ ARCHIVE_REASONS: dict[str, LazyString] = {
     "rate_limited": lazy_gettext("le site limite les visites"),
     "redirects": lazy_gettext("trop de redirections"),
     "bad_encoding": lazy_gettext("contenu mal encodé"),
-    "missing": lazy_gettext("fichier vide"),
 }
 
 

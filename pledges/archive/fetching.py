@@ -39,7 +39,6 @@ REFUSAL_CODES = (
     "rate_limited",  # 429
     "redirects",  # too many, or a loop
     "bad_encoding",
-    "missing",  # an uploaded file with nothing in it
 )
 TEMPORARY_CODES = frozenset(
     {"timeout", "dns_failure", "unreachable", "server_error", "rate_limited"}

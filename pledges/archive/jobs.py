@@ -60,7 +60,8 @@ class JobReport:
 def enqueue_missing(
     session: Session, *, now: datetime, limit: int = MAX_ENQUEUE, evidence_id: int | None = None
 ) -> int:
-    """Add a pending job for each submitted or published item without one; how many. Flushes.
+    """Add a pending job for each submitted or published item without one, and make
+    a job due again when its item's URL was corrected since; how many. Flushes.
 
     Two pollers racing add the same job: the unique evidence_id refuses the
     second, whose caller rolls back (`run_enqueue`) and finds nothing next time.
@@ -82,8 +83,18 @@ def enqueue_missing(
                 created_at=now,
             )
         )
+    moved = session.exec(
+        select(ArchiveJob, Evidence.url)
+        .join(Evidence, col(Evidence.id) == col(ArchiveJob.evidence_id))
+        .where(col(Evidence.state).in_(ARCHIVED_STATES), col(Evidence.url) != ArchiveJob.url)
+        .limit(limit)
+    ).all()
+    for job, url in moved:
+        job.url, job.host = url, host_of(url)[:255]
+        job.state, job.attempts, job.next_attempt_at, job.finished_at = PENDING, 0, now, None
+        job.reason_code = job.reason = ""
     session.flush()
-    return len(rows)
+    return len(rows) + len(moved)
 
 
 def run_enqueue(engine: Engine, *, now: datetime, evidence_id: int | None = None) -> int:

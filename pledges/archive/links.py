@@ -168,8 +168,10 @@ def record_check(
     check.http_status = result.status_code
     check.message = ""
     report.detail = str(result.status_code)
-    check.etag = result.headers.get("etag", check.etag)
-    check.last_modified = result.headers.get("last-modified", check.last_modified)
+    if "etag" in result.headers:
+        check.etag = result.headers["etag"][:500]
+    if "last-modified" in result.headers:
+        check.last_modified = result.headers["last-modified"][:200]
     if result.status_code == 304:
         check.status = check.status if check.status in {CHANGED, MOVED} else OK
     else:

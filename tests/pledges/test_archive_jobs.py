@@ -46,6 +46,24 @@ def test_enqueue_takes_submitted_and_published_items_once(session, server):
     assert {j.host for j in jobs} == {"127.0.0.1"}
 
 
+def test_a_corrected_url_is_archived_again(engine, session, server, settings):
+    server.routes["/a"] = Reply(body=article_html(), headers=HTML)
+    server.routes["/b"] = Reply(body=article_html(title="Autre titre"), headers=HTML)
+    (item,) = _items(session, server, ["/a"])
+    run_enqueue(engine, now=T0)
+    list(run_archiver(engine, settings, owner="w1", clock=lambda: T0))
+    item.url = server.url("/b")
+    session.add(item)
+    session.commit()
+    assert run_enqueue(engine, now=T0) == 1
+    assert [r.outcome for r in run_archiver(engine, settings, owner="w1", clock=lambda: T0)] == [
+        "archived"
+    ]
+    session.expire_all()
+    urls = [s.final_url for s in archive_info(session, [item.id])[item.id].snapshots]
+    assert urls == [server.url("/a"), server.url("/b")]
+
+
 def test_a_job_archives_its_item(engine, session, server, settings):
     server.routes["/a"] = Reply(body=article_html(), headers=HTML)
     (item,) = _items(session, server, ["/a"])
