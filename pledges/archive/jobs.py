@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import ArchiveJob, Evidence
+from models import ArchiveJob, Election, Evidence, Pledge
 from models.db import utc_now
 from models.enums import EvidenceState
 from pledges.archive.fetching import ArchiveSettings, Refusal, host_of
@@ -33,6 +33,17 @@ from pledges.leases import claim_one
 
 PENDING, DONE, REFUSED, FAILED = "pending", "done", "refused", "failed"
 ARCHIVED_STATES = (EvidenceState.SUBMITTED, EvidenceState.PUBLISHED)
+
+
+def not_demo() -> ColumnElement[bool]:
+    """SQL condition on Evidence: not under a demonstration election. The demo data's
+    sources are illustrations (and `make run` loads them): never fetched, never checked."""
+    demo_pledges = (
+        select(col(Pledge.id))
+        .join(Election, col(Election.id) == col(Pledge.election_id))
+        .where(col(Election.is_demo).is_(True))
+    )
+    return col(Evidence.pledge_id).not_in(demo_pledges)
 MAX_ENQUEUE = 500  # new jobs per round
 MAX_BACKOFF = timedelta(days=1)
 
@@ -68,7 +79,7 @@ def enqueue_missing(
     """
     has_job = exists().where(col(ArchiveJob.evidence_id) == col(Evidence.id))
     query = select(Evidence.id, Evidence.url).where(
-        col(Evidence.state).in_(ARCHIVED_STATES), ~has_job
+        col(Evidence.state).in_(ARCHIVED_STATES), ~has_job, not_demo()
     )
     if evidence_id is not None:
         query = query.where(col(Evidence.id) == evidence_id)

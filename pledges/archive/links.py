@@ -34,6 +34,7 @@ from models import Evidence, LinkCheck, Snapshot
 from models.db import utc_now
 from models.enums import EvidenceState
 from pledges.archive.fetching import ArchiveSettings, Refusal, host_of
+from pledges.archive.jobs import not_demo
 from pledges.archive.snapshots import Capture, capture, store
 
 OK, MOVED, GONE, CHANGED = "ok", "moved", "gone", "changed"
@@ -60,7 +61,7 @@ def due_checks(
     query = (
         select(Evidence.id, Evidence.url)
         .outerjoin(LinkCheck, col(LinkCheck.evidence_id) == col(Evidence.id))
-        .where(col(Evidence.state) == EvidenceState.PUBLISHED)
+        .where(col(Evidence.state) == EvidenceState.PUBLISHED, not_demo())
     )
     if not check_all:
         query = query.where(

@@ -209,3 +209,21 @@ def test_an_uploaded_pdf_is_archived_as_a_resource_record(session, settings):
 def test_warc_paths_outside_the_layout_are_refused(settings):
     for bad in ("../x.warc.gz", "ab/cd/../../etc.warc.gz", "/etc/passwd", "ab/cd/x.txt"):
         assert warc_file(settings.archive_dir, bad) is None
+
+
+def test_a_pdf_sent_as_octet_stream_is_read_and_a_broken_one_kept_without_text(
+    session, server, settings
+):
+    server.routes["/doc"] = Reply(
+        body=pdf_bytes(["Seule page."]), headers={"Content-Type": "application/octet-stream"}
+    )
+    server.routes["/broken.pdf"] = Reply(
+        body=b"%PDF-1.7\nnot really a pdf", headers={"Content-Type": "application/pdf"}
+    )
+    read = archive_url(session, server.url("/doc"), settings)
+    assert isinstance(read, Snapshot)
+    assert (read.text, read.page_count) == ("Seule page.", 1)
+    broken = archive_url(session, server.url("/broken.pdf"), settings)
+    assert isinstance(broken, Snapshot)  # the original is kept in the WARC all the same
+    assert broken.text == ""
+    assert warc_file(settings.archive_dir, broken.warc_path).is_file()

@@ -18,7 +18,7 @@ from pledges.archive.jobs import (
 )
 from pledges.archive.reads import archive_info, never_archived_domains
 from tests.archive_pages import ARTICLE_TEXT, article_html
-from tests.factories import make_evidence, make_pledge
+from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 from tests.pledges.feed_server import Reply
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -39,6 +39,9 @@ def test_enqueue_takes_submitted_and_published_items_once(session, server):
         make_evidence(session, pledge, url=server.url("/b"), state=EvidenceState.PUBLISHED),
     ]
     make_evidence(session, pledge, url=server.url("/c"), state=EvidenceState.REJECTED)
+    # The demonstration data's sources are never fetched.
+    demo = make_pledge(session, make_candidate(session, make_election(session, is_demo=True)))
+    make_evidence(session, demo, url=server.url("/demo"))
     assert enqueue_missing(session, now=T0) == 2
     assert enqueue_missing(session, now=T0) == 0
     jobs = session.exec(select(ArchiveJob).order_by(ArchiveJob.id)).all()
