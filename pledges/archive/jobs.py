@@ -44,6 +44,8 @@ def not_demo() -> ColumnElement[bool]:
         .where(col(Election.is_demo).is_(True))
     )
     return col(Evidence.pledge_id).not_in(demo_pledges)
+
+
 MAX_ENQUEUE = 500  # new jobs per round
 MAX_BACKOFF = timedelta(days=1)
 
