@@ -148,7 +148,7 @@ def archive(url: str, settings: ArchiveSettings, workers: int) -> tuple[float, l
     ]
     started = time.perf_counter()
     engine = make_engine(url)
-    run_enqueue(engine, now=now)
+    run_enqueue(engine, now=now, rounds=1000)
     engine.dispose()
     for proc in procs:
         proc.start()

@@ -71,7 +71,7 @@ class JobReport:
 
 
 def enqueue_missing(
-    session: Session, *, now: datetime, limit: int = MAX_ENQUEUE, evidence_id: int | None = None
+    session: Session, *, now: datetime, limit: int | None = None, evidence_id: int | None = None
 ) -> int:
     """Add a pending job for each submitted or published item without one, and make
     a job due again when its item's URL was corrected since; how many. Flushes.
@@ -85,6 +85,7 @@ def enqueue_missing(
     )
     if evidence_id is not None:
         query = query.where(col(Evidence.id) == evidence_id)
+    limit = limit or MAX_ENQUEUE
     rows = session.exec(query.order_by(col(Evidence.id)).limit(limit)).all()
     for item_id, url in rows:
         session.add(
@@ -110,16 +111,24 @@ def enqueue_missing(
     return len(rows) + len(moved)
 
 
-def run_enqueue(engine: Engine, *, now: datetime, evidence_id: int | None = None) -> int:
-    """enqueue_missing in its own transaction; 0 when another process enqueued them first."""
-    with Session(engine) as session:
-        try:
-            added = enqueue_missing(session, now=now, evidence_id=evidence_id)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return 0
-    return added
+def run_enqueue(
+    engine: Engine, *, now: datetime, evidence_id: int | None = None, rounds: int = 1
+) -> int:
+    """enqueue_missing in its own transaction, up to `rounds` times while it finds some
+    (MAX_ENQUEUE each); stops when another process enqueued them first. How many."""
+    total = 0
+    for _round in range(rounds):
+        with Session(engine) as session:
+            try:
+                added = enqueue_missing(session, now=now, evidence_id=evidence_id)
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return total
+        total += added
+        if added < MAX_ENQUEUE:
+            break
+    return total
 
 
 def reopen(

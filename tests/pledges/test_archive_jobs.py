@@ -49,6 +49,15 @@ def test_enqueue_takes_submitted_and_published_items_once(session, server):
     assert {j.host for j in jobs} == {"127.0.0.1"}
 
 
+def test_enqueue_goes_by_batches(engine, session, server, monkeypatch):
+    from pledges.archive import jobs
+
+    monkeypatch.setattr(jobs, "MAX_ENQUEUE", 2)
+    _items(session, server, ["/a", "/b", "/c", "/d", "/e"])
+    assert run_enqueue(engine, now=T0) == 2  # one batch per poller round
+    assert run_enqueue(engine, now=T0, rounds=100) == 3  # on demand: all of them
+
+
 def test_a_corrected_url_is_archived_again(engine, session, server, settings):
     server.routes["/a"] = Reply(body=article_html(), headers=HTML)
     server.routes["/b"] = Reply(body=article_html(title="Autre titre"), headers=HTML)

@@ -30,6 +30,8 @@ from views.labels import link_status_label
 evidence = AppGroup("evidence", help="Evidence: archived copies of cited pages, link checks.")
 
 EXIT_UNKNOWN_ID = 2
+# On demand, every item is enqueued (MAX_ENQUEUE per transaction), up to this bound.
+MAX_ENQUEUE_ROUNDS = 10_000
 # What the poller gives archiving and link checks per round, in seconds, so
 # feeds keep being read on time; what is left waits for the next round.
 ARCHIVE_SECONDS_PER_ROUND = 60.0
@@ -80,7 +82,7 @@ def archive_command(missing: bool, evidence_id: int | None) -> None:
     settings = ArchiveSettings.from_config(current_app.config)
     engine = get_engine()
     now = utc_now()
-    run_enqueue(engine, now=now, evidence_id=evidence_id)
+    run_enqueue(engine, now=now, evidence_id=evidence_id, rounds=MAX_ENQUEUE_ROUNDS)
     with Session(engine) as session:
         reopened = reopen(session, now=now, evidence_id=evidence_id, unarchived=missing)
         session.commit()
