@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, update
+from sqlalchemy import ColumnElement, and_, text, update
 from sqlmodel import Session, col, select
 
 
@@ -36,6 +36,9 @@ def claim_one(
     row_id = col(model.id)
     lease = {"lease_owner": owner, "lease_expires_at": expires}
     if session.get_bind().dialect.name == "postgresql":
+        # A lease need not survive a crash (the row is claimable again once it
+        # expires), so this transaction's commit does not wait for the WAL flush.
+        session.connection().execute(text("SET LOCAL synchronous_commit TO OFF"))
         found = session.exec(
             select(row_id)
             .where(*conditions)
