@@ -133,6 +133,12 @@ def test_a_refused_page_says_why(app, client, app_session, server, settings):
     assert "non archivé (accès refusé par le site)" in page
     english = client.get(f"/pledges/{pledge.id}?lang=en").get_data(as_text=True)
     assert "not archived (access refused by the site)" in english
+    # Dead without a copy: said too.
+    server.routes["/paywall"] = Reply(404, b"gone")
+    for day in (1, 2, 3):
+        _check(app, settings, T0 + timedelta(days=day))
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "lien mort</span> · non archivé (accès refusé par le site)" in page
 
 
 def test_dead_and_changed_links_are_marked(app, client, app_session, server, settings, archived):
