@@ -88,6 +88,15 @@ ENV_SETTINGS: dict[str, Any] = {
     "FEEDS_DEADLINE_SECONDS": 60.0,
     "FEEDS_LEASE_SECONDS": 600,
     "FEEDS_REMATCH_DAYS": 365,  # stored items matched again when a pledge's keywords change
+    # Archived copies of cited pages (pledges.archive): WARC files live under
+    # ARCHIVE_DIR (default: <instance>/archive), fetched with the feeds' guard and timeouts.
+    "ARCHIVE_DIR": "",
+    "ARCHIVE_MAX_BYTES": 16 * 1024 * 1024,
+    "ARCHIVE_DEADLINE_SECONDS": 60.0,
+    "ARCHIVE_MAX_ATTEMPTS": 5,  # temporary failures retried with backoff, then "failed"
+    "ARCHIVE_FSYNC": True,  # each WARC file flushed to disk before its row is committed
+    "LINKCHECK_HOST_DELAY": 1.0,  # seconds between two link checks on one host
+    "LINKCHECK_CHANGE_THRESHOLD": 0.2,  # share of words changed for "modifié"
     # Largest request body anywhere (form posts are small) and on the import page.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
@@ -139,6 +148,8 @@ def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.update(overrides)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'pledges.db'}"
+    if not app.config["ARCHIVE_DIR"]:
+        app.config["ARCHIVE_DIR"] = str(Path(app.instance_path) / "archive")
     if not app.config["SECRET_KEY"] and (app.debug or app.testing or _is_dev_server()):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if not app.config["SITE_URL"] and _is_development(app):

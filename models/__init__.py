@@ -9,6 +9,7 @@ from models.accounts import (
     SiteSetting,
     User,
 )
+from models.archive import ArchiveJob, LinkCheck, Snapshot
 from models.elections import Candidate, Election
 from models.evidence import Evidence, EvidenceCorrection
 from models.feeds import Feed, FeedFetch, FeedItem, PledgeMatch, Suggestion
@@ -18,6 +19,7 @@ from models.status_changes import StatusChange, StatusChangeCitation
 from models.themes import SlugRedirect, Theme
 
 __all__ = [
+    "ArchiveJob",
     "AuditEntry",
     "Candidate",
     "DataVersion",
@@ -29,11 +31,13 @@ __all__ = [
     "FeedItem",
     "Heartbeat",
     "Invitation",
+    "LinkCheck",
     "PasswordReset",
     "Pledge",
     "PledgeMatch",
     "SiteSetting",
     "SlugRedirect",
+    "Snapshot",
     "StatusChange",
     "StatusChangeCitation",
     "Suggestion",

@@ -35,6 +35,9 @@ PUBLIC_TABLES = frozenset(
         "theme",
         "slugredirect",
         "evidencecorrection",
+        "snapshot",
+        "archivejob",
+        "linkcheck",
     }
 )
 # Tables nobody outside sees: accounts' secrets and history, the input feeds
@@ -83,11 +86,26 @@ def _user_is_public(obj: Any) -> bool:
     return state.attrs["display_name"].history.has_changes()
 
 
+def _archive_job_is_public(obj: Any) -> bool:
+    # Public pages say "non archivé (raison)": only a job's outcome is seen, not
+    # its claims, leases and retries.
+    history = inspect(obj).attrs["state"].history
+    return any(state != "pending" for state in (*history.added, *history.deleted))
+
+
+def _link_check_is_public(obj: Any) -> bool:
+    # The daily re-check writes its time every day; the public sees the verdict only.
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in ("status", "changed_at", "moved_to"))
+
+
 # Public tables whose rows are only partly public: a write counts when the rule
 # says the public could see it (keys must be public tables).
 PUBLIC_WHEN: dict[str, Callable[[Any], bool]] = {
     "evidence": _evidence_is_public,
     "user": _user_is_public,
+    "archivejob": _archive_job_is_public,
+    "linkcheck": _link_check_is_public,
 }
 
 

@@ -150,6 +150,7 @@ def app(database_url, app_overrides, tmp_path):
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "ARCHIVE_DIR": str(tmp_path / "archive"),
     }
     config.update(app_overrides)
     app = create_app(config)

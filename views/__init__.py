@@ -7,9 +7,22 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """The audiences and their URL prefixes, in one place."""
-    from views import admin, api, auth, badges, embed, errors, health, public, slugs, volunteer
+    from views import (
+        admin,
+        api,
+        archives,
+        auth,
+        badges,
+        embed,
+        errors,
+        health,
+        public,
+        slugs,
+        volunteer,
+    )
 
     app.register_blueprint(public.bp, url_prefix="/")
+    app.register_blueprint(archives.bp, url_prefix="/")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(volunteer.bp, url_prefix="/volunteer")
     app.register_blueprint(admin.bp, url_prefix="/admin")

@@ -231,6 +231,31 @@ ERROR_MESSAGES: dict[str, LazyString] = {
 }
 
 
+# Why a cited page has no archived copy: "non archivé (…)" beside the link, the
+# admin's list of domains never archived, and the CLI (pledges.archive REFUSAL_CODES).
+ARCHIVE_REASONS: dict[str, LazyString] = {
+    "http_403": lazy_gettext("accès refusé par le site"),
+    "paywall": lazy_gettext("article payant"),
+    "noarchive": lazy_gettext("le site en interdit l'archivage"),
+    "not_found": lazy_gettext("page introuvable"),
+    "http_error": lazy_gettext("le site a répondu par une erreur"),
+    "too_large": lazy_gettext("trop volumineux"),
+    "timeout": lazy_gettext("le site a mis trop de temps à répondre"),
+    "unsafe_url": lazy_gettext("adresse refusée"),
+    "dns_failure": lazy_gettext("nom de domaine introuvable"),
+    "unreachable": lazy_gettext("site injoignable"),
+    "server_error": lazy_gettext("erreur du serveur du site"),
+    "rate_limited": lazy_gettext("le site limite les visites"),
+    "redirects": lazy_gettext("trop de redirections"),
+    "bad_encoding": lazy_gettext("contenu mal encodé"),
+}
+
+
+def archive_reason(code: str) -> str:
+    """The translated reason a page was not archived (a generic one for an unknown code)."""
+    return str(ARCHIVE_REASONS.get(code, ARCHIVE_REASONS["unreachable"]))
+
+
 def error_message(error: DomainError) -> str:
     """The translated text of `error`'s code (the generic refusal for an unknown code)."""
     return code_message(error.code)

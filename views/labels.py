@@ -47,6 +47,14 @@ STANCE_LABELS = {
     Stance.CONTEXT: lazy_gettext("contexte"),
 }
 
+# A cited link's last check (pledges.archive.links); the stored values are the API's.
+LINK_STATUS_LABELS = {
+    "ok": lazy_gettext("en ligne"),
+    "moved": lazy_gettext("déplacé"),
+    "gone": lazy_gettext("lien mort"),
+    "changed": lazy_gettext("modifié"),
+}
+
 
 # Fallback names of the themes the demo data uses, for a theme slug that the
 # theme table does not name (data older than the table); any other slug is
@@ -178,6 +186,13 @@ def kind_label(kind: EvidenceKind | str) -> str:
 
 def stance_label(stance: Stance | str) -> str:
     return str(STANCE_LABELS[Stance(stance)])
+
+
+def link_status_label(status: str | None) -> str:
+    """A link check's verdict in words ("pas encore vérifié" before the first check)."""
+    if status is None:
+        return gettext("pas encore vérifié")
+    return str(LINK_STATUS_LABELS.get(status, status))
 
 
 def site_zone() -> ZoneInfo:

@@ -13,12 +13,13 @@ from markupsafe import Markup
 from pledges.links import is_http_url
 from pledges.text import render_markdown, sanitise_html, stored_html
 from views.embed import canonical_page_url, embed_snippets, oembed_href
-from views.error_messages import code_message
+from views.error_messages import archive_reason, code_message
 from views.labels import (
     colon,
     counts_text,
     iso_instant,
     kind_label,
+    link_status_label,
     local_datetime,
     long_date,
     overdue_mark,
@@ -58,6 +59,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(get_locale)
     app.add_template_global(colon)
     app.add_template_global(code_message)
+    app.add_template_global(archive_reason)
+    app.add_template_global(link_status_label)
     # URLs
     app.add_template_global(lang_url)
     app.add_template_global(embed_snippets)

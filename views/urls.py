@@ -32,6 +32,28 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     return absolute_path(url_for(endpoint, **values))
 
 
+# Link names the representations use, and the routes they point to.
+ENDPOINTS = {
+    "election": ("public.election", "election"),
+    "api_election": ("api.election", "election"),
+    "candidate": ("public.candidate", None),
+    "api_candidate": ("api.candidate", None),
+    "pledge": ("public.pledge", "pledge_id"),
+    "api_pledge": ("api.pledge", "pledge_id"),
+    # An evidence item's archived copy: its text page and its WARC file.
+    "snapshot_text": ("archives.snapshot", None),
+    "snapshot_warc": ("archives.warc", None),
+}
+
+
+def open_data_url(kind: str, **values: Any) -> str:
+    """Absolute URL for the representations' link names ("pledge", "api_candidate", ...)."""
+    endpoint, rename = ENDPOINTS[kind]
+    if rename == "pledge_id":
+        values = {"pledge_id": values["id"]}
+    return absolute_url(endpoint, lang=None, **values)
+
+
 def site_authority() -> str:
     """The host name of SITE_URL, as written in permanent ids (Atom tag: URIs)."""
     return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"

@@ -11,6 +11,7 @@ the private network (issue 3).
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import ipaddress
 import socket
 import threading
@@ -197,6 +198,11 @@ class GuardedTransport(httpx.HTTPTransport):
         )
 
 
+def _no_cookies() -> http.cookiejar.CookieJar:
+    """A cookie jar that keeps nothing: no fetch ever sends back a cookie it was given."""
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
 def make_client(
     guard: AddressGuard,
     *,
@@ -209,6 +215,7 @@ def make_client(
         transport=GuardedTransport(guard),
         follow_redirects=False,
         trust_env=False,
+        cookies=_no_cookies(),
         timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=10.0, pool=5.0),
         headers={
             "User-Agent": user_agent,
@@ -232,6 +239,14 @@ class FetchResult:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     content: bytes = b""  # decompressed body (empty unless 200)
     permanent_url: str | None = None  # set when every redirect on the way was permanent
+    # What the archive's WARC records (pledges.archive): the request as sent, the
+    # status line and headers as received (names in their case and order) and,
+    # with keep_raw, the body as received (still compressed if it came so).
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)
+    http_version: str = "HTTP/1.1"
+    reason_phrase: str = ""
+    raw_content: bytes = b""
 
     @property
     def not_modified(self) -> bool:
@@ -248,6 +263,8 @@ def fetch(
     max_bytes: int = 5 * 1024 * 1024,
     deadline_seconds: float = 60.0,
     max_redirects: int = MAX_REDIRECTS,
+    extra_headers: Mapping[str, str] | None = None,
+    keep_raw: bool = False,
 ) -> FetchResult:
     """GET a feed: conditional, redirects followed by hand (each hop checked), body bounded.
 
@@ -255,10 +272,11 @@ def fetch(
     timeouts, the deadline, too many redirects and bodies past `max_bytes`. Any
     HTTP status is returned; only a 200 carries a body. `permanent_url` is set
     only when the final answer is a success (200 or 304): a 301 to an error page
-    must not rewrite the feed's address.
+    must not rewrite the feed's address. `extra_headers` are sent on every hop;
+    `keep_raw` also keeps the body as received in `raw_content`.
     """
     started = time.monotonic()
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(extra_headers or {})
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -271,7 +289,9 @@ def fetch(
         seen.add(current)
         if deadline_seconds - (time.monotonic() - started) <= 0:
             raise _deadline_error(deadline_seconds)
-        result = _get_once(current, client, headers, max_bytes, started, deadline_seconds)
+        result = _get_once(
+            current, client, headers, max_bytes, started, deadline_seconds, keep_raw=keep_raw
+        )
         if result.status_code in REDIRECT_CODES and "location" in result.headers:
             all_permanent = all_permanent and result.status_code in PERMANENT_CODES
             target = urljoin(current, result.headers["location"].strip())
@@ -326,6 +346,8 @@ def _get_once(
     max_bytes: int,
     started: float,
     deadline_seconds: float,
+    *,
+    keep_raw: bool = False,
 ) -> FetchResult:
     remaining = max(0.1, deadline_seconds - (time.monotonic() - started))
     timeout = client.timeout
@@ -344,11 +366,19 @@ def _get_once(
                 final_url=url,
                 status_code=response.status_code,
                 headers={k.lower(): v for k, v in response.headers.items()},
+                request_headers=_text_pairs(response.request.headers.raw),
+                raw_headers=_text_pairs(response.headers.raw),
+                http_version=response.http_version,
+                reason_phrase=response.reason_phrase,
             )
             if response.status_code == 200:
                 left = deadline_seconds - (time.monotonic() - started)
+                raw = bytearray() if keep_raw else None
                 with _Watchdog(response, left) as watchdog:
-                    result.content = _read_bounded(response, max_bytes, started, deadline_seconds)
+                    result.content = _read_bounded(
+                        response, max_bytes, started, deadline_seconds, raw=raw
+                    )
+                result.raw_content = bytes(raw or b"")
                 if watchdog.fired:  # the body may look complete when the socket was shut
                     raise _deadline_error(deadline_seconds)
             return result
@@ -364,8 +394,17 @@ def _get_once(
         ) from exc
 
 
+def _text_pairs(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+
+
 def _read_bounded(
-    response: httpx.Response, max_bytes: int, started: float, deadline_seconds: float
+    response: httpx.Response,
+    max_bytes: int,
+    started: float,
+    deadline_seconds: float,
+    *,
+    raw: bytearray | None = None,
 ) -> bytes:
     """The body, decompressed, refusing more than max_bytes raw or decompressed.
 
@@ -388,6 +427,8 @@ def _read_bounded(
             )
         if time.monotonic() - started > deadline_seconds:
             raise _deadline_error(deadline_seconds)
+        if raw is not None:
+            raw += chunk
         out += decoder(chunk, max_bytes - len(out))
         if len(out) > max_bytes:
             raise FeedTooLarge(

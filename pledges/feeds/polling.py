@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, nulls_first, or_, update
+from sqlalchemy import nulls_first, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -37,6 +37,7 @@ from pledges.feeds.matching import KeywordIndex
 from pledges.feeds.parsing import FeedParseError, ParsedFeed, parse
 from pledges.feeds.rematch import PLEDGES_PER_ROUND, CatchUpReport, catch_up
 from pledges.health import POLLER, record_heartbeat
+from pledges.leases import claim_one
 from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
 
 MAX_BACKOFF = timedelta(days=1)
@@ -291,51 +292,26 @@ def claim_next_feed(
 ) -> ClaimedFeed | None:
     """Claim one due feed for `owner` until now + lease; None when nothing is left. Flushes.
 
-    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent pollers never
-    wait on each other nor take the same feed; the lease (committed by the
-    caller) keeps it theirs while they fetch without a transaction open. SQLite:
-    one conditional UPDATE, which SQLite serialises, so a second poller on the
-    same file waits for the lock and then takes another feed or none.
-    A lease that expires (its poller died) makes the feed claimable again.
+    pledges.leases.claim_one: SKIP LOCKED on PostgreSQL, one conditional UPDATE
+    on SQLite; the lease (committed by the caller) keeps the feed this poller's
+    while it fetches. A lease that expires (its poller died) makes the feed
+    claimable again.
     """
     conditions = _due(now, ignore_schedule)
     if skip_ids:
         conditions.append(col(Feed.id).not_in(sorted(skip_ids)))
     if only_id is not None:
         conditions.append(col(Feed.id) == only_id)
-    order = (nulls_first(col(Feed.next_fetch_at)), col(Feed.id))
-    expires = now + lease
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        feed_id = session.exec(
-            select(Feed.id)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if feed_id is None:
-            return None
-        session.exec(
-            update(Feed)
-            .where(col(Feed.id) == feed_id)
-            .values(lease_owner=owner, lease_expires_at=expires)
-        )
-    else:
-        candidate = select(Feed.id).where(*conditions).order_by(*order).limit(1).scalar_subquery()
-        claimed = session.exec(
-            update(Feed)
-            .where(col(Feed.id) == candidate, and_(*conditions))
-            .values(lease_owner=owner, lease_expires_at=expires)
-        )
-        if claimed.rowcount != 1:
-            return None
-        feed_id = session.exec(
-            select(Feed.id).where(Feed.lease_owner == owner, Feed.lease_expires_at == expires)
-        ).first()
-        if feed_id is None:
-            return None
-    session.flush()
+    feed_id = claim_one(
+        session,
+        Feed,
+        conditions=conditions,
+        order=(nulls_first(col(Feed.next_fetch_at)), col(Feed.id)),
+        owner=owner,
+        expires=now + lease,
+    )
+    if feed_id is None:
+        return None
     feed = session.get(Feed, feed_id, populate_existing=True)
     assert feed is not None
     return ClaimedFeed(id=feed_id, url=feed.url, etag=feed.etag, last_modified=feed.last_modified)

@@ -22,10 +22,13 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange
-from models.db import rel
+from models.db import id_of, rel
 from models.enums import EvidenceState
+from pledges.archive.reads import EvidenceArchive, archive_info
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.open_data.representations import (
+    Url,
+    archive_fields,
     candidate_fields,
     election_fields,
     evidence_fields,
@@ -58,9 +61,12 @@ WITHDRAWN_DUMP = (*EVIDENCE_DUMP, "withdrawn_at", "withdrawal_reason")
 RULING_DUMP = ("to", "effective_on", "rationale")
 
 
-def dump_published(session: Session) -> dict[str, Any]:
+def dump_published(session: Session, *, urls: Url | None = None) -> dict[str, Any]:
     """Every public election with its candidates, pledges, published evidence and rulings
-    (nothing archived, nor anything under something archived)."""
+    (nothing archived, nor anything under something archived).
+
+    Each published item carries its `snapshots` and `link_status`; `urls` builds
+    the snapshots' `text_url` and `warc_url` (null without it)."""
     elections = session.exec(
         select(Election).where(visible_elections()).order_by(col(Election.date), col(Election.slug))
     ).all()
@@ -89,6 +95,12 @@ def dump_published(session: Session) -> dict[str, Any]:
             withdrawn_by_pledge if item.state == EvidenceState.WITHDRAWN else evidence_by_pledge
         )
         by_pledge.setdefault(item.pledge_id, []).append(item)
+    archives = archive_info(
+        session,
+        select(col(Evidence.id))
+        .where(col(Evidence.state) == EvidenceState.PUBLISHED)
+        .where(col(Evidence.pledge_id).in_(public_pledges)),
+    )
     changes_by_id = {change.id: change for change in changes}
     changes_by_pledge: dict[int | None, list[StatusChange]] = {}
     for change in changes:
@@ -104,7 +116,9 @@ def dump_published(session: Session) -> dict[str, Any]:
         items = evidence_by_pledge.get(pledge.id, [])
         result = {
             **pick(pledge_fields(pledge), PLEDGE_DUMP),
-            "evidence": [evidence_dict(item) for item in items],
+            "evidence": [
+                evidence_dict(item, archive=archives.get(id_of(item)), urls=urls) for item in items
+            ],
             # The effective history: a corrected ruling no longer counts. The import
             # format has no corrections and the dump no ids, so what is written is
             # the history a fresh import must replay to reach the same statuses
@@ -139,8 +153,10 @@ def dump_published(session: Session) -> dict[str, Any]:
     }
 
 
-def evidence_dict(item: Evidence) -> dict[str, Any]:
-    return pick(evidence_fields(item), EVIDENCE_DUMP)
+def evidence_dict(
+    item: Evidence, *, archive: EvidenceArchive | None = None, urls: Url | None = None
+) -> dict[str, Any]:
+    return {**pick(evidence_fields(item), EVIDENCE_DUMP), **archive_fields(archive, urls=urls)}
 
 
 def withdrawn_dict(item: Evidence) -> dict[str, Any]:

@@ -11,12 +11,13 @@ strings or as a `Url` function of a link name (this module knows no routes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Pledge, Snapshot, StatusChange
 from models.enums import EvidenceState
+from pledges.archive.reads import EvidenceArchive
 from pledges.scoreboard import CandidateCounts, published_evidence
 from pledges.status import corrections_of
 from pledges.text import stored_html
@@ -95,6 +96,32 @@ def evidence_fields(evidence: Evidence) -> dict[str, Any]:
         "title": evidence.title,
         "quote": evidence.quote,
         "note": evidence.note,
+    }
+
+
+def snapshot_fields(snapshot: Snapshot, *, urls: Url | None) -> dict[str, Any]:
+    """Every public field of an archived copy; `sha256` is the body's as received.
+
+    Without `urls` (a dump built outside a request) the two links are null.
+    """
+    keys = {"evidence_id": snapshot.evidence_id, "snapshot_id": snapshot.id}
+    return {
+        "retrieved_at": iso(snapshot.retrieved_at),
+        "final_url": snapshot.final_url,
+        "http_status": snapshot.http_status,
+        "sha256": snapshot.sha256,
+        "text_url": urls("snapshot_text", **keys) if urls else None,
+        "warc_url": urls("snapshot_warc", **keys) if urls else None,
+    }
+
+
+def archive_fields(archive: EvidenceArchive | None, *, urls: Url | None) -> dict[str, Any]:
+    """An evidence item's `snapshots` (oldest first) and `link_status` (null before a check)."""
+    if archive is None:
+        return {"snapshots": [], "link_status": None}
+    return {
+        "snapshots": [snapshot_fields(s, urls=urls) for s in archive.snapshots],
+        "link_status": archive.link_status,
     }
 
 
@@ -194,10 +221,18 @@ def pledge_json(pledge: Pledge, *, evidence_count: int, url: str, today: date) -
     }
 
 
-def pledge_detail_json(pledge: Pledge, *, url: str, today: date) -> dict[str, Any]:
+def pledge_detail_json(
+    pledge: Pledge,
+    *,
+    url: str,
+    today: date,
+    archives: Mapping[int, EvidenceArchive],
+    urls: Url,
+) -> dict[str, Any]:
     """A single pledge: the list fields plus body, where it was made, evidence and history.
 
-    Needs the loads of pledges.scoreboard.get_pledge.
+    Needs the loads of pledges.scoreboard.get_pledge, and the evidence's archives
+    (pledges.archive.reads.archive_info).
     """
     evidence = published_evidence(pledge)
     corrected = corrections_of(pledge.status_changes)
@@ -205,7 +240,9 @@ def pledge_detail_json(pledge: Pledge, *, url: str, today: date) -> dict[str, An
         **pledge_json(pledge, evidence_count=len(evidence), url=url, today=today),
         **pick(pledge_fields(pledge), PLEDGE_DETAIL_JSON),
         "body_html": str(stored_html(pledge.body_html, pledge.body)),
-        "evidence": [evidence_json(e) for e in evidence],
+        "evidence": [
+            evidence_json(e, archive=archives.get(e.id or 0), urls=urls) for e in evidence
+        ],
         "history": [
             ruling_json(c, corrected_by=corrected.get(c.id or 0)) for c in pledge.status_changes
         ],
@@ -223,14 +260,24 @@ def pledge_ref_json(pledge: Pledge, *, urls: Url) -> dict[str, Any]:
     }
 
 
-def evidence_json(evidence: Evidence) -> dict[str, Any]:
-    """Published evidence as listed under its pledge."""
-    return pick(evidence_fields(evidence), EVIDENCE_JSON)
+def evidence_json(
+    evidence: Evidence, *, archive: EvidenceArchive | None, urls: Url
+) -> dict[str, Any]:
+    """Published evidence as listed under its pledge, with its archived copies."""
+    return {
+        **pick(evidence_fields(evidence), EVIDENCE_JSON),
+        **archive_fields(archive, urls=urls),
+    }
 
 
-def evidence_with_pledge_json(evidence: Evidence, *, urls: Url) -> dict[str, Any]:
+def evidence_with_pledge_json(
+    evidence: Evidence, *, urls: Url, archive: EvidenceArchive | None
+) -> dict[str, Any]:
     """Published evidence with its pledge (needs catalogue.list_evidence's loads)."""
-    return {**evidence_json(evidence), "pledge": pledge_ref_json(evidence.pledge, urls=urls)}
+    return {
+        **evidence_json(evidence, archive=archive, urls=urls),
+        "pledge": pledge_ref_json(evidence.pledge, urls=urls),
+    }
 
 
 def ruling_json(change: StatusChange, *, corrected_by: int | None = None) -> dict[str, Any]:

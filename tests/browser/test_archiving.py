@@ -15,7 +15,7 @@ from pledges import accounts
 from pledges.demo import load_demo
 from pledges.search import search_text_for
 from tests.browser.conftest import assert_only_loopback
-from tests.browser.test_html_validity import run_vnu
+from tests.browser.test_html_validity import html_problems
 
 ADMIN = ("admin@example.org", "mot de passe admin")
 REAL_ELECTION = "Municipales 2026 à Ville-Réelle"
@@ -178,13 +178,7 @@ def test_archive_a_pledge_then_unload_the_demo(
     assert visitor.goto(f"{base}/pledges/{target}").status == 404
 
     assert problems == []
-    files = []
-    for name, html in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_text(html, encoding="utf-8")
-        files.append(path)
-    errors = run_vnu(files)
-    assert [f"{m.get('url', '?')}: {m.get('message')}" for m in errors] == []
+    assert html_problems(pages, tmp_path) == []
     assert_only_loopback(recorder.requests)
     # The 410 and 404 answers asked for above are logged by Chromium; nothing else may be.
     assert [e for e in recorder.console_errors if not e.startswith("Failed to load resource")] == []

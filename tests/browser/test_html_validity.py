@@ -84,6 +84,16 @@ def run_vnu(files: list[Path]) -> list[dict]:
     return [m for m in report["messages"] if m.get("type") in {"error", "non-document-error"}]
 
 
+def html_problems(pages: dict[str, str], folder: Path) -> list[str]:
+    """vnu's errors over pages given as {name: html}, each written to folder first."""
+    files = []
+    for name, html in pages.items():
+        path = folder / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        files.append(path)
+    return [f"{m.get('url', '?')}: {m.get('message')}" for m in run_vnu(files)]
+
+
 def test_every_public_page_and_widget_is_valid_html(live_server, tmp_path):
     ids = arrange_site(live_server)
     folder = tmp_path / "pages"

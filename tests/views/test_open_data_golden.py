@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from models import Election, Evidence, Pledge, StatusChange
+from models import Election, Evidence, LinkCheck, Pledge, Snapshot, StatusChange
 from models.enums import PledgeStatus, Stance
 from pledges.status import record_status_change
 from tests.factories import make_evidence, make_pledge
@@ -163,6 +163,25 @@ def data(app_session):
     for election in app_session.exec(select(Election)).all():
         election.created_at = datetime(2024, 1, 1, tzinfo=UTC)
     assert len(app_session.exec(select(StatusChange)).all()) == 4
+    # An archived copy and a link check (issue 13): `snapshots` and `link_status`.
+    cited = app_session.exec(
+        select(Evidence).where(Evidence.url == "https://exemple.example/a")
+    ).one()
+    app_session.add(
+        Snapshot(
+            evidence_id=cited.id,
+            url=cited.url,
+            final_url="https://exemple.example/a/",
+            http_status=200,
+            content_type="text/html; charset=utf-8",
+            retrieved_at=datetime(2024, 2, 3, 4, 5, 6, tzinfo=UTC),
+            sha256="ab" * 32,
+            size=1234,
+            warc_path=f"cd/cd/{'cd' * 32}.warc.gz",
+            text="Portail ouvert.",
+        )
+    )
+    app_session.add(LinkCheck(evidence_id=cited.id, status="changed"))
     app_session.commit()
     data.rich = rich
     return data

@@ -45,10 +45,11 @@ from views.admin import (  # noqa: E402
     moderation,
     rulings,
     search,
+    sources,
     themes,
 )
 
 __all__ = [
     "accounts", "archiving", "audit", "bp", "content", "evidence", "feeds", "imports",
-    "moderation", "rulings", "search", "themes",
+    "moderation", "rulings", "search", "sources", "themes",
 ]  # fmt: skip

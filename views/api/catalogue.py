@@ -14,6 +14,8 @@ from typing import Any
 from flask import Response, jsonify
 from flask import request as flask_request
 
+from models.db import id_of
+from pledges.archive.reads import archive_info
 from pledges.errors import Gone
 from pledges.open_data import catalogue
 from pledges.open_data.catalogue import Page, Scope
@@ -34,25 +36,7 @@ from views.labels import today
 from views.page_cache import cached_page
 from views.public import BadFilter, read_positive_int
 from views.query import parse_id
-from views.urls import absolute_url
-
-# Link names the representations use, and the routes they point to.
-ENDPOINTS = {
-    "election": ("public.election", "election"),
-    "api_election": ("api.election", "election"),
-    "candidate": ("public.candidate", None),
-    "api_candidate": ("api.candidate", None),
-    "pledge": ("public.pledge", "pledge_id"),
-    "api_pledge": ("api.pledge", "pledge_id"),
-}
-
-
-def open_data_url(kind: str, **values: Any) -> str:
-    """Absolute URL for the representations' link names ("pledge", "api_candidate", ...)."""
-    endpoint, rename = ENDPOINTS[kind]
-    if rename == "pledge_id":
-        values = {"pledge_id": values["id"]}
-    return absolute_url(endpoint, lang=None, **values)
+from views.urls import absolute_url, open_data_url
 
 
 def read_paging() -> tuple[int, int]:
@@ -158,7 +142,11 @@ def evidence() -> Response:
     except BadFilter as error:
         return _bad(error)
     result = catalogue.list_evidence(db_session(), scope, page=page, per_page=per_page)
-    items = [evidence_with_pledge_json(e, urls=open_data_url) for e in result.items]
+    archives = archive_info(db_session(), [id_of(e) for e in result.items])
+    items = [
+        evidence_with_pledge_json(e, urls=open_data_url, archive=archives.get(id_of(e)))
+        for e in result.items
+    ]
     return envelope(result, items, "api.evidence", **_scope_args(scope))
 
 

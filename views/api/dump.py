@@ -15,6 +15,7 @@ from pledges.open_data.dump import dump_published
 from views.api import bp
 from views.database import db_session
 from views.page_cache import OPEN_DATA, serve_public
+from views.urls import open_data_url
 
 FILENAME = "pledge-tracker-dump.json"
 
@@ -22,7 +23,9 @@ FILENAME = "pledge-tracker-dump.json"
 @bp.get("/dump.json")
 def dump() -> Response:
     def build() -> Response:
-        body = json.dumps(dump_published(db_session()), ensure_ascii=False, indent=1)
+        body = json.dumps(
+            dump_published(db_session(), urls=open_data_url), ensure_ascii=False, indent=1
+        )
         response = Response(body, mimetype="application/json")
         response.headers["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
         return response

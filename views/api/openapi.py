@@ -82,6 +82,24 @@ SCHEMAS: dict[str, Any] = {
             "stance": {"type": "string", "enum": ["kept", "broken", "context"]},
             "title": {"type": "string"},
             "quote": {"type": "string"},
+            # Archived copies of the cited page, oldest first (issue 13).
+            "snapshots": {"type": "array", "items": _ref("Snapshot")},
+            # The last link check: null before the first one.
+            "link_status": {
+                "type": ["string", "null"],
+                "enum": ["ok", "moved", "gone", "changed", None],
+            },
+        }
+    ),
+    "Snapshot": _obj(
+        {
+            "retrieved_at": {"type": "string", "format": "date-time"},
+            "final_url": {"type": "string"},
+            "http_status": {"type": ["integer", "null"]},
+            # SHA-256 of the body as received, in hexadecimal.
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "text_url": URL,
+            "warc_url": URL,
         }
     ),
     "HistoryItem": _obj(

@@ -13,6 +13,7 @@ from flask import request as flask_request
 
 from models.db import id_of
 from pledges import scoreboard as reads
+from pledges.archive.reads import archive_info
 from pledges.archiving import is_gone
 from pledges.open_data.representations import pledge_detail_json, pledge_json
 from pledges.scoreboard import MAX_PER_PAGE
@@ -21,7 +22,7 @@ from views.database import db_session
 from views.labels import today
 from views.page_cache import cached_page
 from views.public import BadFilter, filter_args, read_filters, read_positive_int
-from views.urls import absolute_url
+from views.urls import absolute_url, open_data_url
 
 DEFAULT_PER_PAGE = 20
 
@@ -94,4 +95,13 @@ def pledge(pledge_id: int) -> Response:
         return json_error(404, "not_found", f"no pledge {pledge_id}")
     if is_gone(found):
         return json_error(410, "gone", f"pledge {pledge_id} was archived")
-    return _json(pledge_detail_json(found, url=pledge_url(id_of(found)), today=today()))
+    archives = archive_info(db_session(), [id_of(e) for e in reads.published_evidence(found)])
+    return _json(
+        pledge_detail_json(
+            found,
+            url=pledge_url(id_of(found)),
+            today=today(),
+            archives=archives,
+            urls=open_data_url,
+        )
+    )

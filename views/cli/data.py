@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
@@ -30,6 +30,7 @@ from views.database import db_session
 from views.error_messages import code_message, error_message
 from views.import_report import heading, omitted_line, problem_line, summary_lines
 from views.labels import site_zone
+from views.urls import open_data_url
 
 IMPORT_HELP = f"""Import FILE (JSON in the import format, or a CSV or XLSX sheet) in one go.
 
@@ -177,7 +178,9 @@ def export_command(file: str) -> None:
     objects, withdrawn evidence's details and accounts are not in it: `backup` keeps
     everything. Use - for standard output.
     """
-    data = dump_published(db_session())
+    # The archived copies' links are built on SITE_URL, as the API's are.
+    with current_app.test_request_context("/"):
+        data = dump_published(db_session(), urls=open_data_url)
     with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")

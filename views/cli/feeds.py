@@ -34,6 +34,7 @@ from pledges.feeds.polling import (
 )
 from pledges.feeds.rematch import CatchUpReport
 from pledges.feeds.review import list_suggestions
+from views.cli.evidence import ArchiveRounds, DailyLinkChecks
 from views.cli.mail import DailyDigests
 from views.database import get_engine
 from views.error_messages import code_message
@@ -153,8 +154,10 @@ def watch_command(max_sleep: float, cycles: int) -> None:
     """A long-running loop that fetches feeds as they fall due."""
     settings = PollSettings.from_config(current_app.config)
     try:
-        # Daily digests ride on the poller (views/cli/mail.py): once a day, before a sleep.
-        digests = DailyDigests(current_app._get_current_object())  # type: ignore[attr-defined]
+        # Daily digests ride on the poller (views/cli/mail.py): once a day, before a sleep;
+        # so do archiving (after every round) and link checks (once a day), views/cli/evidence.py.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        digests = ArchiveRounds(app, sleep=DailyLinkChecks(app, sleep=DailyDigests(app)))
         watch(
             get_engine(),
             settings,

@@ -1,0 +1,151 @@
+"""What pages, the API and the dump read about archives: constant query counts, no Flask.
+
+`archive_info(session, ids)` gives each evidence item its snapshots (oldest
+first, text deferred), its archive job (for "non archivé (raison)") and its link
+check, in three queries whatever the number of items.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from models import ArchiveJob, Evidence, LinkCheck, Snapshot, StatusChangeCitation
+from models.enums import EvidenceState
+from pledges.archive.jobs import DONE, FAILED, REFUSED
+from pledges.archive.links import CHANGED, GONE, MOVED
+
+MAX_LISTED = 500
+
+
+@dataclass
+class EvidenceArchive:
+    snapshots: list[Snapshot] = field(default_factory=list)  # oldest first
+    job: ArchiveJob | None = None
+    check: LinkCheck | None = None
+
+    @property
+    def latest(self) -> Snapshot | None:
+        return self.snapshots[-1] if self.snapshots else None
+
+    @property
+    def link_status(self) -> str | None:
+        return self.check.status if self.check is not None else None
+
+    @property
+    def refusal(self) -> str | None:
+        """The reason code when the page could not be archived (and never was)."""
+        if self.snapshots or self.job is None or self.job.state not in {REFUSED, FAILED}:
+            return None
+        return self.job.reason_code or "unreachable"
+
+
+def archive_info(
+    session: Session, evidence_ids: Iterable[int] | Select[Any]
+) -> dict[int, EvidenceArchive]:
+    """Each item's archive, in one query, for a list of ids (a page) or a query of ids
+    (the dump: no list of bind parameters however many items there are).
+
+    Job and check are one per item, so the outer joins repeat them once per snapshot.
+    """
+    if isinstance(evidence_ids, Select):
+        among: Any = evidence_ids
+        info: dict[int, EvidenceArchive] = defaultdict(EvidenceArchive)
+    else:
+        among = sorted(set(evidence_ids))
+        info = {item_id: EvidenceArchive() for item_id in among}
+        if not among:
+            return info
+    rows = session.exec(
+        select(Evidence.id, ArchiveJob, LinkCheck, Snapshot)
+        .select_from(Evidence)
+        .outerjoin(ArchiveJob, col(ArchiveJob.evidence_id) == col(Evidence.id))
+        .outerjoin(LinkCheck, col(LinkCheck.evidence_id) == col(Evidence.id))
+        .outerjoin(Snapshot, col(Snapshot.evidence_id) == col(Evidence.id))
+        .options(defer(Snapshot.text))  # type: ignore[arg-type]  # a mapped column
+        .where(col(Evidence.id).in_(among))
+        .order_by(col(Evidence.id), col(Snapshot.retrieved_at), col(Snapshot.id))
+    ).all()
+    for item_id, job, check, snapshot in rows:
+        if item_id is None:
+            continue
+        entry = info[item_id]
+        entry.job, entry.check = job, check
+        if snapshot is not None:
+            entry.snapshots.append(snapshot)
+    return dict(info)
+
+
+def evidence_snapshot(
+    session: Session, evidence_id: int, snapshot_id: int
+) -> tuple[Evidence, Snapshot] | None:
+    """An evidence item and one of its snapshots, or None if either is unknown or unrelated."""
+    snapshot = session.get(Snapshot, snapshot_id)
+    if snapshot is None or snapshot.evidence_id != evidence_id:
+        return None
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None:
+        return None
+    return evidence, snapshot
+
+
+def snapshots_of(session: Session, evidence_id: int) -> list[Snapshot]:
+    """Every snapshot of one item, oldest first (with their texts, for a diff)."""
+    return list(
+        session.exec(
+            select(Snapshot)
+            .where(col(Snapshot.evidence_id) == evidence_id)
+            .order_by(col(Snapshot.retrieved_at), col(Snapshot.id))
+        )
+    )
+
+
+@dataclass
+class DomainRefusals:
+    host: str
+    count: int
+    codes: dict[str, int]
+
+
+def never_archived_domains(session: Session, *, limit: int = MAX_LISTED) -> list[DomainRefusals]:
+    """Hosts whose pages were refused or failed and never archived, most refusals first."""
+    archived = select(ArchiveJob.host).where(col(ArchiveJob.state) == DONE).distinct()
+    rows = session.exec(
+        select(ArchiveJob.host, ArchiveJob.reason_code, func.count())
+        .where(
+            col(ArchiveJob.state).in_((REFUSED, FAILED)),
+            col(ArchiveJob.host).not_in(archived),
+        )
+        .group_by(col(ArchiveJob.host), col(ArchiveJob.reason_code))
+    ).all()
+    by_host: dict[str, DomainRefusals] = {}
+    for host, code, count in rows:
+        entry = by_host.setdefault(host, DomainRefusals(host, 0, {}))
+        entry.count += count
+        entry.codes[code] = entry.codes.get(code, 0) + count
+    return sorted(by_host.values(), key=lambda d: (-d.count, d.host))[:limit]
+
+
+def sources_to_review(
+    session: Session, *, limit: int = MAX_LISTED
+) -> list[tuple[Evidence, LinkCheck]]:
+    """Evidence cited by a ruling whose link is gone, moved or changed, most recent first."""
+    cited = select(StatusChangeCitation.evidence_id).distinct()
+    rows = session.exec(
+        select(Evidence, LinkCheck)
+        .join(LinkCheck, col(LinkCheck.evidence_id) == col(Evidence.id))
+        .where(
+            col(Evidence.id).in_(cited),
+            col(Evidence.state) == EvidenceState.PUBLISHED,
+            col(LinkCheck.status).in_((GONE, MOVED, CHANGED)),
+        )
+        .order_by(col(LinkCheck.checked_at).desc(), col(Evidence.id))
+        .limit(limit)
+    ).all()
+    return [(evidence, check) for evidence, check in rows]
