@@ -43,6 +43,7 @@ from views.admin import (  # noqa: E402
     feeds,
     imports,
     moderation,
+    programmes,
     rulings,
     search,
     themes,
@@ -50,5 +51,5 @@ from views.admin import (  # noqa: E402
 
 __all__ = [
     "accounts", "archiving", "audit", "bp", "content", "evidence", "feeds", "imports",
-    "moderation", "rulings", "search", "themes",
+    "moderation", "programmes", "rulings", "search", "themes",
 ]  # fmt: skip

@@ -86,6 +86,11 @@ def _fill_pledge_choices(form: NewPledgeForm, election_id: int, current_theme: s
     form.candidate.choices = [
         SelectChoice(str(c.id), c.name) for c in editing.list_candidates(db_session(), election_id)
     ]
+    fill_theme_choices(form, current_theme)
+
+
+def fill_theme_choices(form: NewPledgeForm, current_theme: str = "") -> None:
+    """Every theme by its name in the reader's language, "(aucun thème)" first."""
     themes: list[SelectChoice] = []
     slugs = set()
     for theme in content.list_themes(db_session()):
