@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from models import Candidate, Election, Evidence, Pledge, StatusChange
+from models import Candidate, Election, Evidence, Pledge, ProgrammePassage, StatusChange
 from models.enums import EvidenceState
 from pledges.scoreboard import CandidateCounts, published_evidence
 from pledges.status import corrections_of
@@ -209,6 +209,19 @@ def pledge_detail_json(pledge: Pledge, *, url: str, today: date) -> dict[str, An
         "history": [
             ruling_json(c, corrected_by=corrected.get(c.id or 0)) for c in pledge.status_changes
         ],
+    }
+
+
+def source_passage_json(anchor: ProgrammePassage, *, text_url: str) -> dict[str, Any]:
+    """Where a pledge's quote comes from: a passage of an archived programme (issue 13);
+    `start`/`end` are character offsets in the page's text, `sha256` the archived body's."""
+    return {
+        "programme_id": anchor.programme_id,
+        "page": anchor.page,
+        "start": anchor.start,
+        "end": anchor.end,
+        "sha256": anchor.sha256,
+        "text_url": text_url,
     }
 
 
