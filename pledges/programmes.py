@@ -16,9 +16,9 @@ No Flask here; each write flushes and logs, never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
 import httpx
 import lxml.html
@@ -289,37 +289,22 @@ def create_pledge_from_passage(
     session: Session,
     passage: Passage,
     *,
-    title: str,
-    body: str = "",
-    theme: str = "",
-    made_on: date | None = None,
-    source_url: str = "",
-    deadline: date | None = None,
-    keywords_include: Iterable[str] = (),
-    keywords_exclude: Iterable[str] = (),
     actor: Actor,
     now: datetime | None = None,
+    **fields: Any,
 ) -> Pledge:
-    """A new pledge of the programme's candidate quoting the passage, anchored to it."""
+    """A new pledge of the programme's candidate quoting the passage, anchored to it.
+
+    `fields` are pledges.content.create_pledge's (title, body, theme, made_on,
+    source_url, deadline, keywords_include, keywords_exclude); the quote is the
+    passage's, whatever `fields` say.
+    """
     now = now or utc_now()
     candidate = session.get(Candidate, passage.programme.candidate_id)
     if candidate is None:  # the foreign key forbids it
         raise ProgrammeError("The programme has no candidate.", code="unknown")
-    pledge = content.create_pledge(
-        session,
-        candidate,
-        title=title,
-        body=body,
-        theme=theme,
-        made_on=made_on,
-        source_url=source_url,
-        quote=passage.text,
-        deadline=deadline,
-        keywords_include=keywords_include,
-        keywords_exclude=keywords_exclude,
-        actor=actor,
-        now=now,
-    )
+    fields["quote"] = passage.text
+    pledge = content.create_pledge(session, candidate, actor=actor, now=now, **fields)
     anchor = ProgrammePassage(
         pledge_id=id_of(pledge),
         programme_id=id_of(passage.programme),

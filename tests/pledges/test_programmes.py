@@ -108,7 +108,8 @@ def test_a_passage_may_span_paragraphs(session, pdf_programme):
         programme, snapshot, page=2, start=paras[0].start, end=paras[-1].end,
         sha256=snapshot.sha256,
     )  # fmt: skip
-    assert "bus gratuits" in passage.text and "mille arbres" in passage.text
+    assert "bus gratuits" in passage.text
+    assert "mille arbres" in passage.text
 
 
 @pytest.mark.parametrize(

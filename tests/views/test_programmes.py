@@ -112,7 +112,9 @@ def test_a_pledge_made_from_a_passage_without_javascript(auth, client, programme
     data.update(title="Bus gratuits le dimanche", quote="a forged quote", body="")
     saved = client.post(f"/admin/programmes/{found.id}/pledges/new", data=data)
     assert saved.status_code == 302, saved.get_data(as_text=True)
-    pledge = app_session.exec(select(Pledge).where(Pledge.title == "Bus gratuits le dimanche")).one()
+    pledge = app_session.exec(
+        select(Pledge).where(Pledge.title == "Bus gratuits le dimanche")
+    ).one()
     assert pledge.quote == chosen_quote  # the archive's text, not the browser's
     assert pledge.candidate_id == found.candidate_id
     anchor = app_session.get(ProgrammePassage, pledge.id)
