@@ -10,12 +10,16 @@ which the run without JavaScript cannot execute).
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import parse_qsl
+
 import pytest
 from sqlmodel import select
 
-from models import Pledge, ProgrammePassage
+from models import Candidate, Pledge, ProgrammePassage
 from models.enums import Role
-from pledges import accounts
+from pledges import accounts, programmes
+from pledges.archive import ArchiveSettings
 from tests.archive_pages import pdf_bytes
 from tests.browser.test_content_editing import (  # noqa: F401  (cheap_hasher: a fixture)
     EDITOR,
@@ -24,6 +28,7 @@ from tests.browser.test_content_editing import (  # noqa: F401  (cheap_hasher: a
     save,
     serious_violations,
 )
+from tests.browser.test_html_validity import run_vnu, token
 from tests.factories import make_candidate, make_election
 from tests.pledges.feed_server import Reply, serving
 
@@ -162,3 +167,65 @@ def test_english_without_javascript(live_server, candidate_id, new_context):
     source.get_by_role("link").click()
     page.wait_for_load_state()
     assert page.locator("mark#passage").inner_text() == "Nous planterons mille arbres."
+
+
+def test_programme_pages_are_valid_html(live_server, candidate_id, tmp_path):
+    """The Nu Html Checker finds no error on the new pages, forms with errors included."""
+    with live_server.session() as s:
+        candidate = s.get(Candidate, candidate_id)
+        made = programmes.register_upload(
+            s, candidate, pdf_bytes(PAGES), ArchiveSettings.from_config(live_server.app.config),
+            filename="programme.pdf", max_bytes=1024 * 1024, actor="test",
+        )  # fmt: skip
+        programme, snapshot = programmes.get_programme(s, made.id)
+        first = programmes.paragraphs(programmes.page_texts(snapshot)[1])[0]
+        passage = programmes.read_passage(
+            programme, snapshot, page=2, start=first.start, end=first.end, sha256=snapshot.sha256
+        )
+        pledge = programmes.create_pledge_from_passage(s, passage, title="Bus", actor="test")
+        programme_id, pledge_id, sha256 = programme.id, pledge.id, snapshot.sha256
+    client = live_server.app.test_client()
+    login_path = "/auth/login"
+    data = {"email": EDITOR[0], "password": EDITOR[1], "csrf_token": token(client, login_path)}
+    assert client.post(login_path, data=data).status_code == 302
+    choice = f"page=2&start={first.start}&end={first.end}&sha256={sha256}"
+    new_pledge = f"/admin/programmes/{programme_id}/pledges/new"
+    pages = {
+        "candidate-programmes": (f"/admin/candidates/{candidate_id}/programmes", 200),
+        "candidate-programmes-en": (f"/admin/candidates/{candidate_id}/programmes?lang=en", 200),
+        "programme": (f"/admin/programmes/{programme_id}", 200),
+        "programme-page-2-en": (f"/admin/programmes/{programme_id}?page=2&lang=en", 200),
+        "new-pledge": (f"{new_pledge}?{choice}", 200),
+        "passage-refused": (f"{new_pledge}?page=2&start=0&end=99999&sha256={sha256}", 422),
+        "public-programme": (f"/programmes/{programme_id}?page=2&pledge={pledge_id}", 200),
+        "public-programme-en": (f"/programmes/{programme_id}?lang=en", 200),
+        "public-pledge": (f"/pledges/{pledge_id}", 200),
+    }
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    files = []
+    for name, (path, status) in pages.items():
+        response = client.get(path)
+        assert response.status_code == status, path
+        files.append(folder / f"{name}.html")
+        files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
+    # Forms showing their errors.
+    programmes_path = f"/admin/candidates/{candidate_id}/programmes"
+    csrf = token(client, programmes_path)
+    for name, path, form in [
+        ("by-url-errors", programmes_path, {"by-url-csrf_token": csrf, "by-url-url": ""}),
+        ("upload-errors", f"{programmes_path}/upload", {"upload-csrf_token": csrf}),
+        ("new-pledge-errors", new_pledge, {"csrf_token": csrf, **dict(parse_qsl(choice))}),
+    ]:
+        response = client.post(path, data=form)
+        assert response.status_code == 422, path
+        files.append(folder / f"{name}.html")
+        files[-1].write_text(response.get_data(as_text=True), encoding="utf-8")
+        assert 'class="errors"' in files[-1].read_text(encoding="utf-8"), path
+    errors = run_vnu(files)
+    problems = [
+        f"{Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m.get('message')}"
+        f" [{m.get('extract', '').strip()}]"
+        for m in errors
+    ]
+    assert not problems, "\n".join(problems)
