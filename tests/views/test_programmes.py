@@ -293,3 +293,28 @@ def test_admin_page_picker_and_missing_pages(auth, client, programme):
     assert client.get(f"/admin/programmes/{found.id}?page=9").status_code == 404
     assert client.get(f"/admin/programmes/{found.id}?page=x").status_code == 404
     assert re.search(r"Page 1 sur 2", soup.text)
+
+
+def test_an_anchored_pledge_keeps_its_quote_when_edited(auth, client, programme, app_session):
+    found, _snapshot = programme
+    chosen = client.get(
+        f"/admin/programmes/{found.id}/pledges/new", query_string=_choice(client, found)
+    )
+    data = {i["name"]: i.get("value", "") for i in _soup(chosen).select("form input[type=hidden]")}
+    data["title"] = "Bus gratuits"
+    assert client.post(f"/admin/programmes/{found.id}/pledges/new", data=data).status_code == 302
+    pledge = app_session.exec(select(Pledge)).one()
+    edit = _soup(client.get(f"/admin/pledges/{pledge.id}/edit"))
+    assert edit.find("textarea", attrs={"name": "quote"}) is None
+    assert "ne se modifie pas" in edit.text
+    values = {i["name"]: i.get("value", "") for i in edit.select("form.work-form input")}
+    values.update(
+        title="Bus gratuits le dimanche",
+        quote="Une autre citation",
+        candidate=str(pledge.candidate_id),
+    )
+    saved = client.post(f"/admin/pledges/{pledge.id}/edit", data=values)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    app_session.refresh(pledge)
+    assert pledge.title == "Bus gratuits le dimanche"
+    assert pledge.quote == "Nous rendrons les bus gratuits le dimanche."
