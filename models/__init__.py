@@ -15,6 +15,7 @@ from models.evidence import Evidence, EvidenceCorrection
 from models.feeds import Feed, FeedFetch, FeedItem, PledgeMatch, Suggestion
 from models.operations import Heartbeat
 from models.pledges import Pledge
+from models.programmes import Programme, ProgrammePassage
 from models.status_changes import StatusChange, StatusChangeCitation
 from models.themes import SlugRedirect, Theme
 
@@ -35,6 +36,8 @@ __all__ = [
     "PasswordReset",
     "Pledge",
     "PledgeMatch",
+    "Programme",
+    "ProgrammePassage",
     "SiteSetting",
     "SlugRedirect",
     "Snapshot",

@@ -38,6 +38,8 @@ PUBLIC_TABLES = frozenset(
         "snapshot",
         "archivejob",
         "linkcheck",
+        "programme",
+        "programmepassage",
     }
 )
 # Tables nobody outside sees: accounts' secrets and history, the input feeds

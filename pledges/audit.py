@@ -77,6 +77,8 @@ class AuditAction(StrEnum):
     USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105  (an action name, no secret)
     USER_DIGEST = "user.digest"  # digests subscribed or unsubscribed
     INVITATION_REVOKE = "invitation.revoke"
+    PROGRAMME_CREATE = "programme.create"  # a programme archived (URL or upload)
+    PLEDGE_FROM_PASSAGE = "pledge.from_passage"  # a pledge anchored to a programme's passage
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

@@ -175,3 +175,11 @@ class InvalidImport(DomainError):
     def total(self) -> int:
         """Problems found: listed plus omitted (a lower bound when not counted_all)."""
         return len(self.problems) + self.omitted
+
+
+# --- Programmes (pledges.programmes) --------------------------------------------------
+
+
+class ProgrammeError(DomainError):
+    """A programme not registered (refused upload or fetch), or a passage that does not hold
+    (bad page or offsets, or an archive that changed since the page was read)."""

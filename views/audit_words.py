@@ -90,6 +90,10 @@ ACTION_SENTENCES: dict[str, Any] = {
     AuditAction.PLEDGE_ARCHIVE: _l("a archivé l'engagement %(object)s"),
     AuditAction.PLEDGE_RESTORE: _l("a restauré l'engagement %(object)s"),
     AuditAction.PLEDGE_DELETE: _l("a supprimé définitivement l'engagement %(object)s"),
+    AuditAction.PROGRAMME_CREATE: _l("a archivé le programme %(object)s"),
+    AuditAction.PLEDGE_FROM_PASSAGE: _l(
+        "a ancré l'engagement %(object)s à un passage d'un programme archivé"
+    ),
 }
 
 # An object in words: its title in quotes; without a title, its number. (Each sentence
@@ -109,6 +113,7 @@ OBJECT_KINDS: dict[str, Any] = {
     "invitation": _l("l'invitation"),
     "sitesetting": _l("le réglage"),
     "theme": _l("le thème"),
+    "programme": _l("le programme"),
 }
 # Verbs of actions that later features add ("election.archive"): the generic sentence.
 VERBS: dict[str, Any] = {
@@ -186,6 +191,12 @@ FIELD_LABELS: dict[str, Any] = {
     "archived_at": _l("archivé le"),
     "name_fr": _l("nom en français"),
     "name_en": _l("nom en anglais"),
+    "programme_id": _l("programme"),
+    "snapshot_id": _l("copie archivée"),
+    "page": _l("page"),
+    "start": _l("début (caractère)"),
+    "end": _l("fin (caractère)"),
+    "sha256": _l("empreinte SHA-256 de la copie archivée"),
 }
 
 DATE_FIELDS = frozenset({"date", "made_on", "deadline", "published_on", "status_since"})

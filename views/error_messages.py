@@ -228,6 +228,37 @@ ERROR_MESSAGES: dict[str, LazyString] = {
         "Il faut au moins une candidature, et aucun nombre négatif."
     ),
     "election_slug_taken": lazy_gettext("Une élection avec cet identifiant existe déjà."),
+    # --- Programmes (pledges.programmes) ---
+    "programme_unsafe_url": lazy_gettext(
+        "Cette adresse n'est pas accessible : seules les adresses publiques http(s) sont lues."
+    ),
+    "programme_too_large": lazy_gettext("Le document est trop volumineux pour être archivé."),
+    "programme_not_found": lazy_gettext("Cette page n'existe pas (erreur 404 ou 410)."),
+    "programme_refused": lazy_gettext(
+        "Le site refuse l'archivage de cette page : envoyez plutôt le fichier."
+    ),
+    "programme_unreachable": lazy_gettext(
+        "La page n'a pas pu être lue (site injoignable, trop lent ou en erreur) : "
+        "réessayez plus tard ou envoyez le fichier."
+    ),
+    "programme_empty_file": lazy_gettext("Le fichier est vide."),
+    "programme_bad_file": lazy_gettext(
+        "Ce fichier n'est ni un PDF ni une page HTML : envoyez un programme en PDF ou en HTML."
+    ),
+    "programme_no_text": lazy_gettext(
+        "Aucun texte n'a pu être lu dans ce document (un PDF scanné, en images ?)."
+    ),
+    "passage_hash_mismatch": lazy_gettext(
+        "La copie archivée n'est pas celle dont le passage a été choisi : choisissez-le à nouveau."
+    ),
+    "passage_bad_page": lazy_gettext("Cette page n'existe pas dans le programme."),
+    "passage_bad_offsets": lazy_gettext(
+        "Ce passage n'est pas dans la page : choisissez son début et sa fin dans le texte."
+    ),
+    "passage_empty": lazy_gettext("Le passage choisi est vide."),
+    "passage_too_long": lazy_gettext(
+        "Le passage choisi est trop long (10 000 caractères au plus) : choisissez-en un plus court."
+    ),
 }
 
 

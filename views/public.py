@@ -24,6 +24,7 @@ from models import Election
 from models.db import id_of
 from models.enums import PledgeStatus
 from pledges import evidence as evidence_ops
+from pledges import programmes
 from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
 from pledges.archive.reads import archive_info
@@ -354,6 +355,8 @@ def pledge(pledge_id: int) -> str:
         strongest=reads.strongest_cited_evidence(change),
         evidence_count=len(evidence),
         timeline=reads.get_timeline(found),
+        # Made from an archived programme's passage: "Source : programme de …, p. 12".
+        source_passage=programmes.passage_of(db_session(), pledge_id),
         today=today(),
         # The setting is read once per page; the template asks per ruling.
         author_name=partial(
@@ -361,3 +364,7 @@ def pledge(pledge_id: int) -> str:
             show=show_editor_names(db_session(), default=current_app.config["PUBLIC_EDITOR_NAMES"]),
         ),
     )
+
+
+# Archived programmes' pages register on `bp` (imported last: the module imports `bp`).
+from views import public_programmes  # noqa: E402, F401

@@ -73,7 +73,7 @@ def install_request_guards(app: Flask) -> None:
 # Endpoints that accept a file upload, with the larger body limit MAX_UPLOAD_BYTES;
 # every other request is held to MAX_CONTENT_LENGTH (a login form needs a few
 # hundred bytes: without a bound, a 100 MB anonymous POST is spooled to disk).
-UPLOAD_ENDPOINTS = frozenset({"admin.import_upload"})
+UPLOAD_ENDPOINTS = frozenset({"admin.import_upload", "admin.programme_upload"})
 # Query arguments are one-line filters: no control character has any use there.
 _ARG_CONTROLS = frozenset(chr(c) for c in range(0x20))
 

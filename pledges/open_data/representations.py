@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from models import Candidate, Election, Evidence, Pledge, Snapshot, StatusChange
+from models import Candidate, Election, Evidence, Pledge, ProgrammePassage, Snapshot, StatusChange
 from models.enums import EvidenceState
 from pledges.archive.reads import EvidenceArchive
 from pledges.scoreboard import CandidateCounts, published_evidence
@@ -246,6 +246,19 @@ def pledge_detail_json(
         "history": [
             ruling_json(c, corrected_by=corrected.get(c.id or 0)) for c in pledge.status_changes
         ],
+    }
+
+
+def source_passage_json(anchor: ProgrammePassage, *, text_url: str) -> dict[str, Any]:
+    """Where a pledge's quote comes from: a passage of an archived programme (issue 13);
+    `start`/`end` are character offsets in the page's text, `sha256` the archived body's."""
+    return {
+        "programme_id": anchor.programme_id,
+        "page": anchor.page,
+        "start": anchor.start,
+        "end": anchor.end,
+        "sha256": anchor.sha256,
+        "text_url": text_url,
     }
 
 

@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from models import Election, Evidence, LinkCheck, Pledge, Snapshot, StatusChange
+from models import (
+    Election,
+    Evidence,
+    LinkCheck,
+    Pledge,
+    Programme,
+    ProgrammePassage,
+    Snapshot,
+    StatusChange,
+)
 from models.enums import PledgeStatus, Stance
 from pledges.status import record_status_change
 from tests.factories import make_evidence, make_pledge
@@ -148,6 +157,36 @@ def data(app_session):
         cites=[first, second],
         actor="test",
         now=datetime(2024, 3, 2, 9, 30, tzinfo=UTC),
+    )
+    # Its quote comes from page 2 of an archived programme (issue 13): source_passage.
+    programme_text = "Page un.\fIntro.\n« Nous publierons tout »"
+    snapshot = Snapshot(
+        url="upload:programme.pdf",
+        content_type="application/pdf",
+        retrieved_at=NOW,
+        sha256="ab" * 32,
+        size=1234,
+        warc_path="ab/ab/" + "ab" * 32 + ".warc.gz",
+        text=programme_text,
+        page_count=2,
+    )
+    app_session.add(snapshot)
+    app_session.flush()
+    programme = Programme(candidate_id=data.bob.id, snapshot_id=snapshot.id, created_at=NOW)
+    app_session.add(programme)
+    app_session.flush()
+    start = programme_text.split("\f")[1].index("«")
+    app_session.add(
+        ProgrammePassage(
+            pledge_id=rich.id,
+            programme_id=programme.id,
+            snapshot_id=snapshot.id,
+            page=2,
+            start=start,
+            end=start + len(rich.quote),
+            sha256=snapshot.sha256,
+            created_at=NOW,
+        )  # fmt: skip
     )
     # The factories number slugs and URLs from a counter shared by the whole run.
     data.bob.list_name = "Bêta"

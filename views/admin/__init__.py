@@ -43,6 +43,7 @@ from views.admin import (  # noqa: E402
     feeds,
     imports,
     moderation,
+    programmes,
     rulings,
     search,
     sources,
@@ -51,5 +52,5 @@ from views.admin import (  # noqa: E402
 
 __all__ = [
     "accounts", "archiving", "audit", "bp", "content", "evidence", "feeds", "imports",
-    "moderation", "rulings", "search", "sources", "themes",
+    "moderation", "programmes", "rulings", "search", "sources", "themes",
 ]  # fmt: skip

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from models import Candidate, Election, Pledge
 from models.db import id_of
-from pledges import content, editing
+from pledges import content, editing, programmes
 from pledges import evidence as evidence_ops
 from pledges.text import render_markdown
 from views.admin import bp
@@ -93,6 +93,11 @@ def _fill_pledge_choices(form: NewPledgeForm, election_id: int, current_theme: s
     form.candidate.choices = [
         SelectChoice(str(c.id), c.name) for c in editing.list_candidates(db_session(), election_id)
     ]
+    fill_theme_choices(form, current_theme)
+
+
+def fill_theme_choices(form: NewPledgeForm, current_theme: str = "") -> None:
+    """Every theme by its name in the reader's language, "(aucun thème)" first."""
     themes: list[SelectChoice] = []
     slugs = set()
     for theme in content.list_themes(db_session()):
@@ -138,6 +143,8 @@ def edit_pledge(pledge_id: int) -> ResponseReturnValue:
     _fill_pledge_choices(form, found.election_id, found.theme)
     if not form.candidate.raw_data:
         form.candidate.data = str(found.candidate_id)
+    # Made from an archived programme's passage: its quote is that text, never retyped.
+    quote_locked = programmes.passage_of(dbs, pledge_id) is not None
 
     def render(conflict: bool) -> str:
         return render_template(
@@ -150,6 +157,7 @@ def edit_pledge(pledge_id: int) -> ResponseReturnValue:
             preview=_preview_html(form),
             conflict=conflict,
             current_values=_pledge_current_values(found) if conflict else None,
+            quote_locked=quote_locked,
         )
 
     if _wants_preview():
@@ -170,7 +178,7 @@ def edit_pledge(pledge_id: int) -> ResponseReturnValue:
             theme=form.theme_text(),
             made_on=form.made_on.data,
             source_url=form.source_url.data or "",
-            quote=form.quote.data or "",
+            quote=found.quote if quote_locked else form.quote.data or "",
             deadline=form.deadline.data,
             keywords_include=_lines(form.keywords_include.data),
             keywords_exclude=_lines(form.keywords_exclude.data),

@@ -181,10 +181,22 @@ SCHEMAS["PledgeDetail"] = {
                 "quote": {"type": "string"},
                 "evidence": {"type": "array", "items": _ref("Evidence")},
                 "history": {"type": "array", "items": _ref("HistoryItem")},
+                # Made from an archived programme's passage (issue 13), else null.
+                "source_passage": {"anyOf": [_ref("SourcePassage"), {"type": "null"}]},
             }
         ),
     ]
 }
+SCHEMAS["SourcePassage"] = _obj(
+    {
+        "programme_id": {"type": "integer", "minimum": 1},
+        "page": {"type": "integer", "minimum": 1},
+        "start": {"type": "integer", "minimum": 0},
+        "end": {"type": "integer", "minimum": 1},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "text_url": URL,
+    }
+)
 SCHEMAS["EvidenceWithPledge"] = {"allOf": [_ref("Evidence"), _obj({"pledge": _ref("PledgeRef")})]}
 SCHEMAS["StatusChange"] = {
     "allOf": [

@@ -12,10 +12,15 @@ from flask import Response, jsonify
 from flask import request as flask_request
 
 from models.db import id_of
+from pledges import programmes
 from pledges import scoreboard as reads
 from pledges.archive.reads import archive_info
 from pledges.archiving import is_gone
-from pledges.open_data.representations import pledge_detail_json, pledge_json
+from pledges.open_data.representations import (
+    pledge_detail_json,
+    pledge_json,
+    source_passage_json,
+)
 from pledges.scoreboard import MAX_PER_PAGE
 from views.api import bp
 from views.database import db_session
@@ -96,12 +101,24 @@ def pledge(pledge_id: int) -> Response:
     if is_gone(found):
         return json_error(410, "gone", f"pledge {pledge_id} was archived")
     archives = archive_info(db_session(), [id_of(e) for e in reads.published_evidence(found)])
-    return _json(
-        pledge_detail_json(
-            found,
-            url=pledge_url(id_of(found)),
-            today=today(),
-            archives=archives,
-            urls=open_data_url,
-        )
+    detail = pledge_detail_json(
+        found,
+        url=pledge_url(id_of(found)),
+        today=today(),
+        archives=archives,
+        urls=open_data_url,
     )
+    passage = programmes.passage_of(db_session(), pledge_id)
+    detail["source_passage"] = None
+    if passage is not None:
+        anchor = passage[0]
+        text_url = absolute_url(
+            "public.programme",
+            programme_id=anchor.programme_id,
+            page=anchor.page,
+            pledge=pledge_id,
+            lang=None,
+            _anchor="passage",
+        )
+        detail["source_passage"] = source_passage_json(anchor, text_url=text_url)
+    return _json(detail)
