@@ -78,7 +78,7 @@ class Query:
 
 
 def _term(token: Token) -> Term | None:
-    if token.lexeme is None:
+    if not token.lexeme:  # a word that folds to nothing ("ͺ", "ﾞ"): no term, not ''
         return None
     lexemes = [token.lexeme]
     word = token.folded
