@@ -16,12 +16,18 @@ exit status is 1 when one is missed.
 cache off) under cProfile and prints where the time goes: the share of each
 library, then the functions with the most time of their own.
 
-Run: .venv/bin/python bench/pages.py [--seconds 10] [--profile 50]
+`--requests N` times and profiles whole WSGI requests in-process (app.wsgi_app
+called with a built environ, as gunicorn calls it, logs included): the static
+twin, each page with the cache off and on, and the widget's 304, so the fixed
+cost of every answer can be compared with the static file's.
+
+Run: .venv/bin/python bench/pages.py [--seconds 10] [--profile 50] [--requests 2000]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import json
 import os
@@ -32,6 +38,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +142,69 @@ def profile(database_url: str, renders: int, top: int, cumulative: int) -> None:
             stats.sort_stats("cumulative").print_stats(cumulative)
 
 
+def profile_requests(database_url: str, requests: int, top: int) -> None:
+    """Whole WSGI requests, in this process: median and fastest of `requests` calls,
+    then the functions with the most own time under cProfile (`top` of them).
+    The request log lines are written, to /dev/null."""
+    from werkzeug.test import EnvironBuilder
+
+    os.environ.update(bench_env(database_url))
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    def environ(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        builder = EnvironBuilder(
+            path=path, base_url="http://127.0.0.1", headers=list((headers or {}).items())
+        )
+        try:
+            return builder.get_environ()
+        finally:
+            builder.close()
+
+    for cache in ("0", "2000"):
+        os.environ["PAGE_CACHE_SIZE"] = cache
+        app = create_app()
+
+        def call(env: dict[str, Any], app: Any = app) -> tuple[str, dict[str, str], bytes]:
+            answer: list[Any] = []
+            body = app.wsgi_app(dict(env), lambda s, h, _e=None: answer.extend((s, dict(h))))
+            data = b"".join(body)
+            getattr(body, "close", lambda: None)()
+            return answer[0], answer[1], data
+
+        print(f"\n-- whole requests, page cache {'off' if cache == '0' else 'on'}")
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
+            paths = pages(lambda path: json.loads(call(environ(path))[2]))
+            cases = {name: environ(path) for name, path in paths.items()}
+            _, headers, body = call(cases["widget"])
+            if cache != "0":
+                cases["widget 304"] = environ(paths["widget"], {"If-None-Match": headers["ETag"]})
+            with static_twin(len(body)) as static_path:
+                cases = {"static twin": environ(static_path), **cases}
+                for name, env in cases.items():
+                    _time_and_profile(name, partial(call, env), requests, top)
+
+
+def _time_and_profile(name: str, request: Callable[[], Any], requests: int, top: int) -> None:
+    for _ in range(5):
+        status = request()[0]
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        request()
+        timings.append(time.perf_counter() - started)
+    median, fastest = statistics.median(timings) * 1000, min(timings) * 1000
+    print(f"{name:<16} {status:<18} {median:7.3f} ms median, fastest {fastest:.3f}")
+    if top:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            request()
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
 LIBRARIES = (
     "markdown", "nh3", "sqlalchemy", "sqlmodel", "pydantic", "jinja2", "babel",
     "flask_babel", "werkzeug", "flask", "sqlite3", "psycopg", "json", "views", "pledges",
@@ -169,6 +239,9 @@ def main() -> None:
     parser.add_argument("--pledges", type=int, default=20)
     parser.add_argument("--evidence", type=int, default=5)
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N renders")
+    parser.add_argument(
+        "--requests", type=int, default=0, metavar="N", help="time and profile N whole requests"
+    )
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--cumulative", type=int, default=0, metavar="N", help="and N by total")
     args = parser.parse_args()
@@ -176,6 +249,9 @@ def main() -> None:
     try:
         if args.profile:
             profile(url, args.profile, args.top, args.cumulative)
+            return
+        if args.requests:
+            profile_requests(url, args.requests, args.top)
             return
         verdicts = measure(url, args.seconds, cache=False) + measure(url, args.seconds, cache=True)
     finally:

@@ -60,11 +60,12 @@ def _close_session(_exc: BaseException | None) -> None:
     Views commit on success and never roll back themselves: a refused write
     (a DomainError shown as a form error, or an unhandled exception) leaves
     its uncommitted changes to this rollback.
+
+    `close()` is that rollback: it rolls the connection's transaction back (the
+    same statements as `rollback()` then `close()`) without first restoring the
+    session's objects, which it then discards anyway; every public answer, the
+    304s included, ends here.
     """
     session = g.pop("db_session", None)
-    if session is None:
-        return
-    try:
-        session.rollback()
-    finally:
+    if session is not None:
         session.close()

@@ -168,11 +168,16 @@ def init_extensions(app: Flask) -> None:
     # counters expire with their window. Keys are HMACs, never raw addresses.
     limiter = Limiter(
         key_func=_no_key,
-        app=app,
         default_limits=[],
         headers_enabled=False,
         storage_options=_storage_options(app.config["RATELIMIT_STORAGE_URI"]),
     )
+    # No route is limited automatically (only explicit hits count), so the
+    # limiter's per-request hooks (a limit check before every request, headers
+    # after, a context release on teardown) would only cost time on every page:
+    # init_app skips registering them for a limiter the app already lists.
+    app.extensions.setdefault("limiter", set()).add(limiter)
+    limiter.init_app(app)
     app.extensions["login_limiter"] = limiter
     app.extensions["limit_counters"] = LimitCounters(limiter)
     babel.init_app(app, locale_selector=select_locale)

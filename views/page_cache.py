@@ -208,8 +208,9 @@ def _answer(key: tuple[Any, ...], produce: Callable[[], Any], mode: CacheMode) -
         response.set_etag(etag, weak=mode.weak_etag)
         response.headers["Cache-Control"] = mode.cache_control
         response.headers[DATA_VERSION_HEADER] = str(key[-1])
-    for header in mode.vary:
-        response.vary.add(header)
+    if mode.vary:
+        # One update: each `response.vary` read parses the header anew, each add writes it back.
+        response.vary.update(mode.vary)
     return response
 
 
@@ -246,8 +247,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         if request.method not in {"GET", "HEAD"} or not is_anonymous_request():
             response = make_response(view(*args, **kwargs))
-            for header in VARY:
-                response.vary.add(header)
+            response.vary.update(VARY)
             response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
             return response
         return _answer(page_key(), lambda: view(*args, **kwargs), PAGE)

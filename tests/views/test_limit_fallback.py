@@ -4,6 +4,7 @@ process's memory, never a 500; the storage is used again once it answers."""
 from __future__ import annotations
 
 import socket
+from functools import partial
 
 import pytest
 from limits.storage import MemoryStorage
@@ -48,3 +49,19 @@ def test_the_storage_is_tried_again_after_a_while(app, auth, monkeypatch):
     assert auth.login(user.email, "wrong password").status_code == 401
     assert counters.down_since is None
     assert revived.storage  # counted in the storage again
+
+
+def test_the_limiter_runs_nothing_on_requests_it_does_not_count(app, client):
+    """Only explicit hits (views.auth) count: Flask-Limiter's per-request hooks (a check
+    before every request, headers after, a context release) are not installed."""
+    limiter = app.extensions["login_limiter"]
+    hooks = [
+        *app.before_request_funcs.get(None, []),
+        *app.after_request_funcs.get(None, []),
+        *app.teardown_request_funcs.get(None, []),
+    ]
+    owners = [getattr(hook, "__self__", None) for hook in hooks]
+    owners += [hook.args[0] for hook in hooks if isinstance(hook, partial) and hook.args]
+    assert limiter not in owners
+    assert limiter in app.extensions["limiter"]  # still initialised: its storage counts logins
+    assert client.get("/").status_code == 200

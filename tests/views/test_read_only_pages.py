@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event
+from sqlmodel import select
 
 from models.data_version import get_data_version
+from models.elections import Election
 from tests.factories import make_candidate, make_election, make_pledge
+from views.database import db_session
 
 
 @pytest.fixture
@@ -55,3 +58,18 @@ def test_public_pages_write_nothing_and_name_the_data_version(app, client, app_s
             assert writes == [], f"GET {path} wrote: {writes}"
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_what_a_request_leaves_uncommitted_is_rolled_back_at_its_end(app, app_session):
+    """The request's session ends with `close()` alone (views.database): a flushed,
+    uncommitted public write is gone afterwards, its data-version bump with it."""
+    version = get_data_version(app_session)
+    app_session.rollback()
+    with app.test_request_context("/"):
+        session = db_session()
+        make_election(session, slug="jamais")  # flushed by the factory, never committed
+        assert session.in_transaction()
+        assert get_data_version(session) == version + 1
+    with app.test_request_context("/"):
+        assert db_session().exec(select(Election).where(Election.slug == "jamais")).first() is None
+        assert get_data_version(db_session()) == version
