@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusChangeCitation
 from models.db import id_of, table_of, utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Stance
+from models.full_text import indexed_once
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
 from pledges.importing import ImportSummary, import_data
@@ -128,9 +129,10 @@ def generate(
         session, rng, slug=slug, seed=seed, count=candidates, now=now
     )
     pledge_rows, plans = _pledge_rows(rng, election, candidate_rows, per_candidate=pledges, now=now)
-    pledge_ids = _bulk_insert_returning(session, Pledge, pledge_rows)
-    evidence_rows = _evidence_rows(rng, pledge_ids, plans, per_pledge=evidence, now=now)
-    evidence_ids = _bulk_insert_returning(session, Evidence, evidence_rows)
+    with indexed_once(session.connection(), id_of(election)):
+        pledge_ids = _bulk_insert_returning(session, Pledge, pledge_rows)
+        evidence_rows = _evidence_rows(rng, pledge_ids, plans, per_pledge=evidence, now=now)
+        evidence_ids = _bulk_insert_returning(session, Evidence, evidence_rows)
     history = _status_history(
         rng, pledge_ids, plans, evidence_rows, evidence_ids, evidence, election.date, now
     )

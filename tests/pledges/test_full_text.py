@@ -258,3 +258,30 @@ def test_sqlite_analysis_is_postgresql_analysis(session):
         ).scalar_one()
         postgres = {lexeme.split("'")[1] for lexeme in document.split(" ") if lexeme}
         assert set(search_lexemes(sample).split()) == postgres, sample
+
+
+def _index_rows(session: Session) -> list:
+    if session.get_bind().dialect.name == "sqlite":
+        query = "SELECT rowid, title, body, evidence, candidate FROM pledge_fts ORDER BY rowid"
+    else:
+        query = "SELECT pledge_id, document::text FROM pledge_search ORDER BY pledge_id"
+    return [tuple(row) for row in session.execute(text(query))]
+
+
+def test_generated_data_is_indexed_as_a_rebuild_would_and_triggers_come_back(session):
+    """demo generate indexes its bulk inserts once (SQLite drops its insert triggers for the
+    block): the index equals a full rebuild, and later writes are indexed again."""
+    from models.full_text import _statements
+    from pledges.demo import generate
+
+    generate(session, candidates=3, pledges=4, evidence=3, seed=7)
+    session.commit()
+    indexed = _index_rows(session)
+    assert len(indexed) == 12
+    for sql in _statements(session.get_bind().dialect.name, "rebuild"):
+        session.execute(text(sql))
+    assert _index_rows(session) == indexed
+    make_pledge(session, title="Une patinoire municipale")
+    make_evidence(session, title="La patinoire inaugurée", state=EvidenceState.PUBLISHED)
+    session.commit()
+    assert len(slugs(session, "patinoire")) == 2  # by its title, and by its evidence
