@@ -65,7 +65,8 @@ def snapshot(evidence_id: int, snapshot_id: int) -> str:
         evidence=evidence,
         pledge=evidence.pledge,
         snapshot=found,
-        snapshots=info.snapshots,
+        snapshots=info.current,  # the copies of the URL as cited now
+        earlier=info.earlier,  # of an address corrected since: listed, never "the copy"
         check=info.check,
         pages=paragraphs_by_page(found.text),
     )
@@ -98,17 +99,19 @@ def warc(evidence_id: int, snapshot_id: int) -> ResponseReturnValue:
 @bp.get("/evidence/<int:evidence_id>/changes/<int:old_id>/<int:new_id>")
 @cached_page
 def changes(evidence_id: int, old_id: int | None = None, new_id: int | None = None) -> str:
-    """A word-level diff of the extracted text between two snapshots (the last two by default)."""
+    """A word-level diff of the extracted text between two snapshots (the last two of the
+    current URL by default); two copies of different URLs are different pages: 404."""
     session = db_session()
     evidence = _public(session.get(Evidence, evidence_id))
-    snapshots = archive_info(session, [evidence_id])[evidence_id].snapshots
-    by_id: dict[int | None, Snapshot] = {s.id: s for s in snapshots}
+    info = archive_info(session, [evidence_id])[evidence_id]
+    by_id: dict[int | None, Snapshot] = {s.id: s for s in info.snapshots}
+    snapshots = info.current
     if old_id is None and new_id is None:
         if len(snapshots) < 2:
             abort(404)
         old_id, new_id = snapshots[-2].id, snapshots[-1].id
     old, new = by_id.get(old_id), by_id.get(new_id)
-    if old is None or new is None or old.id == new.id:
+    if old is None or new is None or old.id == new.id or old.url != new.url:
         abort(404)
     return render_template(
         "public/snapshot_changes.html",

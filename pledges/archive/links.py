@@ -26,7 +26,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -127,10 +127,12 @@ def word_diff(old: str, new: str, *, limit: int = MAX_WORDS) -> list[tuple[str, 
     return out
 
 
-def last_snapshot(session: Session, evidence_id: int) -> Snapshot | None:
+def last_snapshot(session: Session, evidence_id: int, url: str) -> Snapshot | None:
+    """The item's newest copy of `url`: a copy of an address it had before an editor
+    corrected it is another page, never the baseline of the current one."""
     return session.exec(
         select(Snapshot)
-        .where(col(Snapshot.evidence_id) == evidence_id)
+        .where(col(Snapshot.evidence_id) == evidence_id, col(Snapshot.url) == url)
         .order_by(col(Snapshot.retrieved_at).desc(), col(Snapshot.id).desc())
         .limit(1)
     ).first()
@@ -176,8 +178,14 @@ def record_check(
     if result.status_code == 304:
         check.status = check.status if check.status in {CHANGED, MOVED} else OK
     else:
-        previous = last_snapshot(session, evidence_id)
-        verdict = check.status if check.status == CHANGED else OK
+        previous = last_snapshot(session, evidence_id, url)
+        # "changed" was found for this URL only if it has a copy made by a check (the
+        # job's is the first): a verdict about a corrected, previous address is not kept.
+        verdict = (
+            check.status
+            if check.status == CHANGED and _copies(session, evidence_id, url) > 1
+            else OK
+        )
         # The first snapshot is the archive job's; a check only adds the changed ones.
         if (
             previous is not None
@@ -191,6 +199,15 @@ def record_check(
     report.status = check.status
     session.flush()
     return report
+
+
+def _copies(session: Session, evidence_id: int, url: str) -> int:
+    """How many copies of `url` the item has."""
+    return session.exec(
+        select(func.count())
+        .select_from(Snapshot)
+        .where(col(Snapshot.evidence_id) == evidence_id, col(Snapshot.url) == url)
+    ).one()
 
 
 def _moved_or(check: LinkCheck, url: str, final_url: str, otherwise: str) -> None:

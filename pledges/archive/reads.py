@@ -3,6 +3,10 @@
 `archive_info(session, ids)` gives each evidence item its snapshots (oldest
 first, text deferred), its archive job (for "non archivé (raison)") and its link
 check, in three queries whatever the number of items.
+
+A snapshot is the copy of the URL it was made for (`Snapshot.url`): once an editor
+corrects an item's URL, the copies of its previous address stay listed (`earlier`)
+but are never presented as the copy of the current link (`current`, `latest`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -26,13 +31,27 @@ MAX_LISTED = 500
 
 @dataclass
 class EvidenceArchive:
-    snapshots: list[Snapshot] = field(default_factory=list)  # oldest first
+    snapshots: list[Snapshot] = field(default_factory=list)  # oldest first, every URL
     job: ArchiveJob | None = None
     check: LinkCheck | None = None
+    url: str | None = None  # the item's URL now (None: every snapshot counts as current)
+
+    @property
+    def current(self) -> list[Snapshot]:
+        """The copies made for the item's URL as it is now, oldest first."""
+        return current_snapshots(self.snapshots, self.url)
+
+    @property
+    def earlier(self) -> list[Snapshot]:
+        """Copies of a previous address of the item (before an editor corrected it)."""
+        current = {id(s) for s in self.current}
+        return [s for s in self.snapshots if id(s) not in current]
 
     @property
     def latest(self) -> Snapshot | None:
-        return self.snapshots[-1] if self.snapshots else None
+        """The newest copy of the current URL: the one a link to "the copy" shows."""
+        current = self.current
+        return current[-1] if current else None
 
     @property
     def link_status(self) -> str | None:
@@ -40,10 +59,15 @@ class EvidenceArchive:
 
     @property
     def refusal(self) -> str | None:
-        """The reason code when the page could not be archived (and never was)."""
-        if self.snapshots or self.job is None or self.job.state not in {REFUSED, FAILED}:
+        """The reason code when the page could not be archived (and never was, at this URL)."""
+        if self.current or self.job is None or self.job.state not in {REFUSED, FAILED}:
             return None
         return self.job.reason_code or "unreachable"
+
+
+def current_snapshots(snapshots: Iterable[Snapshot], url: str | None) -> list[Snapshot]:
+    """Those of `snapshots` made for `url` (all of them when url is None), in their order."""
+    return [s for s in snapshots if url is None or s.url == url]
 
 
 def archive_info(
@@ -62,8 +86,9 @@ def archive_info(
         info = {item_id: EvidenceArchive() for item_id in among}
         if not among:
             return info
-    rows = session.exec(
-        select(Evidence.id, ArchiveJob, LinkCheck, Snapshot)
+    # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
+    rows = session.execute(
+        sa_select(col(Evidence.id), ArchiveJob, LinkCheck, Snapshot, col(Evidence.url))
         .select_from(Evidence)
         .outerjoin(ArchiveJob, col(ArchiveJob.evidence_id) == col(Evidence.id))
         .outerjoin(LinkCheck, col(LinkCheck.evidence_id) == col(Evidence.id))
@@ -72,11 +97,11 @@ def archive_info(
         .where(col(Evidence.id).in_(among))
         .order_by(col(Evidence.id), col(Snapshot.retrieved_at), col(Snapshot.id))
     ).all()
-    for item_id, job, check, snapshot in rows:
+    for item_id, job, check, snapshot, url in rows:
         if item_id is None:
             continue
         entry = info[item_id]
-        entry.job, entry.check = job, check
+        entry.job, entry.check, entry.url = job, check, url
         if snapshot is not None:
             entry.snapshots.append(snapshot)
     return dict(info)

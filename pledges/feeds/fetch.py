@@ -14,11 +14,13 @@ import contextlib
 import http.cookiejar
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -148,7 +150,11 @@ class AddressGuard:
 
 
 class GuardedBackend(httpcore.NetworkBackend):
-    """Resolves once, checks, and connects to that very address (no second DNS lookup)."""
+    """Resolves once, checks, and connects to that very address (no second DNS lookup).
+
+    Its streams report their socket to the fetch's running deadline (`_Deadline`), so
+    that the deadline can cut a connection in any phase: connecting, TLS, headers, body.
+    """
 
     def __init__(self, guard: AddressGuard) -> None:
         self.guard = guard
@@ -163,14 +169,23 @@ class GuardedBackend(httpcore.NetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         addresses = self.guard.checked_addresses(host, port)
+        deadline = _Deadline.running()
         last_error: Exception | None = None
         for address in addresses:
+            if deadline is not None:
+                if deadline.fired:
+                    raise httpcore.ConnectTimeout("the fetch's deadline has passed")
+                timeout = deadline.bound(timeout)  # one address after another, not each
             try:
                 # The literal IP is passed on, so the inner backend does no lookup;
                 # TLS still verifies the certificate against the original host name.
-                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
+                continue
+            return _WatchedStream(stream)
         assert last_error is not None
         raise last_error
 
@@ -181,6 +196,45 @@ class GuardedBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self.inner.sleep(seconds)
+
+
+class _WatchedStream(httpcore.NetworkStream):
+    """A connection that puts its socket under the running fetch's deadline before any
+    read or write (a pooled connection is reused by later fetches: each watches it)."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self.inner = inner
+        self._watched_by: _Deadline | None = None
+        self._watch()  # a new connection: before the TLS handshake and the request
+
+    def _watch(self) -> None:
+        deadline = _Deadline.running()
+        if deadline is not None and deadline is not self._watched_by:
+            self._watched_by = deadline
+            deadline.watch(self.inner.get_extra_info("socket"))
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._watch()
+        return self.inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._watch()
+        self.inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self._watch()
+        return _WatchedStream(self.inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
 
 
 class GuardedTransport(httpx.HTTPTransport):
@@ -284,25 +338,27 @@ def fetch(
     current = url
     all_permanent = True
     seen: set[str] = set()
-    for _hop in range(max_redirects + 1):
-        guard.check_url(current)
-        seen.add(current)
-        if deadline_seconds - (time.monotonic() - started) <= 0:
-            raise _deadline_error(deadline_seconds)
-        result = _get_once(
-            current, client, headers, max_bytes, started, deadline_seconds, keep_raw=keep_raw
-        )
-        if result.status_code in REDIRECT_CODES and "location" in result.headers:
-            all_permanent = all_permanent and result.status_code in PERMANENT_CODES
-            target = urljoin(current, result.headers["location"].strip())
-            if target in seen:
-                raise FeedFetchError(f"redirect loop at {target}", code="feed_redirects")
-            current = target
-            continue
-        result.url = url
-        if current != url and all_permanent and result.status_code in SUCCESS_CODES:
-            result.permanent_url = current
-        return result
+    # One deadline for the whole fetch: connections, headers and bodies of every hop.
+    with _Deadline(deadline_seconds) as deadline:
+        for _hop in range(max_redirects + 1):
+            guard.check_url(current)
+            seen.add(current)
+            if deadline_seconds - (time.monotonic() - started) <= 0 or deadline.fired:
+                raise _deadline_error(deadline_seconds)
+            result = _get_once(
+                current, client, headers, max_bytes, started, deadline, keep_raw=keep_raw
+            )
+            if result.status_code in REDIRECT_CODES and "location" in result.headers:
+                all_permanent = all_permanent and result.status_code in PERMANENT_CODES
+                target = urljoin(current, result.headers["location"].strip())
+                if target in seen:
+                    raise FeedFetchError(f"redirect loop at {target}", code="feed_redirects")
+                current = target
+                continue
+            result.url = url
+            if current != url and all_permanent and result.status_code in SUCCESS_CODES:
+                result.permanent_url = current
+            return result
     raise FeedFetchError(f"more than {max_redirects} redirects", code="feed_redirects")
 
 
@@ -310,33 +366,84 @@ def _deadline_error(deadline_seconds: float) -> FeedFetchError:
     return FeedFetchError(f"deadline of {deadline_seconds:g}s exceeded", code="feed_deadline")
 
 
-class _Watchdog:
-    """Shuts the socket down when the feed's deadline passes, even inside a blocking read.
+class _Deadline:
+    """One fetch's total time limit, every redirect hop included: when it passes, every
+    socket the fetch uses is shut down, which wakes a blocking connect, TLS handshake,
+    header or body read at once, whatever it is waiting for.
 
-    A read timeout bounds each wait, not their sum: a server that trickles a byte
-    just before every timeout would hold us for many of them (finding 18).
-    Shutting the socket down wakes the read at once, whatever it is waiting for.
+    A read timeout bounds each wait, not their sum: a server that trickles a header line
+    or a byte just before every timeout would hold us for many of them (finding 18, and
+    the same with headers). The guarded backend's streams report their socket to the
+    deadline running on their thread (httpx's sync client does all I/O on the caller's
+    thread); each is watched through a duplicate of its file descriptor, which also
+    covers the TLS handshake (the plain socket object is detached then) and is never
+    reused for another file while we hold it.
     """
 
-    def __init__(self, response: httpx.Response, seconds: float) -> None:
+    _local = threading.local()
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
         self.fired = False
-        stream = response.extensions.get("network_stream")
-        self._socket = stream.get_extra_info("socket") if stream is not None else None
+        self._ends = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._done = False
+        self._sockets: list[socket.socket] = []
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
         self._timer.daemon = True
+        self._outer: _Deadline | None = None
+
+    @classmethod
+    def running(cls) -> _Deadline | None:
+        deadline: _Deadline | None = getattr(cls._local, "deadline", None)
+        return deadline
+
+    def bound(self, timeout: float | None) -> float:
+        """A wait no longer than the time left."""
+        left = max(self._ends - time.monotonic(), 0.0)
+        return left if timeout is None else min(timeout, left)
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self._done:
+                return
+            try:
+                watched = socket.fromfd(sock.fileno(), sock.family, sock.type)
+            except OSError:
+                return  # already closed: nothing to wait on
+            self._sockets.append(watched)
+            if self.fired:
+                self._shut(watched)
 
     def _fire(self) -> None:
-        self.fired = True
-        if self._socket is not None:
-            with contextlib.suppress(OSError):
-                self._socket.shutdown(socket.SHUT_RDWR)
+        with self._lock:
+            if self._done:  # the fetch ended: its sockets may serve the next one
+                return
+            self.fired = True
+            for watched in self._sockets:
+                self._shut(watched)
 
-    def __enter__(self) -> _Watchdog:
+    @staticmethod
+    def _shut(watched: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            watched.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._outer = self.running()
+        self._local.deadline = self
         self._timer.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
+        with self._lock:
+            self._done = True
+            for watched in self._sockets:
+                watched.close()  # our duplicate only: the connection stays as it is
+            self._sockets.clear()
+        self._local.deadline = self._outer
 
 
 def _get_once(
@@ -345,20 +452,20 @@ def _get_once(
     headers: Mapping[str, str],
     max_bytes: int,
     started: float,
-    deadline_seconds: float,
+    deadline: _Deadline,
     *,
     keep_raw: bool = False,
 ) -> FetchResult:
+    deadline_seconds = deadline.seconds
     remaining = max(0.1, deadline_seconds - (time.monotonic() - started))
     timeout = client.timeout
-    # No single wait may outlast the feed's total deadline.
+    # No single wait may outlast the feed's total deadline (which also cuts their sum).
     per_request = httpx.Timeout(
         connect=min(timeout.connect or remaining, remaining),
         read=min(timeout.read or remaining, remaining),
         write=min(timeout.write or remaining, remaining),
         pool=min(timeout.pool or remaining, remaining),
     )
-    watchdog: _Watchdog | None = None
     try:
         with client.stream("GET", url, headers=dict(headers), timeout=per_request) as response:
             result = FetchResult(
@@ -372,22 +479,22 @@ def _get_once(
                 reason_phrase=response.reason_phrase,
             )
             if response.status_code == 200:
-                left = deadline_seconds - (time.monotonic() - started)
                 raw = bytearray() if keep_raw else None
-                with _Watchdog(response, left) as watchdog:
-                    result.content = _read_bounded(
-                        response, max_bytes, started, deadline_seconds, raw=raw
-                    )
+                result.content = _read_bounded(
+                    response, max_bytes, started, deadline_seconds, raw=raw
+                )
                 result.raw_content = bytes(raw or b"")
-                if watchdog.fired:  # the body may look complete when the socket was shut
+                if deadline.fired:  # the body may look complete when the socket was shut
                     raise _deadline_error(deadline_seconds)
             return result
     except httpx.TimeoutException as exc:
+        if deadline.fired:
+            raise _deadline_error(deadline_seconds) from exc
         raise FeedFetchError(
             f"timed out ({type(exc).__name__}) fetching {url}", code="feed_timeout"
         ) from exc
     except httpx.HTTPError as exc:
-        if watchdog is not None and watchdog.fired:
+        if deadline.fired:
             raise _deadline_error(deadline_seconds) from exc
         raise FeedFetchError(
             f"HTTP error fetching {url}: {str(exc) or type(exc).__name__}", code="feed_fetch_failed"

@@ -100,13 +100,16 @@ def evidence_fields(evidence: Evidence) -> dict[str, Any]:
 
 
 def snapshot_fields(snapshot: Snapshot, *, urls: Url | None) -> dict[str, Any]:
-    """Every public field of an archived copy; `sha256` is the body's as received.
+    """Every public field of an archived copy; `sha256` is the body's as received, `url`
+    the address the copy was made for (a corrected item keeps its earlier copies).
 
     Without `urls` (a dump built outside a request) the two links are null.
     """
     keys = {"evidence_id": snapshot.evidence_id, "snapshot_id": snapshot.id}
     return {
         "retrieved_at": iso(snapshot.retrieved_at),
+        # The URL asked for: the item's `url`, or an address it had before a correction.
+        "url": snapshot.url,
         "final_url": snapshot.final_url,
         "http_status": snapshot.http_status,
         "sha256": snapshot.sha256,

@@ -6,6 +6,7 @@ Tests never reach the internet: every feed they fetch is served from here.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -107,3 +108,65 @@ def serving() -> Iterator[FeedServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
+
+
+def _answer_raw(
+    conn: socket.socket, path: bytes, stop: threading.Event, lines: int, interval: float
+) -> None:
+    if path == b"/ok":
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    elif path == b"/redirect":
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /trickle\r\nContent-Length: 0\r\n\r\n")
+    else:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(lines):
+            if stop.is_set():
+                return
+            conn.sendall(b"X-A: b\r\n")
+            time.sleep(interval)
+        conn.sendall(b"Content-Length: 2\r\n\r\nok")
+
+
+def _serve_raw(conn: socket.socket, stop: threading.Event, lines: int, interval: float) -> None:
+    """Answers the requests of one keep-alive connection, one after the other."""
+    with conn, contextlib.suppress(OSError):
+        pending = b""
+        while not stop.is_set():
+            while b"\r\n\r\n" not in pending:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                pending += data
+            head, _, pending = pending.partition(b"\r\n\r\n")
+            _answer_raw(conn, head.split(b" ", 2)[1], stop, lines, interval)
+
+
+@contextmanager
+def trickling_headers(interval: float = 0.3, lines: int = 40) -> Iterator[str]:
+    """A raw HTTP/1.1 server on 127.0.0.1 (keep-alive) whose /trickle answer sends its
+    status line, then one header line every `interval` seconds, each well inside a read
+    timeout; /ok answers at once and /redirect sends to /trickle. Yields the base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(None)
+            args = (conn, stop, lines, interval)
+            threading.Thread(target=_serve_raw, args=args, daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()

@@ -27,7 +27,7 @@ from tests.archive_pages import (
     article_html,
     pdf_bytes,
 )
-from tests.pledges.feed_server import Reply
+from tests.pledges.feed_server import Reply, trickling_headers
 
 HTML = "text/html; charset=utf-8"
 WHEN = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)
@@ -178,6 +178,19 @@ def test_a_slow_body_is_refused_at_the_deadline(session, server, settings):
     assert outcome.code == "timeout"
     assert outcome.temporary
     assert time.monotonic() - started < 2.5
+
+
+# Review: headers trickled one line every 0.3 s (inside the 0.5 s read timeout) held
+# the poller for 12 s past its 1 s deadline.
+def test_trickled_headers_are_refused_at_the_deadline(session, settings):
+    with trickling_headers() as base:
+        started = time.monotonic()
+        outcome = archive_url(session, base + "/trickle", settings)
+        elapsed = time.monotonic() - started
+    assert isinstance(outcome, Refusal)
+    assert outcome.code == "timeout"  # the code a body past the deadline gets
+    assert outcome.temporary
+    assert elapsed < settings.deadline_seconds + 0.5, elapsed
 
 
 def test_private_addresses_are_refused_without_the_allowance(session, tmp_path, monkeypatch):

@@ -158,3 +158,70 @@ def test_hosts_are_interleaved_and_spaced(engine, session, server, settings):
     assert len(reports) == 3
     assert len(waits) == 2  # one host: a wait before the 2nd and 3rd request
     assert all(25 < w <= 30 for w in waits)
+
+
+# Review: after an editor corrected an item's URL, the copy of the previous address was
+# still "the copy" (latest), hid the new address's refusal, and was the link check's
+# baseline, so two different pages were reported "changed".
+OTHER_PAGE = (
+    "Le conseil municipal a voté le budget des écoles, sans rapport avec le tramway : "
+    "cantines, cours d'école et rénovation des gymnases pour les trois prochaines années.",
+)
+
+
+def _corrected(engine, session, item, url):
+    item.url = url  # an editor corrects the cited URL
+    session.add(item)
+    session.commit()
+    run_enqueue(engine, now=T0)
+
+
+def test_a_copy_of_a_corrected_url_is_not_the_copy_of_the_new_one(
+    engine, session, server, settings
+):
+    server.routes["/wrong"] = Reply(body=article_html(), headers=HTML)
+    server.routes["/right"] = Reply(403, b"no")
+    item = _archived(engine, session, server, settings, path="/wrong")
+    _corrected(engine, session, item, server.url("/right"))
+    reports = list(run_archiver(engine, settings, owner="w", clock=lambda: T0))
+    assert [r.outcome for r in reports] == ["refused"]
+    session.expire_all()
+    info = archive_info(session, [item.id])[item.id]
+    assert info.latest is None  # before: the /wrong copy
+    assert info.current == []
+    assert info.refusal == "http_403"  # before: None, a copy existed
+    assert [s.url for s in info.earlier] == [server.url("/wrong")]  # kept, still reachable
+    assert [s.url for s in info.snapshots] == [server.url("/wrong")]
+
+
+def test_the_link_check_compares_only_copies_of_the_current_url(engine, session, server, settings):
+    server.routes["/wrong"] = Reply(body=article_html(), headers=HTML)
+    server.routes["/right"] = Reply(body=article_html(OTHER_PAGE), headers=HTML)
+    item = _archived(engine, session, server, settings, path="/wrong")
+    _corrected(engine, session, item, server.url("/right"))
+    # Checked before the archive job copies the new address: no baseline, no verdict of change.
+    assert [r.status for r in _check(engine, settings, T0)] == ["ok"]  # before: "changed"
+    assert [r.outcome for r in run_archiver(engine, settings, owner="w", clock=lambda: T0)] == [
+        "archived"
+    ]
+    # Checked again: the new page against its own copy.
+    assert [r.status for r in _check(engine, settings, T0 + timedelta(days=1))] == ["ok"]
+    session.expire_all()
+    info = archive_info(session, [item.id])[item.id]
+    assert [s.url for s in info.current] == [server.url("/right")]
+    assert info.latest is not None
+    assert info.latest.url == server.url("/right")
+    assert info.link_status == "ok"
+
+
+def test_a_change_found_at_a_previous_url_is_not_kept_for_the_new_one(
+    engine, session, server, settings
+):
+    server.routes["/wrong"] = Reply(body=article_html(), headers=HTML)
+    item = _archived(engine, session, server, settings, path="/wrong")
+    server.routes["/wrong"] = Reply(body=article_html(OTHER_PAGE), headers=HTML)
+    assert [r.status for r in _check(engine, settings, T0)] == ["changed"]
+    server.routes["/right"] = Reply(body=article_html(), headers=HTML)
+    _corrected(engine, session, item, server.url("/right"))
+    list(run_archiver(engine, settings, owner="w", clock=lambda: T0))
+    assert [r.status for r in _check(engine, settings, T0 + timedelta(days=1))] == ["ok"]

@@ -22,7 +22,7 @@ from pledges.feeds.fetch import (
     make_client,
     user_agent_for,
 )
-from tests.pledges.feed_server import Reply, sample, serving
+from tests.pledges.feed_server import Reply, sample, serving, trickling_headers
 
 UA = user_agent_for("https://example.org/pledge-tracker")
 
@@ -403,3 +403,34 @@ def test_finding_18_a_body_without_length_cut_by_the_deadline_is_not_taken_whole
         pytest.raises(FeedFetchError, match="deadline"),
     ):
         fetch(server.url("/trickle"), client, guard=guard, deadline_seconds=0.9)
+
+
+# Review: the deadline was only enforced once the headers were in; a server sending one
+# header line every 0.3 s (inside the 0.5 s read timeout) held a fetch for 12 s.
+@pytest.mark.parametrize(
+    "path",
+    ["/trickle", "/redirect"],  # on the first request, and on a redirect hop
+)
+def test_the_deadline_holds_while_headers_trickle(local, path):
+    guard, client = local
+    with trickling_headers() as base:
+        started = time.monotonic()
+        with pytest.raises(FeedFetchError, match="deadline") as refused:
+            fetch(base + path, client, guard=guard, deadline_seconds=1.0)
+        elapsed = time.monotonic() - started
+    assert refused.value.code == "feed_deadline"  # as for a body past the deadline
+    assert elapsed < 1.4, elapsed  # before: 12 s
+
+
+def test_the_deadline_holds_on_a_reused_connection(local):
+    guard, client = local
+    with trickling_headers() as base:
+        assert fetch(base + "/ok", client, guard=guard).content == b"ok"
+        started = time.monotonic()
+        with pytest.raises(FeedFetchError, match="deadline"):
+            fetch(base + "/trickle", client, guard=guard, deadline_seconds=1.0)
+        elapsed = time.monotonic() - started
+        # A later fetch is not cut by the earlier deadline's timer.
+        time.sleep(0.2)
+        assert fetch(base + "/ok", client, guard=guard, deadline_seconds=5).content == b"ok"
+    assert elapsed < 1.4, elapsed

@@ -4,12 +4,12 @@ pages served on 127.0.0.1 (FEEDS_ALLOW_PRIVATE, tests only)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models import ArchiveJob, LinkCheck, Snapshot
 from models.enums import EvidenceState, PledgeStatus, Role
 from pledges.archive import ArchiveSettings, read_records, warc_file
-from pledges.archive.jobs import run_archiver, run_enqueue
+from pledges.archive.jobs import reopen, run_archiver, run_enqueue
 from pledges.archive.links import check_links
 from pledges.status import record_status_change
 from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html
@@ -170,11 +170,57 @@ def test_dead_and_changed_links_are_marked(app, client, app_session, server, set
     ).get_data(as_text=True)
 
 
+# Review: after an editor corrected the URL, the pledge page still offered the previous
+# address's copy as "copie archivée" of the new link.
+def test_a_corrected_url_is_never_shown_with_the_previous_address_copy(
+    app, client, app_session, server, settings, archived
+):
+    pledge, item, old = archived
+    old_url = item.url
+    server.routes["/right"] = Reply(403, b"no")
+    item.url = server.url("/right")  # an editor corrects the cited URL
+    app_session.add(item)
+    app_session.commit()
+    assert [r.outcome for r in _archive(app, settings)] == ["refused"]
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "copie archivée le" not in page  # before: the copy of the previous address
+    assert f"/evidence/{item.id}/archives/{old.id}" not in page
+    assert "non archivé (accès refusé par le site)" in page
+    # The previous address's copy stays reachable, said to be one.
+    copy = client.get(f"/evidence/{item.id}/archives/{old.id}").get_data(as_text=True)
+    assert "celle d'une adresse précédente de cette preuve" in copy
+    assert "Adresse archivée" in copy
+    assert old_url in copy
+    english = client.get(f"/evidence/{item.id}/archives/{old.id}?lang=en").get_data(as_text=True)
+    assert "a previous address of this evidence" in english
+    # Its copy of the new address, once there, is the copy; the earlier one is listed apart.
+    server.routes["/right"] = Reply(body=article_html(), headers=HTML)
+    with Session(app.extensions["db_engine"]) as session:
+        reopen(session, now=T0, evidence_id=item.id)
+        session.commit()
+    assert [r.outcome for r in _archive(app, settings)] == ["archived"]
+    new = app_session.exec(select(Snapshot).where(Snapshot.id != old.id)).one()
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert f'href="/evidence/{item.id}/archives/{new.id}"' in page
+    assert f"/evidence/{item.id}/archives/{old.id}" not in page
+    copy = client.get(f"/evidence/{item.id}/archives/{new.id}").get_data(as_text=True)
+    assert "Copies d'une adresse précédente" in copy
+    assert f'href="/evidence/{item.id}/archives/{old.id}"' in copy
+    assert "celle d'une adresse précédente" not in copy
+    # Two copies of two addresses are two pages: no diff between them.
+    assert client.get(f"/evidence/{item.id}/changes/{old.id}/{new.id}").status_code == 404
+    assert client.get(f"/evidence/{item.id}/changes").status_code == 404
+    # The API keeps both, each naming the URL it was made for.
+    (detail,) = client.get(f"/api/v1/pledges/{pledge.id}").json["evidence"]
+    assert [s["url"] for s in detail["snapshots"]] == [old_url, item.url]
+
+
 def test_api_and_dump_carry_snapshots_and_link_status(app, client, archived, settings):
     pledge, item, snapshot = archived
     _check(app, settings, T0)
     expected = {
         "retrieved_at": "2026-03-11T09:00:00+00:00",
+        "url": item.url,
         "final_url": item.url,
         "http_status": 200,
         "sha256": snapshot.sha256,

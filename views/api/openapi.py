@@ -82,7 +82,8 @@ SCHEMAS: dict[str, Any] = {
             "stance": {"type": "string", "enum": ["kept", "broken", "context"]},
             "title": {"type": "string"},
             "quote": {"type": "string"},
-            # Archived copies of the cited page, oldest first (issue 13).
+            # Archived copies of the cited page, oldest first (issue 13); each names the
+            # URL it was made for (`url`): copies of a corrected, previous url stay listed.
             "snapshots": {"type": "array", "items": _ref("Snapshot")},
             # The last link check: null before the first one.
             "link_status": {
@@ -94,6 +95,12 @@ SCHEMAS: dict[str, Any] = {
     "Snapshot": _obj(
         {
             "retrieved_at": {"type": "string", "format": "date-time"},
+            "url": {
+                "type": "string",
+                "description": "The address this copy was made for: the evidence's url, or "
+                "an address it had before an editor corrected it (such a copy is not the copy "
+                "of the current url).",
+            },
             "final_url": {"type": "string"},
             "http_status": {"type": ["integer", "null"]},
             # SHA-256 of the body as received, in hexadecimal.
