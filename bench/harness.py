@@ -99,11 +99,15 @@ def gunicorn(
 ) -> Iterator[str]:
     """Serve the app with gunicorn on 127.0.0.1:<free port>; yields the base URL.
 
-    `log`: a file for its stderr (the app's JSON request lines), else the terminal.
+    `log`: a file for its stderr (the app's JSON request lines), else a temporary file
+    named on the terminal (thousands of request lines would bury the figures).
     """
     port = free_port()
     env = bench_env(database_url, **extra_env)
-    stderr = log.open("ab") if log is not None else None
+    if log is None:
+        log = Path(tempfile.mkdtemp(prefix="pledge-bench-log-")) / "gunicorn.log"
+        print(f"gunicorn's log: {log}", file=sys.stderr)
+    stderr = log.open("ab")
     proc = subprocess.Popen(
         [
             BIN / "gunicorn",
