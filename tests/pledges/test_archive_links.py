@@ -1,6 +1,7 @@
 """Link checks: ok (conditional), moved, gone after three misses, changed (a new snapshot,
 the old one kept, a word diff), politeness per host."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from models import LinkCheck, Snapshot
 from pledges.archive import ArchiveSettings, Refusal
 from pledges.archive.jobs import run_archiver, run_enqueue
 from pledges.archive.links import (
+    TOO_LONG,
     changed_share,
     check_links,
     polite_order,
@@ -158,3 +160,38 @@ def test_hosts_are_interleaved_and_spaced(engine, session, server, settings):
     assert len(reports) == 3
     assert len(waits) == 2  # one host: a wait before the 2nd and 3rd request
     assert all(25 < w <= 30 for w in waits)
+
+
+def test_word_diff_compares_lines_then_words_within_bounds():
+    old = "Titre\nLa ligne ira jusqu'à la gare.\nFin"
+    new = "Titre\nLa ligne ira jusqu'à l'aéroport.\nFin"
+    assert word_diff(old, new) == [
+        ("equal", "Titre"),
+        ("equal", "La ligne ira jusqu'à"),
+        ("delete", "la gare."),
+        ("insert", "l'aéroport."),
+        ("equal", "Fin"),
+    ]
+    long_old, long_new = " ".join(["a"] * 30), " ".join(["b"] * 30)
+    assert word_diff(long_old, long_new, block_words=20) == [
+        (TOO_LONG, ""),
+        ("delete", long_old),
+        ("insert", long_new),
+    ]
+    # The total bound: the first changed block is compared, the second is not.
+    assert [op for op, _ in word_diff("a\nx\nb", "c\nx\nd", total_words=2)] == [
+        "delete",
+        "insert",
+        "equal",
+        TOO_LONG,
+        "delete",
+        "insert",
+    ]
+
+
+def test_changed_share_is_linear_on_repeated_words():
+    old = " ".join(["de", "la", "le"] * 6000)
+    new = old.replace("la", "sa", 900)
+    started = time.monotonic()
+    assert changed_share(old, new) == pytest.approx(900 / 18000)
+    assert time.monotonic() - started < 0.5
