@@ -39,6 +39,7 @@ REFUSAL_CODES = (
     "rate_limited",  # 429
     "redirects",  # too many, or a loop
     "bad_encoding",
+    "store_failed",  # fetched, but the copy could not be stored (tried again, then failed)
 )
 TEMPORARY_CODES = frozenset(
     {"timeout", "dns_failure", "unreachable", "server_error", "rate_limited"}

@@ -35,8 +35,9 @@ from models import Evidence, LinkCheck, Snapshot
 from models.db import utc_now
 from models.enums import EvidenceState
 from pledges.archive.fetching import ArchiveSettings, Refusal, host_of
-from pledges.archive.jobs import not_demo
+from pledges.archive.jobs import STORE_FAILED, not_demo
 from pledges.archive.snapshots import Capture, capture, store
+from pledges.archive.warc import remove_warc
 
 OK, MOVED, GONE, CHANGED = "ok", "moved", "gone", "changed"
 LINK_STATUSES = (OK, MOVED, GONE, CHANGED)
@@ -58,6 +59,7 @@ class CheckReport:
     status: str | None  # the verdict after this check
     detail: str = ""  # HTTP status or refusal code
     snapshot_id: int | None = None  # a new snapshot (changed)
+    warc_path: str = ""  # its WARC (removed if the check cannot be committed)
 
 
 def due_checks(
@@ -149,7 +151,9 @@ def word_diff(
         a, b = " ".join(a_lines[i1:i2]).split(), " ".join(b_lines[j1:j2]).split()
         if max(len(a), len(b)) > block_words or len(a) + len(b) > budget:
             out.append((TOO_LONG, ""))
-            out += [(kind, " ".join(words)) for kind, words in (("delete", a), ("insert", b)) if words]
+            out += [
+                (kind, " ".join(words)) for kind, words in (("delete", a), ("insert", b)) if words
+            ]
             continue
         budget -= len(a) + len(b)
         out += _words_diff(a, b)
@@ -231,7 +235,7 @@ def record_check(
             and changed_share(previous.text, outcome.extracted.text) > settings.change_threshold
         ):
             snapshot = store(session, outcome, settings, evidence_id=evidence_id)
-            report.snapshot_id = snapshot.id
+            report.snapshot_id, report.warc_path = snapshot.id, snapshot.warc_path
             verdict = CHANGED
             check.changed_at = now
         _moved_or(check, url, result.final_url, verdict)
@@ -285,7 +289,37 @@ def check_links(
             except Exception as exc:  # one odd page never stops the others
                 outcome = Refusal("unreachable", f"unexpected error: {exc!r}"[:500])
             last_hit[host] = time.monotonic()
-            with Session(engine, expire_on_commit=False) as session:
-                report = record_check(session, evidence_id, url, outcome, settings, now=clock())
-                session.commit()
-            yield report
+            yield _record(engine, evidence_id, url, outcome, settings, now=clock())
+
+
+def _record(
+    engine: Engine,
+    evidence_id: int,
+    url: str,
+    outcome: Capture | Refusal,
+    settings: ArchiveSettings,
+    *,
+    now: datetime,
+) -> CheckReport:
+    """record_check in its own transaction; if it cannot be stored (a new snapshot the
+    database refuses), the check is still counted (store_failed, verdict unchanged, next
+    check in LINKCHECK_INTERVAL) so the run and the next days go on with the other links."""
+    with Session(engine, expire_on_commit=False) as session:
+        report: CheckReport | None = None
+        try:
+            report = record_check(session, evidence_id, url, outcome, settings, now=now)
+            session.commit()
+            return report
+        except Exception as exc:  # one page that cannot be stored never stops the others
+            session.rollback()
+            if report is not None and report.warc_path:
+                remove_warc(settings.archive_dir, report.warc_path)
+            error = exc
+    failed = Refusal(STORE_FAILED, f"could not be stored: {type(error).__name__}")
+    with Session(engine, expire_on_commit=False) as session:
+        check = session.get(LinkCheck, evidence_id) or LinkCheck(evidence_id=evidence_id)
+        session.add(check)
+        check.checked_at, check.next_check_at = now, now + settings.check_interval
+        check.message = f"{failed.code} {failed.message}"[:500]
+        session.commit()
+        return CheckReport(evidence_id, url, check.status, detail=check.message)

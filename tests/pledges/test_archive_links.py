@@ -20,7 +20,7 @@ from pledges.archive.links import (
     word_diff,
 )
 from pledges.archive.reads import archive_info
-from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html
+from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html, snapshots_refused
 from tests.factories import make_evidence, make_pledge
 from tests.pledges.feed_server import Reply
 
@@ -195,3 +195,27 @@ def test_changed_share_is_linear_on_repeated_words():
     started = time.monotonic()
     assert changed_share(old, new) == pytest.approx(900 / 18000)
     assert time.monotonic() - started < 0.5
+
+
+def test_a_change_that_cannot_be_stored_never_stops_the_daily_check(
+    engine, session, server, settings
+):
+    server.routes["/a"] = Reply(body=article_html(), headers=HTML)
+    server.routes["/b"] = Reply(body=article_html(), headers=HTML)
+    first = _archived(engine, session, server, settings, "/a")
+    second = _archived(engine, session, server, settings, "/b")
+    changed = article_html(("Tout autre chose, sans aucun rapport avec le texte cité.",))
+    server.routes["/a"] = server.routes["/b"] = Reply(body=changed, headers=HTML)
+    warcs_before = sorted(settings.archive_dir.rglob("*.warc.gz"))
+    with snapshots_refused("/a"):
+        reports = _check(engine, settings, T0 + timedelta(days=1))
+    assert sorted((r.evidence_id, r.status, r.detail.split(" ")[0]) for r in reports) == [
+        (first.id, None, "store_failed"),
+        (second.id, "changed", "200"),
+    ]
+    session.expire_all()
+    check = session.get(LinkCheck, first.id)
+    assert check.checked_at == T0 + timedelta(days=1)  # not due again tomorrow first thing
+    assert check.next_check_at > T0 + timedelta(days=1)
+    # One new WARC (the second page's), none left for the change that was not stored.
+    assert len(sorted(settings.archive_dir.rglob("*.warc.gz"))) == len(warcs_before) + 1
