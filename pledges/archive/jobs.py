@@ -182,9 +182,18 @@ def claim_next_job(
 
     The feeds' pattern (pledges.leases.claim_one): SKIP LOCKED on PostgreSQL,
     one conditional UPDATE on SQLite, so two workers never take the same job.
-    The caller commits the lease before fetching.
+    The caller commits the lease before fetching. Only jobs of items still submitted or
+    published are taken.
     """
     conditions = _due(now, ignore_schedule)
+    # The item may have been rejected or withdrawn since it was queued: never fetched then
+    # (its job stays pending, taken again if the item ever comes back).
+    conditions.append(
+        exists().where(
+            col(Evidence.id) == col(ArchiveJob.evidence_id),
+            col(Evidence.state).in_(ARCHIVED_STATES),
+        )
+    )
     if skip_ids:
         conditions.append(col(ArchiveJob.id).not_in(sorted(skip_ids)))
     if only_evidence is not None:

@@ -251,3 +251,27 @@ def test_a_page_that_cannot_be_stored_never_stops_the_others(engine, session, se
     job = session.get(ArchiveJob, jobs[bad.id].id)
     assert (job.state, job.attempts, job.reason_code) == ("failed", 3, "store_failed")
     assert len(_warcs(settings)) == 1
+
+
+def test_items_rejected_or_withdrawn_since_queued_are_never_fetched(
+    engine, session, server, settings
+):
+    for path in ("/rejected", "/withdrawn", "/kept"):
+        server.routes[path] = Reply(body=article_html(), headers=HTML)
+    rejected, withdrawn, kept = _items(
+        session, server, ["/rejected", "/withdrawn", "/kept"], state=EvidenceState.PUBLISHED
+    )
+    run_enqueue(engine, now=T0)
+    rejected.state = EvidenceState.REJECTED
+    withdrawn.state = EvidenceState.WITHDRAWN
+    session.commit()
+    reports = list(run_archiver(engine, settings, owner="w1", clock=lambda: T0))
+    assert [(r.evidence_id, r.outcome) for r in reports] == [(kept.id, "archived")]
+    assert [r.path for r in server.requests] == ["/kept"]
+    with Session(engine) as other:
+        assert (
+            claim_next_job(
+                other, owner="w2", now=T0, lease=timedelta(minutes=5), ignore_schedule=True
+            )
+            is None
+        )
