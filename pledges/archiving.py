@@ -18,21 +18,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, not_, or_
+from sqlalchemy import ColumnElement, Select, and_, delete, func, not_, or_, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from models import (
+    ArchiveJob,
     AuditEntry,
     Candidate,
     Election,
     Evidence,
     EvidenceCorrection,
     FeedItem,
+    LinkCheck,
     Pledge,
+    Programme,
+    ProgrammePassage,
     SlugRedirect,
+    Snapshot,
     StatusChange,
     StatusChangeCitation,
     Suggestion,
@@ -41,6 +47,7 @@ from models import (
 from models.data_version import bump_data_version
 from models.db import id_of, rel, table_of, utc_now
 from models.enums import EvidenceState
+from pledges.archive.warc import remove_warc
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.audit import snapshot as take_snapshot
 from pledges.errors import ArchiveError
@@ -292,10 +299,19 @@ class Removed:
     """Rows removed, per table (what the CLI prints and the admin page flashes)."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    # The WARC files of the deleted snapshots: `remove_files` once the deletion is committed.
+    warc_paths: list[str] = field(default_factory=list)
 
     def add(self, table: str, number: int) -> None:
         if number:
             self.counts[table] = self.counts.get(table, 0) + number
+
+    def remove_files(self, archive_dir: Path) -> None:
+        """Delete the deleted snapshots' WARC files (after the commit: a rollback keeps them).
+        A WARC's name is its own hash and each holds a random id: no other row shares it."""
+        for path in self.warc_paths:
+            remove_warc(archive_dir, path)
+        self.warc_paths.clear()
 
     @property
     def total(self) -> int:
@@ -334,11 +350,61 @@ def _purge_pledges(session: Session, removed: Removed, pledge_ids: Any) -> list[
     _delete(
         session, removed, EvidenceCorrection, col(EvidenceCorrection.evidence_id).in_(evidence_ids)
     )
+    _delete(session, removed, ProgrammePassage, col(ProgrammePassage.pledge_id).in_(pledge_ids))
+    _purge_archives(session, removed, evidence_ids)
     _delete(session, removed, Evidence, col(Evidence.pledge_id).in_(pledge_ids))
     _delete(session, removed, StatusChange, col(StatusChange.pledge_id).in_(pledge_ids))
     _delete(session, removed, Suggestion, col(Suggestion.pledge_id).in_(pledge_ids))
     _delete(session, removed, Pledge, col(Pledge.id).in_(pledge_ids))
     return item_ids
+
+
+def _purge_archives(session: Session, removed: Removed, evidence_ids: Any) -> None:
+    """The evidence's link checks, archive jobs and snapshots (their WARC paths noted in
+    `removed`). A snapshot a programme or a passage also cites is kept, detached."""
+    _delete(session, removed, LinkCheck, col(LinkCheck.evidence_id).in_(evidence_ids))
+    _delete(session, removed, ArchiveJob, col(ArchiveJob.evidence_id).in_(evidence_ids))
+    cited = select(col(Programme.snapshot_id)).union(select(col(ProgrammePassage.snapshot_id)))
+    session.connection().execute(
+        update(Snapshot)
+        .where(col(Snapshot.evidence_id).in_(evidence_ids), col(Snapshot.id).in_(cited))
+        .values(evidence_id=None)
+    )
+    owned = col(Snapshot.evidence_id).in_(evidence_ids)
+    _delete_snapshots(session, removed, owned)
+
+
+def _delete_snapshots(session: Session, removed: Removed, where: Any) -> None:
+    paths = session.exec(select(col(Snapshot.warc_path)).where(where))
+    removed.warc_paths += [str(path) for path in paths]
+    _delete(session, removed, Snapshot, where)
+
+
+def _purge_programmes(session: Session, removed: Removed, candidate_ids: Any) -> None:
+    """The candidates' programmes, the passages cut from them and their archived copies
+    (after the pledges: a pledge's passage goes with it)."""
+    of_candidates = col(Programme.candidate_id).in_(candidate_ids)
+    snapshot_ids = [
+        int(i) for i in session.exec(select(col(Programme.snapshot_id)).where(of_candidates))
+    ]
+    programme_ids = select(col(Programme.id)).where(of_candidates)
+    _delete(
+        session, removed, ProgrammePassage, col(ProgrammePassage.programme_id).in_(programme_ids)
+    )
+    _delete(session, removed, Programme, of_candidates)
+    if snapshot_ids:
+        still_cited = select(col(ProgrammePassage.snapshot_id)).union(
+            select(col(Programme.snapshot_id))
+        )
+        _delete_snapshots(
+            session,
+            removed,
+            and_(
+                col(Snapshot.id).in_(snapshot_ids),
+                col(Snapshot.evidence_id).is_(None),
+                col(Snapshot.id).not_in(still_cited),
+            ),
+        )
 
 
 def _purge_redirects(session: Session, removed: Removed, election_ids: Sequence[int]) -> None:
@@ -407,9 +473,13 @@ def hard_delete(
             col(SlugRedirect.kind) == "candidate",
             col(SlugRedirect.target_id) == obj.id,
         )
+        _purge_programmes(session, removed, [id_of(obj)])
         _delete(session, removed, Candidate, col(Candidate.id) == obj.id)
     if isinstance(obj, Election):
         _purge_redirects(session, removed, [id_of(obj)])
+        _purge_programmes(
+            session, removed, select(col(Candidate.id)).where(col(Candidate.election_id) == obj.id)
+        )
         _delete(session, removed, Candidate, col(Candidate.election_id) == obj.id)
         _delete(session, removed, Election, col(Election.id) == obj.id)
     log_change(
@@ -468,6 +538,11 @@ def unload_demo(session: Session, *, actor: Actor, now: datetime | None = None) 
     ]
     item_ids = _purge_pledges(session, removed, pledge_ids)
     _purge_redirects(session, removed, election_ids)
+    _purge_programmes(
+        session,
+        removed,
+        select(col(Candidate.id)).where(col(Candidate.election_id).in_(election_ids)),
+    )
     _delete(session, removed, Candidate, col(Candidate.election_id).in_(election_ids))
     _delete(session, removed, Election, col(Election.id).in_(election_ids))
     if item_ids:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+
+from sqlalchemy import event
+
+from models import Snapshot
 
 ARTICLE_PARAGRAPHS = (
     "La maire a inauguré mardi la nouvelle ligne de tramway promise pendant la campagne, "
@@ -57,3 +63,19 @@ def pdf_bytes(pages: list[str], *, title: str = "Programme", author: str = "List
     out = io.BytesIO()
     pdf.output(out)
     return out.getvalue()
+
+
+@contextmanager
+def snapshots_refused(url_part: str) -> Iterator[None]:
+    """The database refuses the Snapshot rows of URLs containing url_part (whatever the
+    cause: a NUL byte on PostgreSQL, a full disk…), on both databases."""
+
+    def refuse(_mapper, _connection, target):
+        if url_part in target.url:
+            raise ValueError("refused by the test")
+
+    event.listen(Snapshot, "before_insert", refuse)
+    try:
+        yield
+    finally:
+        event.remove(Snapshot, "before_insert", refuse)

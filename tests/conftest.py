@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -36,6 +39,52 @@ def _worker_database(url: str | None) -> str | None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+LOCAL_NAMES = frozenset({"", "localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def _local_host(host: object) -> bool:
+    """None, an IP literal, or a name of this machine: what a test may look up."""
+    if host is None:
+        return True
+    name = (host.decode() if isinstance(host, bytes) else str(host)).strip("[]").lower()
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return name in LOCAL_NAMES or name.endswith(".localhost")
+    return True
+
+
+PUBLIC_LOOKUPS: list[str] = []  # names a test tried to resolve (refused)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_public_dns() -> Iterator[None]:
+    """Tests never reach the internet, nor even ask a DNS server: socket.getaddrinfo
+    refuses any name but localhost's (prove a refusal with a fake resolver instead)."""
+    real = socket.getaddrinfo
+
+    def local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _local_host(host):
+            PUBLIC_LOOKUPS.append(repr(host))
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no public name ({host!r})")
+        return real(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", local_only)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_public_lookup_in_this_test(_no_public_dns: None) -> Iterator[None]:
+    """A test that tried a public name fails, even if the refusal looked like a missing
+    host to it: the lookup would have left the machine."""
+    PUBLIC_LOOKUPS.clear()
+    yield
+    tried, PUBLIC_LOOKUPS[:] = list(PUBLIC_LOOKUPS), []
+    if tried:
+        pytest.fail(f"looked up public host names: {', '.join(sorted(set(tried)))}")
 
 
 PG_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))

@@ -19,15 +19,13 @@ from werkzeug.wrappers import Response
 from models import Evidence, Snapshot
 from models.enums import EvidenceState
 from pledges.archive import PAGE_BREAK, ArchiveSettings, warc_file
-from pledges.archive.links import word_diff
+from pledges.archive.links import TOO_LONG, word_diff
 from pledges.archive.reads import archive_info, evidence_snapshot
 from pledges.archiving import is_gone
 from views.database import db_session
 from views.page_cache import cached_page
 
 bp = Blueprint("archives", __name__)
-
-MAX_DIFF_WORDS = 20_000
 
 
 def _public(evidence: Evidence | None) -> Evidence:
@@ -120,5 +118,6 @@ def changes(evidence_id: int, old_id: int | None = None, new_id: int | None = No
         old=old,
         new=new,
         snapshots=snapshots,
-        diff=word_diff(old.text, new.text, limit=MAX_DIFF_WORDS),
+        diff=word_diff(old.text, new.text),
+        too_long=TOO_LONG,
     )

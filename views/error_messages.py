@@ -279,6 +279,7 @@ ARCHIVE_REASONS: dict[str, LazyString] = {
     "rate_limited": lazy_gettext("le site limite les visites"),
     "redirects": lazy_gettext("trop de redirections"),
     "bad_encoding": lazy_gettext("contenu mal encodé"),
+    "store_failed": lazy_gettext("la copie n'a pas pu être enregistrée"),
 }
 
 

@@ -69,7 +69,7 @@ def extract(body: bytes, content_type: str, *, url: str | None = None) -> Extrac
     if kind in HTML_TYPES:
         return extract_html(body, url=url)
     if kind == "text/plain":
-        return Extracted(text=body.decode("utf-8", "replace")[:MAX_TEXT_CHARS])
+        return Extracted(text=_clean(body.decode("utf-8", "replace")))
     return Extracted()
 
 
@@ -87,8 +87,8 @@ def extract_html(body: bytes, *, url: str | None = None) -> Extracted:
     if document is None:
         return result
     result.text = _clean(getattr(document, "text", None) or "")
-    result.title = (getattr(document, "title", None) or "")[:500]
-    result.author = (getattr(document, "author", None) or "")[:300]
+    result.title = _line(getattr(document, "title", None), 500)
+    result.author = _line(getattr(document, "author", None), 300)
     result.published_on = _date(getattr(document, "date", None))
     return result
 
@@ -103,8 +103,8 @@ def extract_pdf(body: bytes) -> Extracted:
         return Extracted()
     result = Extracted(text=PAGE_BREAK.join(pages)[:MAX_TEXT_CHARS], page_count=len(pages))
     if meta is not None:
-        result.title = str(meta.title or "")[:500]
-        result.author = str(meta.author or "")[:300]
+        result.title = _line(meta.title, 500)
+        result.author = _line(meta.author, 300)
         try:
             created = meta.creation_date
         except (ValueError, TypeError):
@@ -149,15 +149,25 @@ def _paywalled(tree: lxml.html.HtmlElement) -> bool:
     return False
 
 
+# C0 control characters but tab, newline, form feed and carriage return: PostgreSQL
+# refuses NUL in text, and none of them is text anyway.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _clean(text: str) -> str:
-    text = text.replace(PAGE_BREAK, " ").replace("\r\n", "\n").replace("\x00", "")
+    text = _CONTROLS.sub("", text.replace(PAGE_BREAK, " ").replace("\r\n", "\n"))
     return text.strip()[:MAX_TEXT_CHARS]
+
+
+def _line(value: object, limit: int) -> str:
+    """A metadata field (title, author) as one clean line of at most limit characters."""
+    return " ".join(_CONTROLS.sub("", str(value or "")).split())[:limit]
 
 
 def _date(value: object) -> date | None:
     if not isinstance(value, str):
         return None
     try:
-        return date.fromisoformat(value[:10])
+        return date.fromisoformat(_CONTROLS.sub("", value)[:10])
     except ValueError:
         return None

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from pledges.errors import FeedFetchError, UnsafeFeedURL
-from pledges.feeds.fetch import AddressGuard, FetchResult, fetch, make_client
+from pledges.feeds.fetch import AddressGuard, FetchResult, Resolver, fetch, make_client
 
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 
@@ -39,6 +39,7 @@ REFUSAL_CODES = (
     "rate_limited",  # 429
     "redirects",  # too many, or a loop
     "bad_encoding",
+    "store_failed",  # fetched, but the copy could not be stored (tried again, then failed)
 )
 TEMPORARY_CODES = frozenset(
     {"timeout", "dns_failure", "unreachable", "server_error", "rate_limited"}
@@ -72,6 +73,7 @@ class ArchiveSettings:
     change_threshold: float = 0.2  # share of words that differ for "changed"
     check_interval: timedelta = timedelta(days=1)
     fsync: bool = True  # each WARC reaches the disk before its row is committed
+    resolver: Resolver | None = None  # None: the system's (tests pass a fake one)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ArchiveSettings:
@@ -93,7 +95,7 @@ class ArchiveSettings:
 
     @property
     def guard(self) -> AddressGuard:
-        return AddressGuard(allow_private=self.allow_private)
+        return AddressGuard(allow_private=self.allow_private, resolver=self.resolver)
 
     def client(self) -> httpx.Client:
         """A guarded client (close it, or use it in a with block); one per worker."""

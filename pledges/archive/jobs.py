@@ -29,9 +29,11 @@ from models.db import utc_now
 from models.enums import EvidenceState
 from pledges.archive.fetching import ArchiveSettings, Refusal, host_of
 from pledges.archive.snapshots import Capture, capture, store
+from pledges.archive.warc import remove_warc
 from pledges.leases import claim_one
 
 PENDING, DONE, REFUSED, FAILED = "pending", "done", "refused", "failed"
+STORE_FAILED = "store_failed"
 ARCHIVED_STATES = (EvidenceState.SUBMITTED, EvidenceState.PUBLISHED)
 
 
@@ -180,9 +182,18 @@ def claim_next_job(
 
     The feeds' pattern (pledges.leases.claim_one): SKIP LOCKED on PostgreSQL,
     one conditional UPDATE on SQLite, so two workers never take the same job.
-    The caller commits the lease before fetching.
+    The caller commits the lease before fetching. Only jobs of items still submitted or
+    published are taken.
     """
     conditions = _due(now, ignore_schedule)
+    # The item may have been rejected or withdrawn since it was queued: never fetched then
+    # (its job stays pending, taken again if the item ever comes back).
+    conditions.append(
+        exists().where(
+            col(Evidence.id) == col(ArchiveJob.evidence_id),
+            col(Evidence.state).in_(ARCHIVED_STATES),
+        )
+    )
     if skip_ids:
         conditions.append(col(ArchiveJob.id).not_in(sorted(skip_ids)))
     if only_evidence is not None:
@@ -269,29 +280,74 @@ def _finish(
     if isinstance(captured, Capture):
         report.fetch_seconds = captured.fetch_seconds
         report.extract_seconds = captured.extract_seconds
+    written = ""  # the WARC of a snapshot not yet committed
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            job = session.get(ArchiveJob, claimed.id, with_for_update=True)
+            if job is None or job.lease_owner != owner or job.state != PENDING:
+                return report  # our lease ran out and another worker took the job
+            now = clock()
+            job.attempts += 1
+            job.lease_owner = None
+            job.lease_expires_at = None
+            if isinstance(captured, Capture):
+                snapshot = store(session, captured, settings, evidence_id=claimed.evidence_id)
+                written = snapshot.warc_path
+                job.state, job.snapshot_id, job.finished_at = DONE, snapshot.id, now
+                job.reason_code, job.reason = "", ""
+                report.outcome, report.snapshot_id = "archived", snapshot.id
+            else:
+                _refused(job, captured, settings, report, now=now)
+            session.commit()
+        except Exception as exc:  # one page that cannot be stored never stops the others
+            session.rollback()
+            if written:
+                remove_warc(settings.archive_dir, written)
+            report.outcome, report.snapshot_id = "lost", None
+            _store_failed(engine, claimed, exc, settings, report, owner=owner, now=clock())
+    report.store_seconds = time.perf_counter() - started
+    return report
+
+
+def _refused(
+    job: ArchiveJob,
+    refusal: Refusal,
+    settings: ArchiveSettings,
+    report: JobReport,
+    *,
+    now: datetime,
+) -> None:
+    """Count a refusal or failure on the job: refused, failed, or tried again later."""
+    job.reason_code, job.reason = refusal.code, refusal.message[:500]
+    report.code, report.message = refusal.code, refusal.message
+    if not refusal.temporary and refusal.code != STORE_FAILED:
+        job.state, job.finished_at, report.outcome = REFUSED, now, "refused"
+    elif job.attempts >= settings.max_attempts:
+        job.state, job.finished_at, report.outcome = FAILED, now, "failed"
+    else:
+        job.next_attempt_at = now + backoff(settings, job.attempts)
+        report.outcome = "retry"
+
+
+def _store_failed(
+    engine: Engine,
+    claimed: ClaimedJob,
+    error: Exception,
+    settings: ArchiveSettings,
+    report: JobReport,
+    *,
+    owner: str,
+    now: datetime,
+) -> None:
+    """The capture could not be stored: count the attempt (store_failed) in a new
+    transaction, release the lease, and try again later like a temporary failure."""
     with Session(engine, expire_on_commit=False) as session:
         job = session.get(ArchiveJob, claimed.id, with_for_update=True)
         if job is None or job.lease_owner != owner or job.state != PENDING:
-            return report  # our lease ran out and another worker took the job
-        now = clock()
+            return
         job.attempts += 1
         job.lease_owner = None
         job.lease_expires_at = None
-        if isinstance(captured, Capture):
-            snapshot = store(session, captured, settings, evidence_id=claimed.evidence_id)
-            job.state, job.snapshot_id, job.finished_at = DONE, snapshot.id, now
-            job.reason_code, job.reason = "", ""
-            report.outcome, report.snapshot_id = "archived", snapshot.id
-        else:
-            job.reason_code, job.reason = captured.code, captured.message[:500]
-            report.code, report.message = captured.code, captured.message
-            if not captured.temporary:
-                job.state, job.finished_at, report.outcome = REFUSED, now, "refused"
-            elif job.attempts >= settings.max_attempts:
-                job.state, job.finished_at, report.outcome = FAILED, now, "failed"
-            else:
-                job.next_attempt_at = now + backoff(settings, job.attempts)
-                report.outcome = "retry"
+        refusal = Refusal(STORE_FAILED, f"could not be stored: {type(error).__name__}")
+        _refused(job, refusal, settings, report, now=now)
         session.commit()
-    report.store_seconds = time.perf_counter() - started
-    return report

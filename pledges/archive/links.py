@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +35,9 @@ from models import Evidence, LinkCheck, Snapshot
 from models.db import utc_now
 from models.enums import EvidenceState
 from pledges.archive.fetching import ArchiveSettings, Refusal, host_of
-from pledges.archive.jobs import not_demo
+from pledges.archive.jobs import STORE_FAILED, not_demo
 from pledges.archive.snapshots import Capture, capture, store
+from pledges.archive.warc import remove_warc
 
 OK, MOVED, GONE, CHANGED = "ok", "moved", "gone", "changed"
 LINK_STATUSES = (OK, MOVED, GONE, CHANGED)
@@ -43,6 +45,11 @@ GONE_AFTER = 3  # consecutive "not there" answers
 GONE_CODES = frozenset({"not_found", "dns_failure"})
 MAX_CHECKS = 5000  # per run
 MAX_WORDS = 20_000  # compared per text (longer texts: their start)
+# The public diff page: lines compared first, then words inside each changed block.
+MAX_DIFF_LINES = 20_000
+MAX_BLOCK_WORDS = 2_000  # per side of one changed block
+MAX_DIFF_WORDS = 20_000  # compared word by word in all
+TOO_LONG = "too_long"  # a changed block shown whole, too long to compare word by word
 
 
 @dataclass
@@ -52,6 +59,7 @@ class CheckReport:
     status: str | None  # the verdict after this check
     detail: str = ""  # HTTP status or refusal code
     snapshot_id: int | None = None  # a new snapshot (changed)
+    warc_path: str = ""  # its WARC (removed if the check cannot be committed)
 
 
 def due_checks(
@@ -103,19 +111,62 @@ def same_page(a: str, b: str) -> bool:
 
 
 def changed_share(old: str, new: str) -> float:
-    """The share of words that differ between two texts (0: same, 1: nothing in common)."""
+    """The share of words that differ between two texts (0: same, 1: nothing in common).
+
+    Words are compared as multisets (a Counter each), so the cost is linear in the
+    texts' length whatever they repeat; a mere reordering of the same words is no change.
+    """
     a, b = old.split()[:MAX_WORDS], new.split()[:MAX_WORDS]
     if a == b:
         return 0.0
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < 0.5:  # an upper bound: clearly different, skip the work
-        return 1.0 - matcher.real_quick_ratio()
-    return 1.0 - matcher.ratio()
+    common = sum((Counter(a) & Counter(b)).values())
+    return 1.0 - 2.0 * common / (len(a) + len(b))
 
 
-def word_diff(old: str, new: str, *, limit: int = MAX_WORDS) -> list[tuple[str, str]]:
-    """A word-level diff: (op, words) with op "equal", "delete" or "insert", in order."""
-    a, b = old.split()[:limit], new.split()[:limit]
+def word_diff(
+    old: str,
+    new: str,
+    *,
+    block_words: int = MAX_BLOCK_WORDS,
+    total_words: int = MAX_DIFF_WORDS,
+    max_lines: int = MAX_DIFF_LINES,
+) -> list[tuple[str, str]]:
+    """A diff of two texts: (op, words) with op "equal", "delete", "insert" or TOO_LONG, in order.
+
+    The texts are compared line by line (their paragraphs) first, then word by word
+    only inside the changed lines, at most block_words words a side per changed
+    block and total_words in all: beyond, the block is shown whole (deleted then
+    inserted) after a (TOO_LONG, "") mark. Bounded whatever the texts repeat.
+    """
+    all_a, all_b = _lines(old), _lines(new)
+    a_lines, b_lines = all_a[:max_lines], all_b[:max_lines]
+    out: list[tuple[str, str]] = []
+    budget = total_words
+    # autojunk: a line repeated all over (a running header) cannot make this quadratic.
+    lines = difflib.SequenceMatcher(None, a_lines, b_lines)
+    for op, i1, i2, j1, j2 in lines.get_opcodes():
+        if op == "equal":
+            out.append(("equal", " ".join(a_lines[i1:i2])))
+            continue
+        a, b = " ".join(a_lines[i1:i2]).split(), " ".join(b_lines[j1:j2]).split()
+        if max(len(a), len(b)) > block_words or len(a) + len(b) > budget:
+            out.append((TOO_LONG, ""))
+            out += [
+                (kind, " ".join(words)) for kind, words in (("delete", a), ("insert", b)) if words
+            ]
+            continue
+        budget -= len(a) + len(b)
+        out += _words_diff(a, b)
+    if max(len(all_a), len(all_b)) > max_lines:
+        out.append((TOO_LONG, ""))  # the rest is not compared
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def _words_diff(a: list[str], b: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op in {"delete", "replace"}:
@@ -192,7 +243,7 @@ def record_check(
             and changed_share(previous.text, outcome.extracted.text) > settings.change_threshold
         ):
             snapshot = store(session, outcome, settings, evidence_id=evidence_id)
-            report.snapshot_id = snapshot.id
+            report.snapshot_id, report.warc_path = snapshot.id, snapshot.warc_path
             verdict = CHANGED
             check.changed_at = now
         _moved_or(check, url, result.final_url, verdict)
@@ -255,7 +306,37 @@ def check_links(
             except Exception as exc:  # one odd page never stops the others
                 outcome = Refusal("unreachable", f"unexpected error: {exc!r}"[:500])
             last_hit[host] = time.monotonic()
-            with Session(engine, expire_on_commit=False) as session:
-                report = record_check(session, evidence_id, url, outcome, settings, now=clock())
-                session.commit()
-            yield report
+            yield _record(engine, evidence_id, url, outcome, settings, now=clock())
+
+
+def _record(
+    engine: Engine,
+    evidence_id: int,
+    url: str,
+    outcome: Capture | Refusal,
+    settings: ArchiveSettings,
+    *,
+    now: datetime,
+) -> CheckReport:
+    """record_check in its own transaction; if it cannot be stored (a new snapshot the
+    database refuses), the check is still counted (store_failed, verdict unchanged, next
+    check in LINKCHECK_INTERVAL) so the run and the next days go on with the other links."""
+    with Session(engine, expire_on_commit=False) as session:
+        report: CheckReport | None = None
+        try:
+            report = record_check(session, evidence_id, url, outcome, settings, now=now)
+            session.commit()
+            return report
+        except Exception as exc:  # one page that cannot be stored never stops the others
+            session.rollback()
+            if report is not None and report.warc_path:
+                remove_warc(settings.archive_dir, report.warc_path)
+            error = exc
+    failed = Refusal(STORE_FAILED, f"could not be stored: {type(error).__name__}")
+    with Session(engine, expire_on_commit=False) as session:
+        check = session.get(LinkCheck, evidence_id) or LinkCheck(evidence_id=evidence_id)
+        session.add(check)
+        check.checked_at, check.next_check_at = now, now + settings.check_interval
+        check.message = f"{failed.code} {failed.message}"[:500]
+        session.commit()
+        return CheckReport(evidence_id, url, check.status, detail=check.message)

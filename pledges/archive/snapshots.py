@@ -20,7 +20,7 @@ from models import Snapshot
 from models.db import utc_now
 from pledges.archive.extract import Extracted, extract, header_noarchive
 from pledges.archive.fetching import ArchiveSettings, Refusal, get, refusal_for_status
-from pledges.archive.warc import HttpExchange, write_exchange, write_resource
+from pledges.archive.warc import HttpExchange, remove_warc, write_exchange, write_resource
 from pledges.feeds.fetch import FetchResult
 
 
@@ -95,7 +95,10 @@ def store(
     *,
     evidence_id: int | None = None,
 ) -> Snapshot:
-    """Write the capture's WARC under ARCHIVE_DIR and add its Snapshot (flushed)."""
+    """Write the capture's WARC under ARCHIVE_DIR and add its Snapshot (flushed).
+
+    If the row cannot be added, the WARC is removed before the error goes on; if the
+    caller's commit fails, it removes the snapshot's `warc_path` (`remove_warc`)."""
     result = captured.result
     path = write_exchange(
         settings.archive_dir,
@@ -113,6 +116,7 @@ def store(
     )
     return _add(
         session,
+        settings,
         Snapshot(
             evidence_id=evidence_id,
             url=captured.url[:2000],
@@ -174,6 +178,7 @@ def archive_bytes(
     )
     return _add(
         session,
+        settings,
         Snapshot(
             evidence_id=evidence_id,
             url=uri[:2000],
@@ -189,12 +194,19 @@ def archive_bytes(
     )
 
 
-def _add(session: Session, snapshot: Snapshot, extracted: Extracted) -> Snapshot:
+def _add(
+    session: Session, settings: ArchiveSettings, snapshot: Snapshot, extracted: Extracted
+) -> Snapshot:
+    """Add the row of a WARC just written; the WARC is removed if the row cannot be."""
     snapshot.title = extracted.title
     snapshot.author = extracted.author
     snapshot.published_on = extracted.published_on
     snapshot.text = extracted.text
     snapshot.page_count = extracted.page_count
-    session.add(snapshot)
-    session.flush()
+    try:
+        session.add(snapshot)
+        session.flush()
+    except BaseException:
+        remove_warc(settings.archive_dir, snapshot.warc_path)
+        raise
     return snapshot

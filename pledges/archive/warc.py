@@ -181,6 +181,14 @@ def warc_file(archive_dir: Path, relative: str) -> Path | None:
     return archive_dir.joinpath(*parts)
 
 
+def remove_warc(archive_dir: Path, relative: str) -> None:
+    """Delete a stored WARC (its row was never committed, or was deleted). A file's name is
+    its own hash and each file holds a random warcinfo id: no two rows share a file."""
+    path = warc_file(archive_dir, relative)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
 def read_records(path: Path) -> list[dict[str, object]]:
     """Every record of a WARC (type, target URI, payload), read back with warcio and its
     digest check (raises warcio's ArchiveLoadFailed on a bad digest)."""

@@ -20,6 +20,7 @@ from pledges.archive import (
     read_records,
     warc_file,
 )
+from pledges.archive.extract import extract
 from tests.archive_pages import (
     ARTICLE_AUTHOR,
     ARTICLE_TEXT,
@@ -240,3 +241,17 @@ def test_a_pdf_sent_as_octet_stream_is_read_and_a_broken_one_kept_without_text(
     assert isinstance(broken, Snapshot)  # the original is kept in the WARC all the same
     assert broken.text == ""
     assert warc_file(settings.archive_dir, broken.warc_path).is_file()
+
+
+def test_control_characters_never_reach_the_database():
+    """PostgreSQL refuses NUL in text: every branch (text, HTML, PDF text and metadata)
+    drops C0 controls but tab, newline, form feed (PDF pages) and carriage return."""
+    plain = extract(b"hello\x00wor\x1bld\r\n\tnext", "text/plain; charset=utf-8")
+    assert plain.text == "helloworld\n\tnext"
+    pdf = extract(
+        pdf_bytes(["Page\x00 une", "Page deux"], title="Pro\x00gramme\x07"),
+        "application/pdf",
+    )
+    assert (pdf.title, pdf.author) == ("Programme", "Liste")
+    assert "\x00" not in pdf.text
+    assert pdf.page_count == 2

@@ -17,7 +17,7 @@ from pledges.archive.jobs import (
     run_enqueue,
 )
 from pledges.archive.reads import archive_info, never_archived_domains
-from tests.archive_pages import ARTICLE_TEXT, article_html
+from tests.archive_pages import ARTICLE_TEXT, article_html, snapshots_refused
 from tests.factories import make_candidate, make_election, make_evidence, make_pledge
 from tests.pledges.feed_server import Reply
 
@@ -198,3 +198,80 @@ def test_two_archivers_archive_each_item_exactly_once(database_url, session, ser
     assert {j.state for j in jobs} == {"done"}
     assert len(jobs) == len(items)
     assert all(server.hits(path) == 1 for path in paths)
+
+
+def _warcs(settings):
+    return sorted(p for p in settings.archive_dir.rglob("*.warc.gz") if p.parent.name != "tmp")
+
+
+def test_a_nul_byte_in_a_text_page_is_dropped_and_archived(engine, session, server, settings):
+    server.routes["/t"] = Reply(
+        body=b"hello\x00wor\x01ld\tand\nmore", headers={"Content-Type": "text/plain"}
+    )
+    (item,) = _items(session, server, ["/t"])
+    run_enqueue(engine, now=T0)
+    assert [r.outcome for r in run_archiver(engine, settings, owner="w1", clock=lambda: T0)] == [
+        "archived"
+    ]
+    session.expire_all()
+    assert archive_info(session, [item.id])[item.id].latest.text == "helloworld\tand\nmore"
+
+
+def test_a_page_that_cannot_be_stored_never_stops_the_others(engine, session, server, settings):
+    server.routes["/bad"] = Reply(body=b"bad page", headers={"Content-Type": "text/plain"})
+    server.routes["/ok"] = Reply(body=b"fine", headers={"Content-Type": "text/plain"})
+    bad, ok = _items(session, server, ["/bad", "/ok"])
+    run_enqueue(engine, now=T0)
+    with snapshots_refused("/bad"):
+        reports = list(run_archiver(engine, settings, owner="w1", clock=lambda: T0))
+    assert sorted((r.evidence_id, r.outcome, r.code) for r in reports) == [
+        (bad.id, "retry", "store_failed"),
+        (ok.id, "archived", ""),
+    ]
+    session.expire_all()
+    jobs = {j.evidence_id: j for j in session.exec(select(ArchiveJob))}
+    assert (jobs[bad.id].state, jobs[bad.id].attempts, jobs[bad.id].lease_owner) == (
+        "pending",
+        1,
+        None,
+    )
+    assert jobs[bad.id].reason_code == "store_failed"
+    assert jobs[bad.id].next_attempt_at > T0
+    assert jobs[ok.id].state == "done"
+    # No orphan WARC: one file, the good page's.
+    assert [str(p.relative_to(settings.archive_dir)) for p in _warcs(settings)] == [
+        session.get(Snapshot, jobs[ok.id].snapshot_id).warc_path
+    ]
+    # Tried again later, then failed after ARCHIVE_MAX_ATTEMPTS; never stuck.
+    with snapshots_refused("/bad"):
+        for day in (1, 2):
+            later = T0 + timedelta(days=day)
+            list(run_archiver(engine, settings, owner="w1", clock=lambda later=later: later))
+    session.expire_all()
+    job = session.get(ArchiveJob, jobs[bad.id].id)
+    assert (job.state, job.attempts, job.reason_code) == ("failed", 3, "store_failed")
+    assert len(_warcs(settings)) == 1
+
+
+def test_items_rejected_or_withdrawn_since_queued_are_never_fetched(
+    engine, session, server, settings
+):
+    for path in ("/rejected", "/withdrawn", "/kept"):
+        server.routes[path] = Reply(body=article_html(), headers=HTML)
+    rejected, withdrawn, kept = _items(
+        session, server, ["/rejected", "/withdrawn", "/kept"], state=EvidenceState.PUBLISHED
+    )
+    run_enqueue(engine, now=T0)
+    rejected.state = EvidenceState.REJECTED
+    withdrawn.state = EvidenceState.WITHDRAWN
+    session.commit()
+    reports = list(run_archiver(engine, settings, owner="w1", clock=lambda: T0))
+    assert [(r.evidence_id, r.outcome) for r in reports] == [(kept.id, "archived")]
+    assert [r.path for r in server.requests] == ["/kept"]
+    with Session(engine) as other:
+        assert (
+            claim_next_job(
+                other, owner="w2", now=T0, lease=timedelta(minutes=5), ignore_schedule=True
+            )
+            is None
+        )

@@ -1,6 +1,7 @@
 """Link checks: ok (conditional), moved, gone after three misses, changed (a new snapshot,
 the old one kept, a word diff), politeness per host."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from models import LinkCheck, Snapshot
 from pledges.archive import ArchiveSettings, Refusal
 from pledges.archive.jobs import run_archiver, run_enqueue
 from pledges.archive.links import (
+    TOO_LONG,
     changed_share,
     check_links,
     polite_order,
@@ -18,7 +20,7 @@ from pledges.archive.links import (
     word_diff,
 )
 from pledges.archive.reads import archive_info
-from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html
+from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html, snapshots_refused
 from tests.factories import make_evidence, make_pledge
 from tests.pledges.feed_server import Reply
 
@@ -225,3 +227,62 @@ def test_a_change_found_at_a_previous_url_is_not_kept_for_the_new_one(
     _corrected(engine, session, item, server.url("/right"))
     list(run_archiver(engine, settings, owner="w", clock=lambda: T0))
     assert [r.status for r in _check(engine, settings, T0 + timedelta(days=1))] == ["ok"]
+
+
+def test_word_diff_compares_lines_then_words_within_bounds():
+    old = "Titre\nLa ligne ira jusqu'à la gare.\nFin"
+    new = "Titre\nLa ligne ira jusqu'à l'aéroport.\nFin"
+    assert word_diff(old, new) == [
+        ("equal", "Titre"),
+        ("equal", "La ligne ira jusqu'à"),
+        ("delete", "la gare."),
+        ("insert", "l'aéroport."),
+        ("equal", "Fin"),
+    ]
+    long_old, long_new = " ".join(["a"] * 30), " ".join(["b"] * 30)
+    assert word_diff(long_old, long_new, block_words=20) == [
+        (TOO_LONG, ""),
+        ("delete", long_old),
+        ("insert", long_new),
+    ]
+    # The total bound: the first changed block is compared, the second is not.
+    assert [op for op, _ in word_diff("a\nx\nb", "c\nx\nd", total_words=2)] == [
+        "delete",
+        "insert",
+        "equal",
+        TOO_LONG,
+        "delete",
+        "insert",
+    ]
+
+
+def test_changed_share_is_linear_on_repeated_words():
+    old = " ".join(["de", "la", "le"] * 6000)
+    new = old.replace("la", "sa", 900)
+    started = time.monotonic()
+    assert changed_share(old, new) == pytest.approx(900 / 18000)
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_change_that_cannot_be_stored_never_stops_the_daily_check(
+    engine, session, server, settings
+):
+    server.routes["/a"] = Reply(body=article_html(), headers=HTML)
+    server.routes["/b"] = Reply(body=article_html(), headers=HTML)
+    first = _archived(engine, session, server, settings, "/a")
+    second = _archived(engine, session, server, settings, "/b")
+    changed = article_html(("Tout autre chose, sans aucun rapport avec le texte cité.",))
+    server.routes["/a"] = server.routes["/b"] = Reply(body=changed, headers=HTML)
+    warcs_before = sorted(settings.archive_dir.rglob("*.warc.gz"))
+    with snapshots_refused("/a"):
+        reports = _check(engine, settings, T0 + timedelta(days=1))
+    assert sorted((r.evidence_id, r.status, r.detail.split(" ")[0]) for r in reports) == [
+        (first.id, None, "store_failed"),
+        (second.id, "changed", "200"),
+    ]
+    session.expire_all()
+    check = session.get(LinkCheck, first.id)
+    assert check.checked_at == T0 + timedelta(days=1)  # not due again tomorrow first thing
+    assert check.next_check_at > T0 + timedelta(days=1)
+    # One new WARC (the second page's), none left for the change that was not stored.
+    assert len(sorted(settings.archive_dir.rglob("*.warc.gz"))) == len(warcs_before) + 1

@@ -10,14 +10,19 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from models import (
+    ArchiveJob,
     AuditEntry,
     Candidate,
     Election,
     Evidence,
     EvidenceCorrection,
     FeedItem,
+    LinkCheck,
     Pledge,
+    Programme,
+    ProgrammePassage,
     SlugRedirect,
+    Snapshot,
     StatusChange,
     Suggestion,
     Theme,
@@ -26,6 +31,7 @@ from models import (
 from models.data_version import get_data_version
 from models.enums import EvidenceState, PledgeStatus, Role, Stance
 from pledges import archiving
+from pledges.archive import ArchiveSettings, archive_bytes, warc_file
 from pledges.demo import load_demo
 from pledges.errors import ArchiveError, EvidenceError, Gone
 from pledges.evidence import publish_evidence
@@ -271,6 +277,59 @@ def test_hard_delete_of_a_never_public_pledge_removes_what_hangs_on_it(session):
     assert entry.before["removed"]["evidence"] == 2
 
 
+def test_hard_delete_removes_the_archive_of_evidence_never_published(session, tmp_path):
+    """Once evidence was queued, archived and checked, hard delete removed the pledge but
+    not its ArchiveJob, Snapshot and LinkCheck rows: a foreign-key error on both databases."""
+    settings = ArchiveSettings(archive_dir=tmp_path)
+    pledge = make_pledge(session)
+    queued = make_evidence(session, pledge, state=EvidenceState.SUBMITTED)
+    archived = make_evidence(session, pledge, state=EvidenceState.REJECTED)
+    archive_rows(session, archived, queued, pledge.candidate, pledge)
+    copy = archive_bytes(session, b"texte", "text/plain", settings, evidence_id=archived.id)
+    other = archive_bytes(session, b"autre", "text/plain", settings)  # another owner's
+    session.commit()
+    files = [warc_file(tmp_path, s.warc_path) for s in (copy, other)]
+    assert all(f.is_file() for f in files)
+
+    removed = archiving.hard_delete(session, pledge, actor="test")
+    session.commit()
+    removed.remove_files(tmp_path)
+    assert removed.counts == {
+        "programmepassage": 1,
+        "linkcheck": 1,
+        "archivejob": 2,
+        "snapshot": 2,
+        "evidence": 2,
+        "pledge": 1,
+    }
+    assert sorted(removed.warc_paths) == []  # removed, then forgotten
+    assert (files[0].exists(), files[1].exists()) == (False, True)
+    for model in (ArchiveJob, LinkCheck, ProgrammePassage):
+        assert session.exec(select(func.count()).select_from(model)).one() == 0
+    # The programme's own copy stays with the programme (its candidate is not deleted).
+    assert session.exec(select(func.count()).select_from(Snapshot)).one() == 2
+
+
+def test_hard_delete_of_a_candidate_removes_its_programmes(session):
+    candidate = make_candidate(session)
+    pledge = make_pledge(session, candidate)
+    draft = {"state": EvidenceState.SUBMITTED}
+    archive_rows(
+        session,
+        make_evidence(session, pledge, **draft),
+        make_evidence(session, pledge, **draft),
+        candidate,
+        pledge,
+    )
+    session.commit()
+    removed = archiving.hard_delete(session, candidate, actor="test")
+    session.commit()
+    assert removed.counts["programme"] == 1
+    assert removed.counts["snapshot"] == 2
+    for model in (ArchiveJob, LinkCheck, Programme, ProgrammePassage, Snapshot, Candidate):
+        assert session.exec(select(func.count()).select_from(model)).one() == 0
+
+
 def test_hard_delete_of_a_new_election_removes_candidates_and_old_slugs(session):
     election = make_election(session, slug="brouillon")
     candidate = make_candidate(session, election)
@@ -295,6 +354,33 @@ def row_counts(session) -> dict[str, int]:
     }
 
 
+def archive_rows(session, archived, queued, candidate, anchored):
+    """The archive's rows: a snapshot, its job and link check for `archived`, a pending
+    job for `queued`, the candidate's programme and `anchored`'s passage of it."""
+    copy = Snapshot(evidence_id=archived.id, url=archived.url, sha256="0" * 64, warc_path="x")
+    document = Snapshot(url="upload:prog.pdf", sha256="1" * 64, warc_path="y")
+    session.add_all([copy, document])
+    session.flush()
+    session.add(ArchiveJob(evidence_id=archived.id, url=archived.url, snapshot_id=copy.id))
+    session.add(ArchiveJob(evidence_id=queued.id, url=queued.url))
+    session.add(LinkCheck(evidence_id=archived.id, status="ok"))
+    programme = Programme(candidate_id=candidate.id, snapshot_id=document.id)
+    session.add(programme)
+    session.flush()
+    session.add(
+        ProgrammePassage(
+            pledge_id=anchored.id,
+            programme_id=programme.id,
+            snapshot_id=document.id,
+            page=1,
+            start=0,
+            end=1,
+            sha256="1" * 64,
+        )
+    )
+    session.flush()
+
+
 def full_election(session, *, is_demo: bool, slug: str, theme: str, feed=None):
     """An election with every kind of row beneath it; returns its suggestion's feed item."""
     election = make_election(session, slug=slug, is_demo=is_demo)
@@ -303,7 +389,8 @@ def full_election(session, *, is_demo: bool, slug: str, theme: str, feed=None):
     shared = make_pledge(session, candidate, theme="partage")
     item = ruled(session, pledge)
     session.add(EvidenceCorrection(evidence_id=item.id, changes=[], reason="coquille"))
-    make_evidence(session, pledge, state=EvidenceState.SUBMITTED)
+    queued = make_evidence(session, pledge, state=EvidenceState.SUBMITTED)
+    archive_rows(session, item, queued, candidate, shared)
     suggestion = make_suggestion(session, shared, **({"feed": feed} if feed else {}))
     record_redirect(session, "election", f"old-{slug}", election.id)
     record_redirect(session, "candidate", f"old-{slug}", candidate.id, scope_id=election.id)

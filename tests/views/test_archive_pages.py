@@ -1,6 +1,9 @@
 """Archived copies on public pages, the API, the dump, the CLI and the editors' list;
 pages served on 127.0.0.1 (FEEDS_ALLOW_PRIVATE, tests only)."""
 
+import random
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +14,7 @@ from models.enums import EvidenceState, PledgeStatus, Role
 from pledges.archive import ArchiveSettings, read_records, warc_file
 from pledges.archive.jobs import reopen, run_archiver, run_enqueue
 from pledges.archive.links import check_links
+from pledges.errors import FeedFetchError
 from pledges.status import record_status_change
 from tests.archive_pages import ARTICLE_PARAGRAPHS, article_html
 from tests.factories import make_evidence, make_pledge
@@ -47,6 +51,11 @@ def _archive(app, settings, now=T0):
     engine = app.extensions["db_engine"]
     run_enqueue(engine, now=now)
     return list(run_archiver(engine, settings, owner="test", clock=lambda: now))
+
+
+def no_such_host(host, port):
+    """A resolver for which no name exists (tests never ask the system's)."""
+    raise FeedFetchError(f"no such host {host!r}", code="feed_host_unresolved", field="url")
 
 
 def _check(app, settings, now):
@@ -308,8 +317,10 @@ def test_editors_see_sources_to_review_and_domains_never_archived(
     )
     app_session.commit()
     server.routes["/article"] = Reply(404, b"gone")
+    # refuse.invalid is checked too: a fake resolver answers, never the system's.
+    offline = replace(settings, resolver=no_such_host)
     for day in (1, 2, 3):
-        _check(app, settings, T0 + timedelta(days=day))
+        _check(app, offline, T0 + timedelta(days=day))
     auth.login_as(Role.EDITOR)
     page = auth.client.get("/admin/sources").get_data(as_text=True)
     assert "lien mort" in page
@@ -328,3 +339,50 @@ def test_every_refusal_code_is_said_in_french_and_english(app):
     with app.test_request_context("/"):
         french = {code: archive_reason(code) for code in REFUSAL_CODES}
     assert [code for code in REFUSAL_CODES if english[code] == french[code]] == []
+
+
+def _two_snapshots(app_session, old_text, new_text):
+    item = make_evidence(app_session, make_pledge(app_session))
+    for day, text in enumerate((old_text, new_text)):
+        app_session.add(
+            Snapshot(
+                evidence_id=item.id,
+                url=item.url,
+                sha256="0" * 64,
+                warc_path="x",
+                retrieved_at=T0 + timedelta(days=day),
+                text=text,
+            )
+        )
+    app_session.commit()
+    return item
+
+
+def test_the_changes_page_stays_fast_on_long_repetitive_texts(client, app_session):
+    """Two 8,000-word snapshots of a few hundred repeated words (a long PDF): a word-level
+    SequenceMatcher over them took 39 s; the page answers well within 2 s."""
+    rng = random.Random(2)  # noqa: S311 (test data, not a secret)
+    vocabulary = [f"w{i}" for i in range(300)] + ["de", "la", "le", "et", "les", "des"] * 50
+    old = [rng.choice(vocabulary) for _ in range(8000)]
+    new = list(old)
+    for i in range(0, len(new), 50):
+        new[i] = f"new{i}"
+    item = _two_snapshots(app_session, " ".join(old), " ".join(new))
+    started = time.monotonic()
+    response = client.get(f"/evidence/{item.id}/changes")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 200
+    assert "trop long pour être comparé mot à mot" in response.get_data(as_text=True)
+
+
+def test_the_changes_page_compares_changed_paragraphs_word_by_word(client, app_session):
+    kept = "Le conseil municipal a voté le budget."
+    item = _two_snapshots(
+        app_session,
+        f"{kept}\nLa ligne ira jusqu'à la gare.",
+        f"{kept}\nLa ligne ira jusqu'à l'aéroport.",
+    )
+    page = client.get(f"/evidence/{item.id}/changes").get_data(as_text=True)
+    assert "trop long" not in page
+    assert "la gare.<span" in page
+    assert "l'aéroport.<span" in page.replace("&#39;", "'")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,6 +19,7 @@ from flask_babel import ngettext
 from models import Candidate, Election, Pledge
 from models.enums import Role
 from pledges import archiving
+from pledges.archive import ArchiveSettings
 from pledges.archiving import Archivable, Removed
 from pledges.errors import ArchiveError
 from views.admin import bp
@@ -49,6 +50,15 @@ TABLE_LABELS: dict[str, Callable[[int], str]] = {
     "feeditem": lambda n: ngettext("%(num)d article de flux", "%(num)d articles de flux", n),
     "theme": lambda n: ngettext("%(num)d thème", "%(num)d thèmes", n),
     "slugredirect": lambda n: ngettext("%(num)d ancienne adresse", "%(num)d anciennes adresses", n),
+    "snapshot": lambda n: ngettext("%(num)d copie archivée", "%(num)d copies archivées", n),
+    "archivejob": lambda n: ngettext("%(num)d tâche d'archivage", "%(num)d tâches d'archivage", n),
+    "linkcheck": lambda n: ngettext(
+        "%(num)d vérification de lien", "%(num)d vérifications de liens", n
+    ),
+    "programme": lambda n: ngettext("%(num)d programme", "%(num)d programmes", n),
+    "programmepassage": lambda n: ngettext(
+        "%(num)d passage de programme", "%(num)d passages de programmes", n
+    ),
 }
 
 
@@ -117,6 +127,7 @@ def archive_action(kind: str, object_id: int, action: str) -> ResponseReturnValu
         return _confirm_page(obj, kind, action, form, 422 if form.is_submitted() else 200)
     what = describe(obj)
     dbs = db_session()
+    removed = None
     try:
         if action == "archive":
             archiving.archive(dbs, obj, actor=current_actor())
@@ -139,6 +150,8 @@ def archive_action(kind: str, object_id: int, action: str) -> ResponseReturnValu
         show_on_form(form, error)
         return _confirm_page(obj, kind, action, form, 422)
     dbs.commit()
+    if removed is not None:
+        removed.remove_files(ArchiveSettings.from_config(current_app.config).archive_dir)
     flash(message, "success")
     return redirect(target)
 
@@ -190,6 +203,7 @@ def demo() -> ResponseReturnValue:
     if form.validate_on_submit():
         removed = archiving.unload_demo(dbs, actor=current_actor())
         dbs.commit()
+        removed.remove_files(ArchiveSettings.from_config(current_app.config).archive_dir)
         if removed.total:
             flash(
                 _(

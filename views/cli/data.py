@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
+from pledges.archive import ArchiveSettings
 from pledges.archiving import unload_demo
 from pledges.demo import generate, load_demo
 from pledges.errors import DomainError, InvalidImport
@@ -260,6 +261,7 @@ def demo_unload() -> None:
     session = db_session()
     removed = unload_demo(session, actor="cli")
     session.commit()
+    removed.remove_files(ArchiveSettings.from_config(current_app.config).archive_dir)
     if removed.total:
         click.echo(
             _("Données de démonstration retirées : %(removed)s.", removed=removed_summary(removed))
