@@ -21,13 +21,7 @@ from models.enums import Role
 from pledges import accounts, programmes
 from pledges.archive import ArchiveSettings
 from tests.archive_pages import pdf_bytes
-from tests.browser.test_content_editing import (  # noqa: F401  (cheap_hasher: a fixture)
-    EDITOR,
-    cheap_hasher,
-    login,
-    save,
-    serious_violations,
-)
+from tests.browser.test_content_editing import EDITOR, login, save, serious_violations
 from tests.browser.test_html_validity import run_vnu, token
 from tests.factories import make_candidate, make_election
 from tests.pledges.feed_server import Reply, serving
