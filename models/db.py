@@ -104,7 +104,8 @@ def rel(attribute: object) -> QueryableAttribute[Any]:
 
 
 class _Row(Protocol):
-    id: int | None
+    @property
+    def id(self) -> int | None: ...
 
 
 def id_of(row: _Row) -> int:

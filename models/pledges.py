@@ -18,11 +18,23 @@ if TYPE_CHECKING:
 class Pledge(SQLModel, table=True):
     # election_id duplicates candidate.election_id so that slugs can be unique
     # per election in the database itself and the scoreboard filters without a join.
-    # ix_pledge_visible covers what every public list tests (pledges.archiving
-    # .visible_pledges): counting the visible pledges reads the index alone.
+    # ix_pledge_board covers what every public list tests (pledges.archiving
+    # .visible_pledges) and what an election board counts by theme and status
+    # (pledges.scoreboard.get_board_totals): those counts read the index alone,
+    # never the wide rows (body, rendered HTML). It replaced ix_pledge_visible
+    # (archived_at first), which SQLite's planner chose to walk for every list
+    # ordered by id and then sorted, where scanning by id stops after a page.
     __table_args__ = (
         UniqueConstraint("election_id", "slug"),
-        Index("ix_pledge_visible", "archived_at", "candidate_id", "election_id"),
+        Index(
+            "ix_pledge_board",
+            "election_id",
+            "theme",
+            "status",
+            "deadline",
+            "archived_at",
+            "candidate_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -51,8 +51,11 @@ from pledges.archive.warc import remove_warc
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.audit import snapshot as take_snapshot
 from pledges.errors import ArchiveError
+from pledges.records import CandidateRecord, ElectionRecord, PledgeRecord
 
 Archivable = Election | Candidate | Pledge
+# What `is_gone` also reads: the read-only records of the public lists and widget.
+Readable = Archivable | ElectionRecord | CandidateRecord | PledgeRecord
 MAX_ARCHIVES_LISTED = 200
 
 # ---------------------------------------------------------------- what the public sees
@@ -102,7 +105,7 @@ def archived_pledge_ids() -> Select[Any]:
     return select(col(Pledge.id)).where(not_(visible_pledges()))
 
 
-def is_gone(obj: Archivable) -> bool:
+def is_gone(obj: Readable) -> bool:
     """Whether the public must get 410 for `obj`: it or what it belongs to is archived.
 
     Reads the loaded candidate and election of a pledge (and the election of a
@@ -110,9 +113,9 @@ def is_gone(obj: Archivable) -> bool:
     """
     if obj.archived_at is not None:
         return True
-    if isinstance(obj, Pledge):
+    if isinstance(obj, Pledge | PledgeRecord):
         return is_gone(obj.candidate)
-    if isinstance(obj, Candidate):
+    if isinstance(obj, Candidate | CandidateRecord):
         return obj.election.archived_at is not None
     return False
 

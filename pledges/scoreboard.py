@@ -9,22 +9,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Label, and_, case, false, func, literal, or_
+from sqlalchemy import BindParameter, ColumnElement, Label, and_, case, false, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge, StatusChange, StatusChangeCitation, User
-from models.db import rel
+from models.db import rel, table_of
 from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_candidates, visible_elections, visible_pledges
 from pledges.full_text import Fragment, PledgeMatches, Query, parse_query, ranked_matches
 from pledges.full_text import snippet as snippet_of
+from pledges.records import (
+    PLEDGE_WIDTH,
+    CandidateRecord,
+    PledgeRecord,
+    RecordBuilder,
+    candidate_columns,
+    pledge_columns,
+)
 from pledges.search import fold
 from pledges.status import current_ruling
 from pledges.text import plain_text
@@ -67,7 +75,7 @@ class PledgeFilters:
 
 @dataclass
 class CandidateCounts:
-    candidate: Candidate
+    candidate: Candidate | CandidateRecord
     kept: int = 0
     broken: int = 0
     pending: int = 0
@@ -98,7 +106,7 @@ class Snippet:
 
 @dataclass
 class PledgeRow:
-    pledge: Pledge
+    pledge: PledgeRecord | Pledge  # a record in lists (list_pledges), else the model
     evidence_count: int
     # Set by a search (list_pledges(..., snippets=True)): where the words were found.
     snippet: Snippet | None = None
@@ -136,7 +144,8 @@ class PledgePage(Page[PledgeRow]):
     """One page of a pledge list."""
 
 
-def _overdue_clause(today: date) -> ColumnElement[bool]:
+def overdue_clause(today: date | BindParameter[date]) -> ColumnElement[bool]:
+    """Pending past its deadline (also for other read modules: the widget, the editors' search)."""
     return and_(
         col(Pledge.status) == PledgeStatus.PENDING,
         col(Pledge.deadline).is_not(None),
@@ -148,10 +157,11 @@ def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
     """SQL conditions on Pledge for the given filters (no join needed); never archived ones."""
     clauses: list[ColumnElement[bool]] = [visible_pledges()]
     if filters.election:
+        # "=" and not "IN": slugs are unique, and with an equality both planners walk
+        # ix_pledge_election_id in id order and stop after a page.
         clauses.append(
-            col(Pledge.election_id).in_(
-                select(Election.id).where(Election.slug == filters.election)
-            )
+            col(Pledge.election_id)
+            == select(Election.id).where(Election.slug == filters.election).scalar_subquery()
         )
     if filters.candidate:
         candidates = select(Candidate.id).where(Candidate.slug == filters.candidate)
@@ -165,11 +175,19 @@ def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
     if filters.status:
         clauses.append(col(Pledge.status) == filters.status)
     if filters.overdue:
-        clauses.append(_overdue_clause(today))
+        clauses.append(overdue_clause(today))
     query = filters.query
     if query is not None:
         clauses.append(PledgeMatches(query) if query else false())
     return clauses
+
+
+def _candidate_pledges(scope: PledgeFilters, today: date) -> ColumnElement[bool]:
+    """The join of a candidate's pledges within `scope`. The election is the candidate's
+    (the statement filters candidates on it), so it is not tested again on each pledge:
+    that test would make the planner read the whole election per candidate."""
+    clauses = _clauses(replace(scope, election=None), today)
+    return and_(col(Pledge.candidate_id) == Candidate.id, *clauses)
 
 
 def evidence_count_column() -> Label[int]:
@@ -192,7 +210,7 @@ def count_by_candidate(
     matching pledge are listed with zeros so that the table does not jump around.
     """
     scope = filters.scope()
-    pledge_join = and_(col(Pledge.candidate_id) == Candidate.id, *_clauses(scope, today))
+    pledge_join = _candidate_pledges(scope, today)
 
     def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -205,7 +223,7 @@ def count_by_candidate(
             _count(col(Pledge.status) == PledgeStatus.KEPT),
             _count(col(Pledge.status) == PledgeStatus.BROKEN),
             _count(col(Pledge.status) == PledgeStatus.PENDING),
-            _count(_overdue_clause(today)),
+            _count(overdue_clause(today)),
         )
         .join(Election, col(Election.id) == Candidate.election_id)
         .outerjoin(Pledge, pledge_join)
@@ -231,7 +249,7 @@ def count_statuses(session: Session, candidate: Candidate, *, today: date) -> Ca
         select(
             Pledge.status,
             func.count(col(Pledge.id)),
-            func.sum(case((_overdue_clause(today), 1), else_=0)),
+            func.sum(case((overdue_clause(today), 1), else_=0)),
         )
         .where(Pledge.candidate_id == candidate.id, visible_pledges())
         .group_by(Pledge.status)
@@ -255,9 +273,10 @@ def list_pledges(
     """One page of pledges matching `filters`, with evidence counts: most relevant first
     when searching (ties by id), else by id.
 
-    A page past the end is clamped to the last page. Three to four statements:
-    the total, the page (with, for `snippets` and a search, the evidence text the
-    snippets may quote), and the eager loads of candidates and their elections.
+    A page past the end is clamped to the last page. Two statements: the total, and
+    the page joined to candidates and elections (with, for `snippets` and a search,
+    the evidence text the snippets may quote). Rows come back as read-only records
+    (pledges.records), not ORM objects: lists only read.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(filters, today)
@@ -266,34 +285,35 @@ def list_pledges(
     page = min(max(1, page), pages)
     query = filters.query
     with_snippets = bool(snippets and query)
+    pledge_id = table_of(Pledge).c.id
     stmt = (
         sa_select(
-            Pledge,
+            *pledge_columns(),
             evidence_count_column(),
             evidence_text_column() if with_snippets else literal(None).label("evidence_text"),
         )
+        .join_from(table_of(Pledge), table_of(Candidate))
+        .join(table_of(Election), table_of(Election).c.id == table_of(Candidate).c.election_id)
         .where(*clauses)
-        .order_by(col(Pledge.id))
+        .order_by(pledge_id)
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
     if query:
         # Most relevant first, then by id: the index's ranks, joined in one lookup.
         ranked = ranked_matches(session.get_bind().dialect.name, query)
         stmt = (
-            stmt.join(ranked, ranked.c.pledge_id == col(Pledge.id))
+            stmt.join(ranked, ranked.c.pledge_id == pledge_id)
             .order_by(None)
-            .order_by(ranked.c.rank.desc(), col(Pledge.id))
+            .order_by(ranked.c.rank.desc(), pledge_id)
         )
-    items = [
-        PledgeRow(
-            pledge,
-            int(count),
-            find_snippet(pledge, evidence, query) if query and with_snippets else None,
-        )
-        for pledge, count, evidence in session.execute(stmt)
-    ]
+    records = RecordBuilder()
+    items = []
+    for row in session.execute(stmt):
+        pledge = records.pledge(row)
+        count, evidence = row[PLEDGE_WIDTH], row[PLEDGE_WIDTH + 1]
+        found = find_snippet(pledge, evidence, query) if query and with_snippets else None
+        items.append(PledgeRow(pledge, int(count), found))
     return PledgePage(items=items, total=int(total), page=page, per_page=per_page)
 
 
@@ -323,7 +343,9 @@ def evidence_text_column() -> Label[str]:
     )
 
 
-def find_snippet(pledge: Pledge, evidence_text: str | None, query: Query) -> Snippet | None:
+def find_snippet(
+    pledge: PledgeRecord | Pledge, evidence_text: str | None, query: Query
+) -> Snippet | None:
     """The pledge's body where the words are, else its first published evidence item that
     holds them (`evidence_text` from evidence_text_column), the words marked."""
     body = snippet_of(plain_text(pledge.body), query)
@@ -559,11 +581,6 @@ def _clamp(page: int, per_page: int, total: int) -> tuple[int, int]:
     return min(max(1, page), max(1, math.ceil(total / per_page))), per_page
 
 
-def overdue_clause(today: date) -> ColumnElement[bool]:
-    """Pending past its deadline (for other read modules, e.g. the editors' search)."""
-    return _overdue_clause(today)
-
-
 def _sum_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -574,7 +591,7 @@ def _status_sums(today: date) -> list[ColumnElement[Any]]:
         _sum_if(col(Pledge.status) == PledgeStatus.KEPT),
         _sum_if(col(Pledge.status) == PledgeStatus.BROKEN),
         _sum_if(col(Pledge.status) == PledgeStatus.PENDING),
-        _sum_if(_overdue_clause(today)),
+        _sum_if(overdue_clause(today)),
     ]
 
 
@@ -694,7 +711,7 @@ def list_candidate_counts(
     )
     page, per_page = _clamp(page, per_page, total)
     kept, broken, pending, overdue = _status_sums(today)
-    pledge_join = and_(col(Pledge.candidate_id) == Candidate.id, *_clauses(filters.scope(), today))
+    pledge_join = _candidate_pledges(filters.scope(), today)
     order: list[Any] = []
     if sort in ("kept", "broken"):
         numerator = kept if sort == "kept" else broken
@@ -715,8 +732,16 @@ def list_candidate_counts(
                 .limit(per_page)
             )
         )
+    # Read-only records (pledges.records): the candidate's own columns, then the counts;
+    # its election is the one given.
     stmt = (
-        sa_select(Candidate, kept, broken, pending, overdue)
+        sa_select(
+            *candidate_columns(with_election=False),
+            kept,
+            broken,
+            pending,
+            overdue,
+        )
         .where(*in_election)
         .outerjoin(Pledge, pledge_join)
         .group_by(col(Candidate.id))
@@ -724,12 +749,12 @@ def list_candidate_counts(
     )
     if sort != "name":
         stmt = stmt.offset((page - 1) * per_page).limit(per_page)
+    records = RecordBuilder()
+    in_this = records.election_of(election)
     items = []
-    for candidate, k, b, p, o in session.execute(stmt):
-        # Already loaded: no lazy load per row. Set as loaded, not assigned: an
-        # assignment marks the candidate changed, and the next autoflush would count
-        # a public write (an UPDATE of the data version, and its lock, on a GET).
-        set_committed_value(candidate, "election", election)
+    for row in session.execute(stmt):
+        k, b, p, o = row[-4:]
+        candidate = records.candidate_of(row, in_this)
         items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
     return Page(items, total, page, per_page)
 

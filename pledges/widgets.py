@@ -9,20 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Date, Select, bindparam, case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Candidate, Election, Evidence, Pledge
-from models.db import MAX_DB_ID
-from models.enums import EvidenceState
+from models.db import MAX_DB_ID, table_of
+from models.enums import EvidenceState, PledgeStatus
 from pledges.archiving import visible_pledges
+from pledges.records import (
+    CandidateRecord,
+    ElectionRecord,
+    RecordBuilder,
+    candidate_columns,
+    pledge_columns,
+)
 from pledges.scoreboard import (
     CandidateCounts,
     PledgeRow,
-    count_statuses,
     evidence_count_column,
-    get_candidate,
+    overdue_clause,
 )
 
 # Bump when the widget's or badge's markup changes, so caches holding the old
@@ -44,12 +53,12 @@ def can_exist(*keys: str | int | None) -> bool:
 
 @dataclass
 class CandidateWidget:
-    candidate: Candidate
+    candidate: CandidateRecord
     counts: CandidateCounts
     pledges: list[PledgeRow] = field(default_factory=list)
 
     @property
-    def election(self) -> Election:
+    def election(self) -> ElectionRecord:
         return self.candidate.election
 
     @property
@@ -89,21 +98,67 @@ def list_candidate_pledges(
     return [PledgeRow(pledge, int(count)) for pledge, count in rows]
 
 
+@cache
+def _widget_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The widget's three statements, built once: a built statement keeps its cache key,
+    so each request only binds its values (`election`, `candidate`, `candidate_id`,
+    `today`)."""
+    candidates, elections = table_of(Candidate), table_of(Election)
+    candidate = (
+        sa_select(*candidate_columns())
+        .join_from(candidates, elections, elections.c.id == candidates.c.election_id)
+        .where(
+            elections.c.slug == bindparam("election"),
+            candidates.c.slug == bindparam("candidate"),
+        )
+    )
+    pledges = table_of(Pledge)
+    of_candidate = [pledges.c.candidate_id == bindparam("candidate_id"), visible_pledges()]
+    counts = (
+        sa_select(
+            pledges.c.status,
+            func.count(pledges.c.id),
+            func.sum(case((overdue_clause(bindparam("today", type_=Date)), 1), else_=0)),
+        )
+        .where(*of_candidate)
+        .group_by(pledges.c.status)
+    )
+    listed = (
+        sa_select(*pledge_columns(with_candidate=False), evidence_count_column())
+        .where(*of_candidate)
+        .order_by(pledges.c.id)
+        .limit(MAX_WIDGET_PLEDGES)
+    )
+    return candidate, counts, listed
+
+
 def get_candidate_widget(
     session: Session, election_slug: str, candidate_slug: str, *, today: date, with_pledges: bool
 ) -> CandidateWidget | None:
     """Candidate, election, status counts and (unless compact) the pledge list; None if unknown.
     An archived candidate (or election) is returned too: the view answers 410 (`is_gone`).
 
-    Three or four statements: candidate, its election, counts, pledges.
+    Two or three statements (candidate with its election, counts, pledges), built once
+    and read as records (pledges.records): the widget only reads.
     """
     if not can_exist(election_slug, candidate_slug):
         return None
-    candidate = get_candidate(session, election_slug, candidate_slug)
-    if candidate is None:
+    find, count, listed = _widget_statements()
+    row = session.execute(find, {"election": election_slug, "candidate": candidate_slug}).first()
+    if row is None:
         return None
-    counts = count_statuses(session, candidate, today=today)
-    pledges = list_candidate_pledges(session, candidate) if with_pledges else []
+    records = RecordBuilder()
+    candidate = records.candidate(row)
+    counts = CandidateCounts(candidate)
+    for status, number, overdue in session.execute(
+        count, {"candidate_id": candidate.id, "today": today}
+    ):
+        setattr(counts, PledgeStatus(status).value, int(number))
+        counts.overdue += int(overdue or 0)
+    pledges = []
+    if with_pledges:
+        for values in session.execute(listed, {"candidate_id": candidate.id}):
+            pledges.append(PledgeRow(records.pledge_of(values, candidate), int(values[-1])))
     return CandidateWidget(candidate=candidate, counts=counts, pledges=pledges)
 
 

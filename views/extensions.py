@@ -21,6 +21,8 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
+from views import request_locale
+
 babel = Babel()
 htmx = Htmx()
 csrf = CSRFProtect()
@@ -181,5 +183,14 @@ def init_extensions(app: Flask) -> None:
     app.extensions["login_limiter"] = limiter
     app.extensions["limit_counters"] = LimitCounters(limiter)
     babel.init_app(app, locale_selector=select_locale)
+    # The same callables as flask_babel's, reading the request's catalogue once
+    # (views.request_locale): templates call them hundreds of times per page.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=request_locale.gettext,
+        ngettext=request_locale.ngettext,
+        pgettext=request_locale.pgettext,
+        npgettext=request_locale.npgettext,
+        newstyle=True,
+    )
     app.before_request(remember_explicit_lang)
     app.url_defaults(keep_lang_in_urls)

@@ -23,6 +23,7 @@ from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.themes import theme_names
 from views.database import db_session
+from views.request_locale import locale_code
 
 # Labels of stored enum values, in French (the source language), translated by
 # the catalogue.
@@ -98,7 +99,7 @@ def theme_label(theme: str) -> str:
     names = _theme_names()
     if theme in names:
         name_fr, name_en = names[theme]
-        return name_en if name_en and str(get_locale()) == "en" else name_fr
+        return name_en if name_en and locale_code() == "en" else name_fr
     label = THEME_LABELS.get(theme)
     return str(label) if label else theme.replace("-", " ").replace("_", " ").capitalize()
 
@@ -119,12 +120,12 @@ def status_label(status: PledgeStatus | str) -> str:
 def status_badge(status: PledgeStatus | str) -> Markup:
     """A status as its icon and its word (`_macros.html` status_badge): the same three
     snippets on every row of a list, so each is built once per language and site root."""
-    return _badge(PledgeStatus(status).value, str(get_locale()), request.script_root)
+    return _badge(PledgeStatus(status).value, locale_code(), request.script_root)
 
 
 def overdue_mark() -> Markup:
     """The "deadline passed" mark shown beside a pending status."""
-    return _badge("overdue", str(get_locale()), request.script_root)
+    return _badge("overdue", locale_code(), request.script_root)
 
 
 # Fixed markup; only escaped values (`Markup.format` escapes) go into it.
@@ -156,7 +157,7 @@ def counts_text(counts: StatusCounts) -> Markup:
     Boards show one per candidate: the words and their markup are built once per
     language, and only the numbers (integers) are put in on each call.
     """
-    line, overdue = _counts_words(str(get_locale()))
+    line, overdue = _counts_words(locale_code())
     numbers = {"kept": int(counts.kept), "broken": int(counts.broken)}
     text = line.format(**numbers, pending=int(counts.pending))
     if counts.overdue:
@@ -210,9 +211,9 @@ def zone_name() -> str:
     zone = site_zone()
     if zone.key in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Zulu", "Etc/Zulu"}:
         return "UTC"
-    city = _city(zone.key, str(get_locale()))
+    city = _city(zone.key, locale_code())
     # French elides "de" before a vowel: "heure d'Amsterdam".
-    if str(get_locale()) == "fr" and city and city[0].lower() in "aeiouyàâéèêîôû":
+    if locale_code() == "fr" and city and city[0].lower() in "aeiouyàâéèêîôû":
         return gettext("heure d’%(city)s", city=city)
     return gettext("heure de %(city)s", city=city)
 
@@ -248,4 +249,4 @@ def iso_instant(value: datetime) -> str:
 
 def colon() -> str:
     """A label's colon as each language writes it: "Tenu\u00a0: 3" but "Kept: 3"."""
-    return "\u00a0:" if str(get_locale()) == "fr" else ":"
+    return "\u00a0:" if locale_code() == "fr" else ":"

@@ -26,13 +26,13 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, current_app, make_response, request
-from flask_babel import get_locale
 from htmx_flask import request as htmx_request  # flask.request, typed with `.htmx`
 
 from models.data_version import get_data_version
 from pledges.widgets import FORMAT_VERSION
 from views.database import snapshot_session
 from views.labels import today
+from views.request_locale import locale_code
 
 # Every request header that changes the response. htmx sends HX-Request on both
 # fragment swaps and history restores, so the latter must be named too, or a
@@ -139,7 +139,7 @@ def page_key() -> tuple[Any, ...]:
         request.host,
         request.path,
         tuple(sorted(request.args.items(multi=True))),
-        str(get_locale()),
+        locale_code(),
         bool(htmx),
         htmx.target or "",
         htmx.boosted,

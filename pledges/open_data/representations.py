@@ -18,6 +18,7 @@ from typing import Any
 from models import Candidate, Election, Evidence, Pledge, ProgrammePassage, Snapshot, StatusChange
 from models.enums import EvidenceState
 from pledges.archive.reads import EvidenceArchive
+from pledges.records import CandidateRecord, ElectionRecord, PledgeRecord
 from pledges.scoreboard import CandidateCounts, published_evidence
 from pledges.status import corrections_of
 from pledges.text import stored_html
@@ -39,7 +40,7 @@ def pick(fields: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
 # ---------------------------------------------------------------- the serialisers
 
 
-def election_fields(election: Election) -> dict[str, Any]:
+def election_fields(election: Election | ElectionRecord) -> dict[str, Any]:
     """Every public field of an election."""
     return {
         "slug": election.slug,
@@ -50,7 +51,7 @@ def election_fields(election: Election) -> dict[str, Any]:
     }
 
 
-def candidate_fields(candidate: Candidate) -> dict[str, Any]:
+def candidate_fields(candidate: Candidate | CandidateRecord) -> dict[str, Any]:
     """Every public field of a candidate (needs its election loaded)."""
     return {
         "slug": candidate.slug,
@@ -62,19 +63,27 @@ def candidate_fields(candidate: Candidate) -> dict[str, Any]:
     }
 
 
-def pledge_fields(pledge: Pledge) -> dict[str, Any]:
-    """Every stored public field of a pledge (what depends on the day or on evidence is added
-    by the formats: overdue, evidence count, rendered body)."""
+def pledge_summary_fields(pledge: Pledge | PledgeRecord) -> dict[str, Any]:
+    """The public fields of a pledge that a list shows (PLEDGE_JSON): a list reads them
+    from pledges.records, which select no more than this."""
     return {
         "id": pledge.id,
         "slug": pledge.slug,
         "title": pledge.title,
-        "body": pledge.body,
         "theme": pledge.theme,
         "status": pledge.status.value,
         "status_since": iso(pledge.status_since),
-        "made_on": iso(pledge.made_on),
         "deadline": iso(pledge.deadline),
+    }
+
+
+def pledge_fields(pledge: Pledge) -> dict[str, Any]:
+    """Every stored public field of a pledge (what depends on the day or on evidence is added
+    by the formats: overdue, evidence count, rendered body), in PLEDGE_FIELDS order."""
+    fields = {
+        **pledge_summary_fields(pledge),
+        "body": pledge.body,
+        "made_on": iso(pledge.made_on),
         "source_url": pledge.source_url,
         "quote": pledge.quote,
         "keywords": {
@@ -82,6 +91,24 @@ def pledge_fields(pledge: Pledge) -> dict[str, Any]:
             "exclude": list(pledge.keywords_exclude),
         },
     }
+    return pick(fields, PLEDGE_FIELDS)
+
+
+# pledge_fields' order (CSV columns and the dump follow it).
+PLEDGE_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "body",
+    "theme",
+    "status",
+    "status_since",
+    "made_on",
+    "deadline",
+    "source_url",
+    "quote",
+    "keywords",
+)
 
 
 def evidence_fields(evidence: Evidence) -> dict[str, Any]:
@@ -169,7 +196,7 @@ RULING_JSON = (
 # ---------------------------------------------------------------- JSON API shapes
 
 
-def candidate_summary(candidate: Candidate) -> dict[str, Any]:
+def candidate_summary(candidate: Candidate | CandidateRecord) -> dict[str, Any]:
     """The candidate as embedded in a pledge: slug, name, list and election slug."""
     return pick(candidate_fields(candidate), CANDIDATE_SUMMARY)
 
@@ -213,10 +240,12 @@ def candidate_json(counts: CandidateCounts, *, urls: Url) -> dict[str, Any]:
     }
 
 
-def pledge_json(pledge: Pledge, *, evidence_count: int, url: str, today: date) -> dict[str, Any]:
+def pledge_json(
+    pledge: Pledge | PledgeRecord, *, evidence_count: int, url: str, today: date
+) -> dict[str, Any]:
     """A pledge in a list: what a scoreboard row shows (needs candidate and election loaded)."""
     return {
-        **pick(pledge_fields(pledge), PLEDGE_JSON),
+        **pick(pledge_summary_fields(pledge), PLEDGE_JSON),
         "candidate": candidate_summary(pledge.candidate),
         "overdue": pledge.is_overdue(today),
         "evidence_count": evidence_count,

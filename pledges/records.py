@@ -1,0 +1,159 @@
+"""Read-only records of elections, candidates and pledges, for the lists the public reads most.
+
+An ORM object costs far more to load than its row: identity map, state tracking,
+a statement per eager-loaded relationship. The election board, the pledge lists,
+the API's list and the widget only read, so they select these columns in one
+joined statement (pledges.scoreboard, pledges.widgets) and get plain records
+with the same attribute names as the models, which templates and serialisers
+read alike. Nothing here is ever written back: an edit loads the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column
+
+from models import Candidate, Election, Pledge
+from models.db import table_of
+from models.enums import PledgeStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRecord:
+    id: int
+    slug: str
+    name: str
+    territory: str
+    date: date
+    is_demo: bool
+    archived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRecord:
+    id: int
+    election_id: int
+    slug: str
+    name: str
+    list_name: str
+    elected: bool
+    office: str
+    archived_at: datetime | None
+    election: ElectionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeRecord:
+    """A pledge as a list shows it; `body` (Markdown) for search snippets, no keywords."""
+
+    id: int
+    election_id: int
+    candidate_id: int
+    slug: str
+    title: str
+    body: str
+    theme: str
+    deadline: date | None
+    status: PledgeStatus
+    status_since: date | None
+    archived_at: datetime | None
+    candidate: CandidateRecord
+
+    def is_overdue(self, today: date) -> bool:
+        """As Pledge.is_overdue: past its deadline and still pending."""
+        return (
+            self.status == PledgeStatus.PENDING
+            and self.deadline is not None
+            and self.deadline < today
+        )
+
+
+# The selected columns, in the records' field order (the nested record last).
+_ELECTION = ("id", "slug", "name", "territory", "date", "is_demo", "archived_at")
+_CANDIDATE = ("id", "election_id", "slug", "name", "list_name", "elected", "office", "archived_at")
+_PLEDGE = (
+    "id",
+    "election_id",
+    "candidate_id",
+    "slug",
+    "title",
+    "body",
+    "theme",
+    "deadline",
+    "status",
+    "status_since",
+    "archived_at",
+)
+
+
+def election_columns() -> list[Column[Any]]:
+    return [table_of(Election).c[name] for name in _ELECTION]
+
+
+def candidate_columns(*, with_election: bool = True) -> list[Column[Any]]:
+    """The candidate's columns, then its election's (join Election in the statement)
+    unless `with_election` is False (RecordBuilder.candidate_of takes a known election)."""
+    own = [table_of(Candidate).c[name] for name in _CANDIDATE]
+    return own + election_columns() if with_election else own
+
+
+def pledge_columns(*, with_candidate: bool = True) -> list[Column[Any]]:
+    """The pledge's columns, then its candidate's and election's (join both) unless
+    `with_candidate` is False (RecordBuilder.pledge_of then takes a known candidate)."""
+    own = [table_of(Pledge).c[name] for name in _PLEDGE]
+    return own + candidate_columns() if with_candidate else own
+
+
+CANDIDATE_WIDTH = len(_CANDIDATE) + len(_ELECTION)
+# The records' constructors, called with a row's values in field order (a type checker
+# cannot count a slice's items).
+_new_election: Callable[..., ElectionRecord] = ElectionRecord
+_new_candidate: Callable[..., CandidateRecord] = CandidateRecord
+_new_pledge: Callable[..., PledgeRecord] = PledgeRecord
+PLEDGE_WIDTH = len(_PLEDGE) + CANDIDATE_WIDTH
+
+
+class RecordBuilder:
+    """Builds records from rows selected with the columns above; a candidate or election
+    met again in the same list is the same record (built once)."""
+
+    def __init__(self) -> None:
+        self._elections: dict[int, ElectionRecord] = {}
+        self._candidates: dict[int, CandidateRecord] = {}
+
+    def election(self, values: Sequence[Any]) -> ElectionRecord:
+        found = self._elections.get(values[0])
+        if found is None:
+            found = self._elections[values[0]] = _new_election(*values[: len(_ELECTION)])
+        return found
+
+    def election_of(self, election: Election) -> ElectionRecord:
+        """The record of an election already loaded as a model."""
+        values = [getattr(election, name) for name in _ELECTION]
+        found = self._elections[values[0]] = _new_election(*values)
+        return found
+
+    def candidate_of(self, values: Sequence[Any], election: ElectionRecord) -> CandidateRecord:
+        """A candidate selected without its election's columns, in `election`."""
+        return _new_candidate(*values[: len(_CANDIDATE)], election)
+
+    def candidate(self, values: Sequence[Any]) -> CandidateRecord:
+        found = self._candidates.get(values[0])
+        if found is None:
+            own = len(_CANDIDATE)
+            election = self.election(values[own : own + len(_ELECTION)])
+            found = self._candidates[values[0]] = _new_candidate(*values[:own], election)
+        return found
+
+    def pledge(self, values: Sequence[Any]) -> PledgeRecord:
+        own = len(_PLEDGE)
+        candidate = self.candidate(values[own : own + CANDIDATE_WIDTH])
+        return _new_pledge(*values[:own], candidate)
+
+    def pledge_of(self, values: Sequence[Any], candidate: CandidateRecord) -> PledgeRecord:
+        """A pledge selected without its candidate's columns, who is `candidate`."""
+        return _new_pledge(*values[: len(_PLEDGE)], candidate)

@@ -1,0 +1,70 @@
+"""The request's language and its translations, looked up once per request and language.
+
+flask_babel finds both anew on each call (several reads of `g`, the locale printed
+to a string), and a board calls gettext hundreds of times: Jinja's `_`/`ngettext`
+(installed by views.extensions) and the labels read them from here instead. The
+values are still flask_babel's own: its locale selection on the first call, and
+`force_locale` (a widget's `?lang=`) is followed, since the cache is kept per
+Locale object.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from babel.support import NullTranslations
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
+
+
+def _namespace() -> SimpleNamespace | None:
+    """flask_babel's per-request namespace (`g._flask_babel`), None outside an app context."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return None
+    namespace: SimpleNamespace | None = ctx.g.__dict__.get("_flask_babel")
+    return namespace
+
+
+def translations() -> NullTranslations:
+    """The current language's catalogue (flask_babel's), kept on the request per Locale."""
+    namespace = _namespace()
+    locale = getattr(namespace, "babel_locale", None)
+    if namespace is None or locale is None:
+        return get_translations()  # the first lookup: flask_babel selects the locale
+    cached = namespace.__dict__.get("pledge_translations")
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    found = get_translations()
+    namespace.pledge_translations = (locale, found)
+    return found
+
+
+def locale_code() -> str:
+    """The current language's code ("fr", "en"), as `str(get_locale())` gives it."""
+    namespace = _namespace()
+    locale = getattr(namespace, "babel_locale", None)
+    if namespace is None or locale is None:
+        return str(get_locale())
+    cached = namespace.__dict__.get("pledge_locale_code")
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    code = str(locale)
+    namespace.pledge_locale_code = (locale, code)
+    return code
+
+
+def gettext(string: str) -> str:
+    return translations().ugettext(string)
+
+
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return translations().ungettext(singular, plural, number)
+
+
+def pgettext(context: str, string: str) -> str:
+    return translations().upgettext(context, string)
+
+
+def npgettext(context: str, singular: str, plural: str, number: int) -> str:
+    return translations().unpgettext(context, singular, plural, number)
