@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -114,7 +115,23 @@ def _theme_names() -> dict[str, tuple[str, str]]:
 
 
 def status_label(status: PledgeStatus | str) -> str:
-    return str(STATUS_LABELS[PledgeStatus(status)])
+    return _label("status", PledgeStatus(status), locale_code())
+
+
+# The labels' tables, by name (for _label's cache key).
+_LABELS: dict[str, Mapping[Any, Any]] = {
+    "status": STATUS_LABELS,
+    "kind": KIND_LABELS,
+    "stance": STANCE_LABELS,
+    "link": LINK_STATUS_LABELS,
+}
+
+
+@lru_cache(maxsize=256)
+def _label(table: str, key: object, _locale: str) -> str:
+    """A label in a language, translated once per worker (a list shows the same few
+    labels on every row; the catalogue never changes while the worker runs)."""
+    return str(_LABELS[table][key])
 
 
 def status_badge(status: PledgeStatus | str) -> Markup:
@@ -182,18 +199,20 @@ def _counts_words(_locale: str) -> tuple[str, str]:
 
 
 def kind_label(kind: EvidenceKind | str) -> str:
-    return str(KIND_LABELS[EvidenceKind(kind)])
+    return _label("kind", EvidenceKind(kind), locale_code())
 
 
 def stance_label(stance: Stance | str) -> str:
-    return str(STANCE_LABELS[Stance(stance)])
+    return _label("stance", Stance(stance), locale_code())
 
 
 def link_status_label(status: str | None) -> str:
     """A link check's verdict in words ("pas encore vérifié" before the first check)."""
     if status is None:
         return gettext("pas encore vérifié")
-    return str(LINK_STATUS_LABELS.get(status, status))
+    if status not in LINK_STATUS_LABELS:
+        return status
+    return _label("link", status, locale_code())
 
 
 def site_zone() -> ZoneInfo:

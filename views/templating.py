@@ -29,7 +29,7 @@ from views.labels import (
     theme_label,
     today,
 )
-from views.urls import lang_url
+from views.urls import lang_url, path_for
 
 
 def http_href(url: str | None) -> str:
@@ -61,7 +61,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(code_message)
     app.add_template_global(archive_reason)
     app.add_template_global(link_status_label)
-    # URLs
+    # URLs: url_for with its patterns kept per request (lists repeat the same links)
+    app.jinja_env.globals["url_for"] = path_for
     app.add_template_global(lang_url)
     app.add_template_global(embed_snippets)
     app.add_template_global(oembed_href)

@@ -8,12 +8,95 @@ module that reads SITE_URL (tests/views/test_urls.py checks it).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
-from flask.globals import request_ctx
+from flask.globals import _cv_request, request_ctx
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
+
+
+# Characters that no part of a URL escapes (RFC 3986 unreserved): a value made only of
+# them reads the same in a path segment and in a query string.
+_PLAIN = re.compile(r"[A-Za-z0-9._~-]*\Z").match
+# Stand-ins for the values while a pattern is built: digits for integer routes
+# (int converters refuse anything else), letters for the others; neither occurs in
+# our routes' own text.
+_INT_STAND_IN = 918_273_640
+_TEXT_STAND_IN = "qzvqzv{}qzvqzv"
+
+
+def path_for(endpoint: str, **values: Any) -> str:
+    """`url_for(endpoint, **values)` for the links a list repeats on every row.
+
+    Building a URL through the routing map costs about as much as rendering the
+    row, and a board has a hundred. The first call for an endpoint and argument
+    names builds the URL once with stand-in values and keeps it, split around
+    them, for the rest of the request; each call then puts its own values in.
+    Everything url_for adds (script root, `?lang=`) is in the pieces. Values a
+    URL could escape (anything but unreserved characters, ints and None) go
+    through url_for itself, as do url_for's own options (`_external`...) and calls
+    outside a request. Templates call it as `url_for` (views.templating).
+    """
+    ctx = _cv_request.get(None)
+    plain = all(_is_plain(v) and not k.startswith("_") for k, v in values.items())
+    if ctx is None or not plain:  # outside a request, or `_external`, `_anchor`…
+        return url_for(endpoint, **values)
+    key = (endpoint, *[(name, type(value)) for name, value in values.items()])
+    patterns: dict[Any, list[str]] = ctx.__dict__.setdefault("pledge_url_patterns", {})
+    pieces = patterns.get(key)
+    if pieces is None:
+        pieces = patterns[key] = _pattern(endpoint, values)
+    if not pieces:
+        return url_for(endpoint, **values)
+    # Even places hold text, odd places the name of the value that goes there.
+    return "".join(
+        piece if index % 2 == 0 else str(values[piece]) for index, piece in enumerate(pieces)
+    )
+
+
+def _is_plain(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool):  # an int, but url_for writes it as a word
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, str) and bool(_PLAIN(value)) and value != ""
+
+
+def _pattern(endpoint: str, values: dict[str, Any]) -> list[str]:
+    """The URL built for stand-in values, split into text and value names (alternating,
+    text first and last); empty (url_for on each call) when a route's converter refuses
+    a stand-in, or a stand-in is missing or repeated in the URL."""
+    stand_ins: dict[str, Any] = {}
+    for index, (name, value) in enumerate(values.items()):
+        if value is None:
+            stand_ins[name] = None
+        elif isinstance(value, int):
+            stand_ins[name] = _INT_STAND_IN + index
+        else:
+            stand_ins[name] = _TEXT_STAND_IN.format(index)
+    try:
+        built = url_for(endpoint, **stand_ins)
+    except (ValueError, BuildError):
+        return []  # a converter that checks values (`any(...)`): url_for each time
+    places = []
+    for name, stand_in in stand_ins.items():
+        if stand_in is None:
+            continue
+        text = str(stand_in)
+        if built.count(text) != 1:
+            return []
+        places.append((built.index(text), len(text), name))
+    pieces: list[str] = []
+    done = 0
+    for start, length, name in sorted(places):
+        pieces += [built[done:start], name]
+        done = start + length
+    return [*pieces, built[done:]]
 
 
 def site_root() -> str:
@@ -29,7 +112,7 @@ def absolute_path(path: str) -> str:
 def absolute_url(endpoint: str, **values: Any) -> str:
     """`url_for(endpoint, **values)` on SITE_URL. Pass `lang=None` to leave out the
     visitor's `?lang=` (added to every url_for by views.extensions otherwise)."""
-    return absolute_path(url_for(endpoint, **values))
+    return absolute_path(path_for(endpoint, **values))
 
 
 # Link names the representations use, and the routes they point to.
