@@ -7,9 +7,9 @@ shown in the site's zone (SITE_TIMEZONE), which is also the zone of "today".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from collections.abc import Mapping
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.themes import theme_names
 from views.database import db_session
-from views.request_locale import locale_code
+from views.request_locale import locale, locale_code
 
 # Labels of stored enum values, in French (the source language), translated by
 # the catalogue.
@@ -81,7 +81,7 @@ def long_date(value: date) -> str:
     """
     if isinstance(value, datetime):
         value = value.astimezone(site_zone())
-    return _long_date(value.year, value.month, value.day, get_locale())
+    return _long_date(value.year, value.month, value.day, locale())
 
 
 # A page shows tens of dates, mostly the same few hundred across the site: each
@@ -98,11 +98,20 @@ def _long_date(year: int, month: int, day: int, locale: Locale | None) -> str:
 def theme_label(theme: str) -> str:
     """A theme's name in the reader's language: its English name when set, else French."""
     names = _theme_names()
-    if theme in names:
-        name_fr, name_en = names[theme]
+    found = names.get(theme)
+    if found is not None:  # the usual case, first
+        name_fr, name_en = found
         return name_en if name_en and locale_code() == "en" else name_fr
+    return _theme_fallback(theme, locale_code())
+
+
+@lru_cache(maxsize=1024)
+def _theme_fallback(theme: str, _locale: str) -> str:
+    """The name of a theme the table does not name: the demo's label, else its words."""
     label = THEME_LABELS.get(theme)
-    return str(label) if label else theme.replace("-", " ").replace("_", " ").capitalize()
+    return (
+        str(label) if label is not None else theme.replace("-", " ").replace("_", " ").capitalize()
+    )
 
 
 def _theme_names() -> dict[str, tuple[str, str]]:
@@ -159,6 +168,38 @@ def _badge(name: str, _locale: str, _script_root: str) -> Markup:
     if name == "overdue":
         return BADGE.format(css="overdue", icon=icon, text=gettext("Échéance dépassée"))
     return BADGE.format(css=f"status status-{name}", icon=icon, text=status_label(name))
+
+
+def counts_bar(counts: StatusCounts) -> Markup:
+    """The decorative bar of a row's counts (`_macros.html` counts_bar): the same few
+    shapes on every board, each drawn once per worker."""
+    return _bar(int(counts.kept), int(counts.broken), int(counts.pending))
+
+
+BAR = Markup(  # noqa: S704  (a constant, no input)
+    '<svg class="bar" aria-hidden="true" focusable="false" viewBox="0 0 100 10"'
+    ' preserveAspectRatio="none" width="160" height="14">{rects}</svg>'
+)
+
+
+@lru_cache(maxsize=4096)
+def _bar(kept: int, broken: int, pending: int) -> Markup:
+    # Shares as CandidateCounts.share computes them; SVG geometry attributes, not
+    # style attributes, so the strict CSP holds. Integers and fixed words only.
+    total = kept + broken + pending
+    if not total:
+        return BAR.format(
+            rects=Markup('<rect class="bar-empty" x="0" y="0" width="100" height="10"/>')
+        )  # noqa: S704
+    rects, x = [], 0.0
+    for status, number in (("kept", kept), ("broken", broken), ("pending", pending)):
+        share = 100.0 * number / total
+        if share > 0:
+            rects.append(
+                f'<rect class="bar-{status}" x="{x:.2f}" y="0" width="{share:.2f}" height="10"/>'
+            )
+        x += share
+    return BAR.format(rects=Markup("".join(rects)))  # noqa: S704  (numbers and fixed words)
 
 
 class StatusCounts(Protocol):

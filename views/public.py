@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_percent
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask import request as flask_request
 from flask.typing import ResponseReturnValue
-from flask_babel import format_percent
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
@@ -36,6 +37,7 @@ from views.database import db_session
 from views.labels import today
 from views.page_cache import cached_page
 from views.query import wants_fragment
+from views.request_locale import locale
 
 bp = Blueprint("public", __name__)
 
@@ -128,7 +130,14 @@ BOARD_PER_PAGE = 20  # candidates per page of an election's board and a theme pa
 
 def percent(share: float) -> str:
     """A share (0-100) as the language writes a percentage: "50 %", "50%"."""
-    return format_percent(share / 100.0)
+    return _percent(share, locale())
+
+
+# A board formats two shares per candidate, mostly the same few values: each
+# (share, language) once per worker. Bounded; entries are tiny.
+@lru_cache(maxsize=4096)
+def _percent(share: float, locale: Locale | None) -> str:
+    return format_percent(share / 100.0, locale=locale or "fr")
 
 
 @bp.get("/")

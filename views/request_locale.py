@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from babel import Locale
 from babel.support import NullTranslations
 from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
@@ -38,6 +39,13 @@ def translations() -> NullTranslations:
     found = get_translations()
     namespace.pledge_translations = (locale, found)
     return found
+
+
+def locale() -> Locale | None:
+    """The current Locale, as flask_babel's `get_locale()` gives it."""
+    namespace = _namespace()
+    found: Locale | None = getattr(namespace, "babel_locale", None)
+    return found if found is not None else get_locale()
 
 
 def locale_code() -> str:

@@ -16,6 +16,7 @@ from views.embed import canonical_page_url, embed_snippets, oembed_href
 from views.error_messages import archive_reason, code_message
 from views.labels import (
     colon,
+    counts_bar,
     counts_text,
     iso_instant,
     kind_label,
@@ -48,6 +49,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(status_label)
     app.add_template_global(status_badge, "status_badge_html")
     app.add_template_global(counts_text, "counts_text_html")
+    app.add_template_global(counts_bar, "counts_bar_html")
     app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)

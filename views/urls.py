@@ -17,7 +17,6 @@ from flask.globals import _cv_request, request_ctx
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
-
 # Characters that no part of a URL escapes (RFC 3986 unreserved): a value made only of
 # them reads the same in a path segment and in a query string.
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*\Z").match
