@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import httpx
 import lxml.html
 from lxml import etree
+from sqlalchemy import Select, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Candidate, Pledge, Programme, ProgrammePassage, Snapshot
@@ -135,12 +138,18 @@ def list_passages(session: Session, programme_id: int) -> list[tuple[ProgrammePa
 
 def passage_of(session: Session, pledge_id: int) -> tuple[ProgrammePassage, Programme] | None:
     """Where a pledge's quote comes from, with its programme, or None (one query)."""
-    row = session.exec(
-        select(ProgrammePassage, Programme)
-        .join(Programme, col(Programme.id) == col(ProgrammePassage.programme_id))
-        .where(col(ProgrammePassage.pledge_id) == pledge_id)
-    ).first()
+    row = session.execute(_passage_statement(), {"pledge_id": pledge_id}).first()
     return (row[0], row[1]) if row is not None else None
+
+
+@cache
+def _passage_statement() -> Select[ProgrammePassage, Programme]:
+    """passage_of's statement, built once (every pledge page binds its id)."""
+    return (
+        sa_select(ProgrammePassage, Programme)
+        .join(Programme, col(Programme.id) == col(ProgrammePassage.programme_id))
+        .where(col(ProgrammePassage.pledge_id) == bindparam("pledge_id"))
+    )
 
 
 def read_passage(

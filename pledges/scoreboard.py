@@ -11,9 +11,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Label, and_, case, false, func, literal, or_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Label,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -435,6 +449,41 @@ def list_elections(session: Session) -> list[Election]:
     )
 
 
+@cache
+def _pledge_page_statements() -> tuple[
+    Select[Pledge, Candidate, Election],
+    Select[Evidence],
+    Select[StatusChange, User],
+    Select[int, int],
+]:
+    """get_pledge's statements, built once (a built statement keeps its cache key: each
+    page only binds `pledge_id`, and `change_ids` for the citations)."""
+    pledge_id = bindparam("pledge_id", type_=Integer)
+    pledge = (
+        sa_select(Pledge, Candidate, Election)
+        .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
+        .join(Election, col(Election.id) == Candidate.election_id)
+        .where(col(Pledge.id) == pledge_id)
+    )
+    evidence = (
+        sa_select(Evidence).where(col(Evidence.pledge_id) == pledge_id).order_by(col(Evidence.id))
+    )
+    changes = (
+        sa_select(StatusChange, User)
+        .outerjoin(User, col(User.id) == StatusChange.author_id)
+        .where(col(StatusChange.pledge_id) == pledge_id)
+        .order_by(col(StatusChange.effective_on), col(StatusChange.id))
+    )
+    links = (
+        sa_select(col(StatusChangeCitation.status_change_id), col(StatusChangeCitation.evidence_id))
+        .where(
+            col(StatusChangeCitation.status_change_id).in_(bindparam("change_ids", expanding=True))
+        )
+        .order_by(col(StatusChangeCitation.evidence_id))
+    )
+    return pledge, evidence, changes, links
+
+
 def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
     """A pledge with everything its page shows, loaded in four statements whatever its
     size; archived too (`archiving.is_gone` tells the views to answer 410).
@@ -444,39 +493,23 @@ def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
     are filled from those rows (`set_committed_value`: read, not changed), where
     selectin loading took seven statements and built the same objects again.
     """
-    row = session.execute(
-        select(Pledge, Candidate, Election)
-        .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
-        .join(Election, col(Election.id) == Candidate.election_id)
-        .where(Pledge.id == pledge_id)
-    ).first()
+    find, find_evidence, find_changes, find_links = _pledge_page_statements()
+    key = {"pledge_id": pledge_id}
+    row = session.execute(find, key).first()
     if row is None:
         return None
     pledge, candidate, election = row
     set_committed_value(pledge, "candidate", candidate)
     set_committed_value(candidate, "election", election)
-    evidence = list(
-        session.exec(
-            select(Evidence).where(Evidence.pledge_id == pledge_id).order_by(col(Evidence.id))
-        )
-    )
+    evidence = list(session.execute(find_evidence, key).scalars())
     changes = []
-    for change, author in session.execute(
-        select(StatusChange, User)
-        .outerjoin(User, col(User.id) == StatusChange.author_id)
-        .where(StatusChange.pledge_id == pledge_id)
-        .order_by(col(StatusChange.effective_on), col(StatusChange.id))
-    ):
+    for change, author in session.execute(find_changes, key):
         set_committed_value(change, "author", author)
         changes.append(change)
     by_id = {e.id: e for e in evidence}
     cited: dict[int | None, list[Evidence]] = {c.id: [] for c in changes}
     if changes:
-        links = session.execute(
-            select(StatusChangeCitation.status_change_id, StatusChangeCitation.evidence_id)
-            .where(col(StatusChangeCitation.status_change_id).in_(list(cited)))
-            .order_by(col(StatusChangeCitation.evidence_id))
-        ).all()
+        links = session.execute(find_links, {"change_ids": list(cited)}).all()
         # A ruling cites its own pledge's evidence (pledges.status); anything else is
         # loaded by id, so the result never depends on that rule holding.
         missing = {e for _, e in links if e not in by_id}

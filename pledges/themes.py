@@ -13,11 +13,14 @@ recorded (`SlugRedirect`) so that its URLs answer 301 to the new one forever.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import Select
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import SlugRedirect, Theme
-from models.db import utc_now
+from models.db import table_of, utc_now
 from pledges.errors import EditError
 from pledges.search import fold, slugify
 
@@ -71,7 +74,14 @@ def resolve_theme(
 
 def theme_names(session: Session) -> dict[str, tuple[str, str]]:
     """Every theme's (French name, English name) by slug: one statement."""
-    return {t.slug: (t.name_fr, t.name_en) for t in session.exec(select(Theme)).all()}
+    return {slug: (fr, en) for slug, fr, en in session.execute(_theme_names_statement())}
+
+
+@cache
+def _theme_names_statement() -> Select[str, str, str]:
+    """theme_names' statement, built once (pages that show a theme run it)."""
+    themes = table_of(Theme)
+    return sa_select(themes.c.slug, themes.c.name_fr, themes.c.name_en)
 
 
 def record_redirect(

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -86,17 +87,10 @@ def archive_info(
         info = {item_id: EvidenceArchive() for item_id in among}
         if not among:
             return info
-    # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
-    rows = session.execute(
-        sa_select(col(Evidence.id), ArchiveJob, LinkCheck, Snapshot, col(Evidence.url))
-        .select_from(Evidence)
-        .outerjoin(ArchiveJob, col(ArchiveJob.evidence_id) == col(Evidence.id))
-        .outerjoin(LinkCheck, col(LinkCheck.evidence_id) == col(Evidence.id))
-        .outerjoin(Snapshot, col(Snapshot.evidence_id) == col(Evidence.id))
-        .options(defer(Snapshot.text))  # type: ignore[arg-type]  # a mapped column
-        .where(col(Evidence.id).in_(among))
-        .order_by(col(Evidence.id), col(Snapshot.retrieved_at), col(Snapshot.id))
-    ).all()
+    if isinstance(among, list):
+        rows = session.execute(_archive_statement(), {"ids": among}).all()
+    else:
+        rows = session.execute(_archive_select(among)).all()
     for item_id, job, check, snapshot, url in rows:
         if item_id is None:
             continue
@@ -105,6 +99,27 @@ def archive_info(
         if snapshot is not None:
             entry.snapshots.append(snapshot)
     return dict(info)
+
+
+def _archive_select(among: Any) -> Select[int | None, ArchiveJob, LinkCheck, Snapshot, str]:
+    """Items' jobs, checks and snapshots (their texts deferred), by item then age."""
+    # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
+    return (
+        sa_select(col(Evidence.id), ArchiveJob, LinkCheck, Snapshot, col(Evidence.url))
+        .select_from(Evidence)
+        .outerjoin(ArchiveJob, col(ArchiveJob.evidence_id) == col(Evidence.id))
+        .outerjoin(LinkCheck, col(LinkCheck.evidence_id) == col(Evidence.id))
+        .outerjoin(Snapshot, col(Snapshot.evidence_id) == col(Evidence.id))
+        .options(defer(Snapshot.text))  # type: ignore[arg-type]  # a mapped column
+        .where(col(Evidence.id).in_(among))
+        .order_by(col(Evidence.id), col(Snapshot.retrieved_at), col(Snapshot.id))
+    )
+
+
+@cache
+def _archive_statement() -> Select[int | None, ArchiveJob, LinkCheck, Snapshot, str]:
+    """_archive_select for a list of ids bound as `ids`, built once (pages bind it)."""
+    return _archive_select(bindparam("ids", expanding=True))
 
 
 def evidence_snapshot(
