@@ -32,8 +32,9 @@ def path_for(endpoint: str, **values: Any) -> str:
 
     Building a URL through the routing map costs about as much as rendering the
     row, and a board has a hundred. The first call for an endpoint and argument
-    names builds the URL once with stand-in values and keeps it, split around
-    them, for the rest of the request; each call then puts its own values in.
+    names is url_for's; the second builds the URL once with stand-in values and
+    keeps it, split around them, for the rest of the request; each call then
+    puts its own values in.
     Everything url_for adds (script root, `?lang=`) is in the pieces. Values a
     URL could escape (anything but unreserved characters, ints and None) go
     through url_for itself, as do url_for's own options (`_external`...) and calls
@@ -44,8 +45,11 @@ def path_for(endpoint: str, **values: Any) -> str:
     if ctx is None or not plain:  # outside a request, or `_external`, `_anchor`…
         return url_for(endpoint, **values)
     key = (endpoint, *[(name, type(value)) for name, value in values.items()])
-    patterns: dict[Any, list[str]] = ctx.__dict__.setdefault("pledge_url_patterns", {})
-    pieces = patterns.get(key)
+    patterns: dict[Any, list[str] | None] = ctx.__dict__.setdefault("pledge_url_patterns", {})
+    if key not in patterns:  # a link met once is built as it is; a repeated one, split
+        patterns[key] = None
+        return url_for(endpoint, **values)
+    pieces = patterns[key]
     if pieces is None:
         pieces = patterns[key] = _pattern(endpoint, values)
     if not pieces:
