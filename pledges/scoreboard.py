@@ -8,15 +8,16 @@ counts are aggregated in SQL (GROUP BY) and relationships are eager-loaded
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Date,
     Integer,
     Label,
     Select,
@@ -168,32 +169,92 @@ def overdue_clause(today: date | BindParameter[date]) -> ColumnElement[bool]:
 
 
 def _clauses(filters: PledgeFilters, today: date) -> list[ColumnElement[bool]]:
-    """SQL conditions on Pledge for the given filters (no join needed); never archived ones."""
+    """SQL conditions on Pledge for the given filters (no join needed); never archived ones.
+
+    Every value is a named parameter holding it (`_params` names them all): a
+    statement kept for one request's shape (`_kept`) runs for another's values.
+    """
     clauses: list[ColumnElement[bool]] = [visible_pledges()]
     if filters.election:
         # "=" and not "IN": slugs are unique, and with an equality both planners walk
         # ix_pledge_election_id in id order and stop after a page.
+        in_election = Election.slug == bindparam("f_election", filters.election)
         clauses.append(
-            col(Pledge.election_id)
-            == select(Election.id).where(Election.slug == filters.election).scalar_subquery()
+            col(Pledge.election_id) == select(Election.id).where(in_election).scalar_subquery()
         )
     if filters.candidate:
-        candidates = select(Candidate.id).where(Candidate.slug == filters.candidate)
+        candidates = select(Candidate.id).where(
+            Candidate.slug == bindparam("f_candidate", filters.candidate)
+        )
         if filters.election:
-            candidates = candidates.join(Election).where(Election.slug == filters.election)
+            candidates = candidates.join(Election).where(
+                Election.slug == bindparam("f_election", filters.election)
+            )
         clauses.append(col(Pledge.candidate_id).in_(candidates))
     if filters.candidate_id is not None:
-        clauses.append(col(Pledge.candidate_id) == filters.candidate_id)
+        clauses.append(
+            col(Pledge.candidate_id) == bindparam("f_candidate_id", filters.candidate_id)
+        )
     if filters.theme:
-        clauses.append(col(Pledge.theme) == filters.theme)
+        clauses.append(col(Pledge.theme) == bindparam("f_theme", filters.theme))
     if filters.status:
-        clauses.append(col(Pledge.status) == filters.status)
+        clauses.append(col(Pledge.status) == bindparam("f_status", filters.status))
     if filters.overdue:
-        clauses.append(overdue_clause(today))
+        clauses.append(overdue_clause(_today(today)))
     query = filters.query
     if query is not None:
         clauses.append(PledgeMatches(query) if query else false())
     return clauses
+
+
+def _today(today: date) -> BindParameter[date]:
+    return bindparam("today", today, type_=Date)
+
+
+def _params(filters: PledgeFilters, today: date, **more: Any) -> dict[str, Any]:
+    """The values of the parameters `_clauses` names, and `more`."""
+    return {
+        "f_election": filters.election,
+        "f_candidate": filters.candidate,
+        "f_candidate_id": filters.candidate_id,
+        "f_theme": filters.theme,
+        "f_status": filters.status,
+        "today": today,
+        **more,
+    }
+
+
+# Statements kept by shape: which filters are set (never their values, which are
+# parameters) and what else shapes them (a sort). A search is never kept: its
+# clause holds its words. Bounded: the shapes are a few dozen.
+_KEPT: dict[tuple[Any, ...], Any] = {}
+
+
+def _shape(filters: PledgeFilters) -> tuple[bool, ...] | None:
+    if filters.query is not None:
+        return None
+    return (
+        bool(filters.election),
+        bool(filters.candidate),
+        filters.candidate_id is not None,
+        bool(filters.theme),
+        bool(filters.status),
+        filters.overdue,
+    )
+
+
+def _kept(key: tuple[Any, ...] | None, build: Callable[[], T]) -> T:
+    """The statement `build` makes, kept under `key` (a None key: built each time).
+
+    A kept statement keeps its cache key and compiled form: a page binds its values
+    instead of building, hashing and looking up a statement of the same shape.
+    """
+    if key is None:
+        return build()
+    found = _KEPT.get(key)
+    if found is None:
+        found = _KEPT[key] = build()
+    return found
 
 
 def _candidate_pledges(scope: PledgeFilters, today: date) -> ColumnElement[bool]:
@@ -293,26 +354,35 @@ def list_pledges(
     (pledges.records), not ORM objects: lists only read.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    clauses = _clauses(filters, today)
-    total = session.execute(select(func.count(col(Pledge.id))).where(*clauses)).scalar_one()
+    shape = _shape(filters)
+    params = _params(filters, today)
+    count = _kept(
+        None if shape is None else ("pledge count", *shape),
+        lambda: select(func.count(col(Pledge.id))).where(*_clauses(filters, today)),
+    )
+    total = session.execute(count, params).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     query = filters.query
     with_snippets = bool(snippets and query)
     pledge_id = table_of(Pledge).c.id
-    stmt = (
-        sa_select(
-            *pledge_columns(),
-            evidence_count_column(),
-            evidence_text_column() if with_snippets else literal(None).label("evidence_text"),
+
+    def build() -> Select[Any]:
+        return (
+            sa_select(
+                *pledge_columns(),
+                evidence_count_column(),
+                evidence_text_column() if with_snippets else literal(None).label("evidence_text"),
+            )
+            .join_from(table_of(Pledge), table_of(Candidate))
+            .join(table_of(Election), table_of(Election).c.id == table_of(Candidate).c.election_id)
+            .where(*_clauses(filters, today))
+            .order_by(pledge_id)
+            .offset(bindparam("offset", type_=Integer))
+            .limit(bindparam("limit", type_=Integer))
         )
-        .join_from(table_of(Pledge), table_of(Candidate))
-        .join(table_of(Election), table_of(Election).c.id == table_of(Candidate).c.election_id)
-        .where(*clauses)
-        .order_by(pledge_id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
+
+    stmt = _kept(None if shape is None else ("pledge page", *shape), build)
     if query:
         # Most relevant first, then by id: the index's ranks, joined in one lookup.
         ranked = ranked_matches(session.get_bind().dialect.name, query)
@@ -321,9 +391,10 @@ def list_pledges(
             .order_by(None)
             .order_by(ranked.c.rank.desc(), pledge_id)
         )
+    params.update(offset=(page - 1) * per_page, limit=per_page)
     records = RecordBuilder()
     items = []
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, params):
         pledge = records.pledge(row)
         count, evidence = row[PLEDGE_WIDTH], row[PLEDGE_WIDTH + 1]
         found = find_snippet(pledge, evidence, query) if query and with_snippets else None
@@ -624,7 +695,7 @@ def _status_sums(today: date) -> list[ColumnElement[Any]]:
         _sum_if(col(Pledge.status) == PledgeStatus.KEPT),
         _sum_if(col(Pledge.status) == PledgeStatus.BROKEN),
         _sum_if(col(Pledge.status) == PledgeStatus.PENDING),
-        _sum_if(overdue_clause(today)),
+        _sum_if(overdue_clause(_today(today))),
     ]
 
 
@@ -703,12 +774,16 @@ def get_board_totals(
             election_summary(session, election, filters, today=today),
             list_election_themes(session, election),
         )
-    rows = session.execute(
-        sa_select(col(Pledge.theme), func.count(col(Pledge.id)), *_status_sums(today))
-        .where(col(Pledge.election_id) == election.id, visible_pledges())
-        .group_by(col(Pledge.theme))
-        .order_by(col(Pledge.theme))
-    ).all()
+    by_theme = _kept(
+        ("board totals",),
+        lambda: (
+            sa_select(col(Pledge.theme), func.count(col(Pledge.id)), *_status_sums(today))
+            .where(col(Pledge.election_id) == bindparam("election_id"), visible_pledges())
+            .group_by(col(Pledge.theme))
+            .order_by(col(Pledge.theme))
+        ),
+    )
+    rows = session.execute(by_theme, {"election_id": election.id, "today": today}).all()
     totals = ElectionSummary(election)
     for theme, _, kept, broken, pending, overdue in rows:
         if not filters.theme or theme == filters.theme:
@@ -735,16 +810,38 @@ def list_candidate_counts(
     `sort`: "name", or "kept"/"broken" for the share of pledges kept/broken,
     highest first; ties (and candidates without pledges, share 0) by name, then id.
     """
-    total = int(
-        session.execute(
-            select(func.count(col(Candidate.id))).where(
-                Candidate.election_id == election.id, visible_candidates()
-            )
-        ).scalar_one()
+    count = _kept(
+        ("candidate count",),
+        lambda: select(func.count(col(Candidate.id))).where(
+            col(Candidate.election_id) == bindparam("election_id"), visible_candidates()
+        ),
     )
+    total = int(session.execute(count, {"election_id": election.id}).scalar_one())
     page, per_page = _clamp(page, per_page, total)
+    sort = sort if sort in CANDIDATE_SORTS else "name"
+    scope = filters.scope()
+    shape = _shape(scope)
+    stmt = _kept(
+        None if shape is None else ("candidate counts", sort, *shape),
+        partial(_candidate_counts_statement, scope, sort, today),
+    )
+    params = _params(
+        scope, today, election_id=election.id, offset=(page - 1) * per_page, limit=per_page
+    )
+    records = RecordBuilder()
+    in_this = records.election_of(election)
+    items = []
+    for row in session.execute(stmt, params):
+        k, b, p, o = row[-4:]
+        candidate = records.candidate_of(row, in_this)
+        items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
+    return Page(items, total, page, per_page)
+
+
+def _candidate_counts_statement(scope: PledgeFilters, sort: str, today: date) -> Select[Any]:
+    """list_candidate_counts' statement; binds election_id, offset, limit and `_params`."""
     kept, broken, pending, overdue = _status_sums(today)
-    pledge_join = _candidate_pledges(filters.scope(), today)
+    pledge_join = _candidate_pledges(scope, today)
     order: list[Any] = []
     if sort in ("kept", "broken"):
         numerator = kept if sort == "kept" else broken
@@ -752,7 +849,8 @@ def list_candidate_counts(
         share = func.coalesce((numerator * 1.0) / func.nullif(func.count(col(Pledge.id)), 0), 0.0)
         order.append(share.desc())
     order += [col(Candidate.name), col(Candidate.id)]
-    in_election = [col(Candidate.election_id) == election.id, visible_candidates()]
+    in_election = [col(Candidate.election_id) == bindparam("election_id"), visible_candidates()]
+    offset, limit = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
     if sort == "name":
         # The page is known before counting: count the pledges of its candidates only,
         # not of the whole election (a subquery in the same statement).
@@ -761,35 +859,22 @@ def list_candidate_counts(
                 select(Candidate.id)
                 .where(*in_election)
                 .order_by(col(Candidate.name), col(Candidate.id))
-                .offset((page - 1) * per_page)
-                .limit(per_page)
+                .offset(offset)
+                .limit(limit)
             )
         )
     # Read-only records (pledges.records): the candidate's own columns, then the counts;
     # its election is the one given.
     stmt = (
-        sa_select(
-            *candidate_columns(with_election=False),
-            kept,
-            broken,
-            pending,
-            overdue,
-        )
+        sa_select(*candidate_columns(with_election=False), kept, broken, pending, overdue)
         .where(*in_election)
         .outerjoin(Pledge, pledge_join)
         .group_by(col(Candidate.id))
         .order_by(*order)
     )
     if sort != "name":
-        stmt = stmt.offset((page - 1) * per_page).limit(per_page)
-    records = RecordBuilder()
-    in_this = records.election_of(election)
-    items = []
-    for row in session.execute(stmt):
-        k, b, p, o = row[-4:]
-        candidate = records.candidate_of(row, in_this)
-        items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))
-    return Page(items, total, page, per_page)
+        stmt = stmt.offset(offset).limit(limit)
+    return stmt
 
 
 def list_candidate_options(
