@@ -154,6 +154,53 @@ def overdue_mark() -> Markup:
     return _badge("overdue", locale_code(), request.script_root)
 
 
+class HasStatus(Protocol):
+    @property
+    def status(self) -> PledgeStatus: ...
+    @property
+    def status_since(self) -> date | None: ...
+    def is_overdue(self, today: date) -> bool: ...
+
+
+def status_line(pledge: HasStatus, today: date) -> Markup:
+    """A pledge's status, the date it holds since and the overdue mark beside it
+    (`_macros.html` status_line): lists repeat the same few lines, so each (status,
+    date, overdue) is written once per language and site root."""
+    return _status_line(
+        PledgeStatus(pledge.status).value,
+        pledge.status_since,
+        pledge.is_overdue(today),
+        locale_code(),
+        request.script_root,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _status_line(
+    status: str, since: date | None, overdue: bool, _locale: str, _script_root: str
+) -> Markup:
+    # The key names what the line depends on; the helpers read the language again.
+    parts = [STATUS_LINE_START, status_badge(status)]
+    if since:
+        # A translation is markup, as Jinja's gettext treats it (never a visitor's text).
+        parts.append(
+            SINCE.format(
+                words=Markup(gettext("depuis le")),  # noqa: S704
+                iso=since.isoformat(),
+                day=long_date(since),
+            )
+        )
+    if overdue:
+        parts += [Markup(" "), overdue_mark()]
+    parts.append(STATUS_LINE_END)
+    return Markup("").join(parts)
+
+
+STATUS_LINE_START = Markup('<span class="status-line">')  # noqa: S704  (constants)
+STATUS_LINE_END = Markup("</span>")  # noqa: S704
+SINCE = Markup(' <span class="since">{words} <time datetime="{iso}">{day}</time></span>')  # noqa: S704
+
+
 # Fixed markup; only escaped values (`Markup.format` escapes) go into it.
 BADGE = Markup(  # noqa: S704  (a constant, no input)
     '<span class="{css}"><img class="status-icon" src="{icon}" alt="" width="16" height="16">'

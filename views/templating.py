@@ -29,6 +29,7 @@ from views.labels import (
     stance_label,
     status_badge,
     status_label,
+    status_line,
     theme_label,
     today,
 )
@@ -62,6 +63,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(status_badge, "status_badge_html")
     app.add_template_global(counts_text, "counts_text_html")
     app.add_template_global(counts_bar, "counts_bar_html")
+    app.add_template_global(status_line, "status_line_html")
     app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
