@@ -167,3 +167,39 @@ def test_full_text_index_is_create_alls_and_survives_down_and_up(
     assert not any(_full_text_objects(scratch_database_url))
     command.upgrade(config, "head")  # the index is filled from the rows already there
     assert _count_matches(scratch_database_url, "vidéosurveillance") == found
+
+
+def test_board_index_replaces_the_visible_index(scratch_database_url):
+    """0013: ix_pledge_board's columns in their order (the board's counts read the index
+    alone, by election, theme and status), and ix_pledge_visible gone; downgrading below
+    0013 brings the old index back."""
+    from sqlalchemy import inspect
+
+    config = _config(scratch_database_url)
+    revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+    assert "0013" in revisions  # covered by test_every_revision_goes_up_down_and_up_again
+
+    def pledge_indexes() -> dict[str, list[str]]:
+        engine = make_engine(scratch_database_url)
+        try:
+            return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("pledge")}
+        finally:
+            engine.dispose()
+
+    command.upgrade(config, "head")
+    indexes = pledge_indexes()
+    assert indexes["ix_pledge_board"] == [
+        "election_id",
+        "theme",
+        "status",
+        "deadline",
+        "archived_at",
+        "candidate_id",
+    ]
+    assert "ix_pledge_visible" not in indexes
+    command.downgrade(config, "0012")
+    indexes = pledge_indexes()
+    assert indexes["ix_pledge_visible"] == ["archived_at", "candidate_id", "election_id"]
+    assert "ix_pledge_board" not in indexes
+    command.upgrade(config, "head")
+    assert pledge_indexes()["ix_pledge_board"][0] == "election_id"

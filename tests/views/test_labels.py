@@ -22,3 +22,97 @@ def test_first_of_the_month_is_1er_in_french_only(client, app_session):
     assert "1er avril 2022" in client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
     english = client.get(f"/pledges/{pledge.id}?lang=en").get_data(as_text=True)
     assert "April 1, 2022" in english
+
+
+# ------------------------------------------------------------ counts bar, cached labels
+
+BAR_OPEN = (
+    '<svg class="bar" aria-hidden="true" focusable="false" viewBox="0 0 100 10"'
+    ' preserveAspectRatio="none" width="160" height="14">'
+)
+
+
+def _counts(kept: int, broken: int, pending: int, overdue: int = 0):
+    from pledges.scoreboard import ElectionSummary
+
+    return ElectionSummary(None, kept, broken, pending, overdue)  # type: ignore[arg-type]
+
+
+def test_counts_bar_markup_for_no_pledge():
+    """No pledge: one grey bar across (never a division by zero)."""
+    from views.labels import counts_bar
+
+    assert str(counts_bar(_counts(0, 0, 0))) == (
+        BAR_OPEN + '<rect class="bar-empty" x="0" y="0" width="100" height="10"/></svg>'
+    )
+    assert str(counts_bar(_counts(0, 0, 0, overdue=3))) == str(counts_bar(_counts(0, 0, 0)))
+
+
+def test_counts_bar_markup_skips_empty_statuses():
+    """3 kept, 1 broken: a 75 % and a 25 % rect side by side, no pending rect."""
+    from views.labels import counts_bar
+
+    assert str(counts_bar(_counts(3, 1, 0))) == (
+        BAR_OPEN
+        + '<rect class="bar-kept" x="0.00" y="0" width="75.00" height="10"/>'
+        + '<rect class="bar-broken" x="75.00" y="0" width="25.00" height="10"/>'
+        + "</svg>"
+    )
+    assert str(counts_bar(_counts(0, 0, 2))) == (
+        BAR_OPEN + '<rect class="bar-pending" x="0.00" y="0" width="100.00" height="10"/></svg>'
+    )
+
+
+def test_counts_bar_markup_for_thirds():
+    """Thirds: widths 33.33, each rect starting where the last ended (rounded once)."""
+    from views.labels import counts_bar
+
+    expected = (
+        BAR_OPEN
+        + '<rect class="bar-kept" x="0.00" y="0" width="33.33" height="10"/>'
+        + '<rect class="bar-broken" x="33.33" y="0" width="33.33" height="10"/>'
+        + '<rect class="bar-pending" x="66.67" y="0" width="33.33" height="10"/>'
+        + "</svg>"
+    )
+    assert str(counts_bar(_counts(1, 1, 1))) == expected
+    assert str(counts_bar(_counts(1, 1, 1))) == expected  # from the cache
+    assert str(counts_bar(_counts(2, 2, 2))) == expected  # another shape, same shares
+
+
+def test_counts_bar_is_markup_and_follows_the_counts():
+    """Markup (not escaped by templates) and drawn from the counts given, not a kept one."""
+    from markupsafe import Markup
+
+    from views.labels import counts_bar
+
+    bar = counts_bar(_counts(1, 3, 0))
+    assert isinstance(bar, Markup)
+    assert 'class="bar-kept" x="0.00" y="0" width="25.00"' in bar
+    assert 'class="bar-broken" x="25.00" y="0" width="75.00"' in bar
+
+
+def test_cached_labels_follow_the_request_language(app, app_session):
+    """status, kind and theme labels are cached per language: a French request, then an
+    English one, then French again each get their own words."""
+    from models.enums import EvidenceKind, PledgeStatus
+    from models.themes import Theme
+    from views.labels import kind_label, status_label, theme_label
+
+    app_session.add(Theme(slug="mobilite", name_fr="Mobilité", name_en="Mobility"))
+    app_session.add(Theme(slug="quartiers", name_fr="Quartiers"))
+    app_session.commit()
+    french = ("Tenu", "Rompu", "article de presse", "Climat", "Mobilité", "Quartiers")
+    english = ("Kept", "Broken", "press article", "Climate", "Mobility", "Quartiers")
+    for query, expected in (("", french), ("?lang=en", english), ("", french)):
+        with app.test_request_context("/" + query):
+            app.preprocess_request()
+            found = (
+                status_label(PledgeStatus.KEPT),
+                status_label("broken"),
+                kind_label(EvidenceKind.PRESS_ARTICLE),
+                theme_label("climat"),
+                theme_label("mobilite"),
+                theme_label("quartiers"),
+            )
+            assert found == expected, query
+            assert theme_label("mobilite-douce") == "Mobilite douce"

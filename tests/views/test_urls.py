@@ -86,3 +86,241 @@ def test_outside_development_the_app_refuses_to_start_without_site_url(monkeypat
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match="SITE_URL is not set"):
         create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"})
+
+
+# ------------------------------------------------- path_for: url_for from a kept pattern
+# Templates call views.urls.path_for as `url_for` (views.templating): it builds a URL
+# once per request with stand-in values and splices real values into it. Every URL it
+# gives must be exactly flask.url_for's, or a link on a page goes somewhere else.
+
+
+def _outcome(build, endpoint: str, **values):
+    """What building the URL gives: the URL, or the kind of error it raised."""
+    try:
+        return build(endpoint, **values)
+    except Exception as error:  # noqa: BLE001  (compared, not swallowed)
+        return type(error)
+
+
+def _assert_same(endpoint: str, **values) -> str:
+    """path_for's answer is url_for's, called twice (the second from the kept pattern)."""
+    from flask import url_for
+
+    from views.urls import path_for
+
+    expected = _outcome(url_for, endpoint, **values)
+    assert _outcome(path_for, endpoint, **values) == expected, (endpoint, values)
+    assert _outcome(path_for, endpoint, **values) == expected, (endpoint, values)
+    return expected
+
+
+def _simple_rules(app):
+    """Rules whose arguments all use the default (string) or int converter."""
+    from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+    for rule in app.url_map.iter_rules():
+        converters = rule._converters  # noqa: SLF001  (werkzeug keeps them there)
+        if all(
+            type(c) is UnicodeConverter or isinstance(c, IntegerConverter)
+            for c in converters.values()
+        ):
+            yield rule
+
+
+def _values_for(rule, variant: int) -> dict:
+    """Plain values for a rule's arguments: ids for int converters, slugs for strings."""
+    from werkzeug.routing import IntegerConverter
+
+    values = {}
+    for index, name in enumerate(sorted(rule.arguments)):
+        if isinstance(rule._converters[name], IntegerConverter):  # noqa: SLF001
+            values[name] = 7 + 100 * variant + index
+        else:
+            values[name] = (
+                f"marseille-{2020 + variant}" if index % 2 == 0 else f"liste_{variant}.b~c"
+            )
+    return values
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en", "?lang=fr"])
+def test_path_for_gives_url_for_answer_for_every_simple_route(app, query):
+    """Every route with string and int arguments: the first call, the second (from the
+    pattern), and other values on a third call all equal url_for's; `?lang=` is kept."""
+    rules = list(_simple_rules(app))
+    assert len(rules) > 50  # the whole map, not a filter that let nothing through
+    with app.test_request_context("/" + query):
+        app.preprocess_request()
+        for rule in rules:
+            first = _assert_same(rule.endpoint, **_values_for(rule, 0))
+            second = _assert_same(rule.endpoint, **_values_for(rule, 1))
+            assert isinstance(first, str), rule
+            assert isinstance(second, str), rule
+            if rule.arguments:
+                assert first != second, rule
+            if query and rule.endpoint != "static":
+                assert first.endswith(query[1:]), (rule, first)
+                assert second.endswith(query[1:]), (rule, second)
+            else:
+                assert "lang=" not in first, (rule, first)
+
+
+def test_path_for_builds_each_pattern_once_per_request(app, monkeypatch):
+    """The point of path_for: a list's hundredth link costs no url_for. Values of the
+    same names and types reuse the kept pattern; a new request builds it again."""
+    from views import urls
+
+    calls = []
+    real = urls.url_for
+
+    def counting(endpoint, **values):
+        calls.append(endpoint)
+        return real(endpoint, **values)
+
+    monkeypatch.setattr(urls, "url_for", counting)
+    for _ in range(2):
+        with app.test_request_context("/?lang=en"):
+            app.preprocess_request()
+            calls.clear()
+            links = [urls.path_for("public.pledge", pledge_id=n) for n in range(1, 51)]
+            assert links == [f"/pledges/{n}?lang=en" for n in range(1, 51)]
+            links = [
+                urls.path_for("public.candidate", election="lyon-2020", candidate=f"c-{n}")
+                for n in range(20)
+            ]
+            assert links[3] == "/elections/lyon-2020/c-3?lang=en"
+            assert len(calls) == 2, calls  # one pattern per endpoint and argument names
+
+
+def test_path_for_keeps_lang_and_an_explicit_lang_none(app):
+    """views.extensions adds the visitor's `?lang=` to every url_for; `lang=None` leaves
+    it out (absolute links for partners), and another lang overrides it, as url_for does."""
+    from views.urls import path_for
+
+    with app.test_request_context("/pledges/?lang=en"):
+        app.preprocess_request()
+        assert path_for("public.pledge", pledge_id=3) == "/pledges/3?lang=en"
+        for _ in range(2):
+            assert _assert_same("public.pledge", pledge_id=3, lang=None) == "/pledges/3"
+            assert _assert_same("public.pledge", pledge_id=4, lang="fr") == "/pledges/4?lang=fr"
+            assert _assert_same("public.election", election="nice-2020", lang=None) == (
+                "/elections/nice-2020"
+            )
+        assert path_for("public.pledge", pledge_id=5) == "/pledges/5?lang=en"
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert _assert_same("public.pledge", pledge_id=3, lang=None) == "/pledges/3"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "values"),
+    [
+        ("public.election", {"election": "é"}),
+        ("public.election", {"election": "a b"}),
+        ("public.election", {"election": "a/b"}),
+        ("public.election", {"election": "a?b#c"}),
+        ("public.election", {"election": "a%2Fb"}),
+        ("public.election", {"election": ""}),
+        ("public.election", {"election": "."}),
+        ("public.election", {"election": ".."}),
+        ("public.election", {"election": 2020}),
+        ("public.election", {"election": True}),
+        ("public.election", {"election": None}),
+        ("public.pledge", {"pledge_id": -1}),
+        ("public.pledge", {"pledge_id": 0}),
+        ("public.pledge", {"pledge_id": True}),
+        ("public.pledge", {"pledge_id": "12"}),
+        ("public.pledge", {"pledge_id": 2**31}),
+        ("public.candidate", {"election": "lyon", "candidate": "l'avenir"}),
+        ("public.candidate", {"election": "lyon", "candidate": "a&b=c"}),
+        ("public.election", {"election": "lyon", "q": "vidéo surveillance"}),
+        ("public.election", {"election": "lyon", "q": "a&b=c+d"}),
+        ("public.election", {"election": "lyon", "q": ""}),
+        ("public.election", {"election": "lyon", "page": -1}),
+        ("public.election", {"election": "lyon", "overdue": True}),
+        ("public.election", {"election": "lyon", "overdue": False}),
+        ("public.scoreboard", {"theme": "a b", "page": 2}),
+        ("public.scoreboard", {"_anchor": "top", "page": 2}),
+        ("public.scoreboard", {"_external": True}),
+    ],
+)
+def test_path_for_values_needing_escaping_give_url_fors_answer(app, endpoint, values):
+    """Values a URL escapes (or refuses) go through url_for itself: exactly its answer,
+    including its errors, whether or not a plain call kept a pattern before."""
+    from views.urls import path_for
+
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        plain = {name: 5 if name.endswith("id") else "plain" for name in values}
+        path_for(endpoint, **plain)  # a pattern kept for these names first
+        _assert_same(endpoint, **values)
+
+
+def test_path_for_with_an_any_converter_gives_url_fors_answer(app):
+    """The Atom feeds' `any("status-changes", "evidence")` refuses a stand-in: each call
+    goes through url_for, and a value it refuses fails as url_for fails."""
+    from werkzeug.routing import AnyConverter
+
+    feeds = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if any(isinstance(c, AnyConverter) for c in rule._converters.values())  # noqa: SLF001
+    ]
+    assert {rule.endpoint for rule in feeds} >= {"api.site_feed", "api.pledge_feed"}
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        for rule in feeds:
+            for kind in ("evidence", "status-changes", "other"):
+                values = {
+                    name: 3 if name.endswith("_id") else "marseille-2020"
+                    for name in rule.arguments
+                    if name != "kind"
+                }
+                found = _assert_same(rule.endpoint, kind=kind, **values)
+                if kind == "other":
+                    assert not isinstance(found, str)
+                else:
+                    assert isinstance(found, str)
+                    assert found.endswith(f"/{kind}.atom?lang=en")
+
+
+def test_path_for_keeps_url_fors_order_of_query_arguments(app):
+    """Extra arguments become the query string in url_for's order (the order given, the
+    visitor's lang last): links compare equal in tests and caches see one URL."""
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        assert (
+            _assert_same("public.election", election="marseille-2020", page=2, sort="kept")
+            == "/elections/marseille-2020?page=2&sort=kept&lang=en"
+        )
+        assert (
+            _assert_same("public.election", election="marseille-2020", sort="kept", page=3)
+            == "/elections/marseille-2020?sort=kept&page=3&lang=en"
+        )
+        _assert_same("public.election", election="lyon-2026", page=9, sort="broken")
+        _assert_same("public.scoreboard", theme="climat", status="kept", page=2, q="ecole")
+        _assert_same("public.scoreboard", page=2, theme=None, status="kept")
+
+
+def test_path_for_keeps_the_script_root(app):
+    """Served under a prefix (SCRIPT_NAME), every link carries it, as url_for's do."""
+    with app.test_request_context("/?lang=en", base_url="http://127.0.0.1/sub/"):
+        from flask import request
+
+        assert request.script_root == "/sub"
+        app.preprocess_request()
+        assert _assert_same("public.pledge", pledge_id=8) == "/sub/pledges/8?lang=en"
+        assert _assert_same("public.pledge", pledge_id=9) == "/sub/pledges/9?lang=en"
+        assert _assert_same("public.election", election="a b").startswith("/sub/elections/")
+        assert _assert_same("static", filename="app.css").startswith("/sub/static/")
+
+
+def test_path_for_outside_a_request_is_url_for(app):
+    """In an app context alone (CLI, mail), path_for is url_for (SERVER_NAME needed)."""
+    from flask import url_for
+
+    from views.urls import path_for
+
+    app.config["SERVER_NAME"] = "suivi.example.org"
+    with app.app_context():
+        assert path_for("public.pledge", pledge_id=4) == url_for("public.pledge", pledge_id=4)
+        assert path_for("public.pledge", pledge_id=4).endswith("/pledges/4")
