@@ -181,13 +181,15 @@ def rate(
 ) -> float:
     """Requests per second for GET path, after checking it answers `expect`.
 
-    client "auto" uses wrk when installed; "python" always uses the Python client
+    client "auto" uses wrk when installed, "wrk" always (or fails), "python" the Python client
     (wrk stalls on gunicorn's body-less 304 + "Connection: close" answers).
     """
     status, _, _ = get(base, path, headers)
     if status != expect:
         raise RuntimeError(f"{path} answered {status}, expected {expect}")
-    if client == "auto" and shutil.which("wrk"):
+    if client == "wrk" and not shutil.which("wrk"):
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    if client in ("auto", "wrk") and shutil.which("wrk"):
         return _wrk(base + path, seconds, connections, headers or {})
     return _python_client(base, path, seconds, connections, headers or {})
 
