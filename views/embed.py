@@ -23,7 +23,7 @@ from pledges.widgets import get_candidate_widget, get_pledge_widget
 from views.database import db_session
 from views.labels import today
 from views.page_cache import WIDGET, serve_public
-from views.urls import absolute_path, absolute_url
+from views.urls import absolute_path, absolute_url, path_for, site_root
 
 bp = Blueprint("embed", __name__)
 
@@ -109,6 +109,7 @@ def candidate(election: str, candidate: str) -> Response:
             abort(404)
         if is_gone(widget.candidate):
             abort(410)
+        lang, root = _page_lang(options), site_root()
         with force_locale(options.lang):
             return render_template(
                 "embed/candidate.html",
@@ -116,13 +117,11 @@ def candidate(election: str, candidate: str) -> Response:
                 options=options,
                 today=today(),
                 page_url=site_url(
-                    "public.candidate",
-                    election=election,
-                    candidate=candidate,
-                    lang=_page_lang(options),
+                    "public.candidate", election=election, candidate=candidate, lang=lang
                 ),
-                pledge_url=lambda pledge_id: site_url(
-                    "public.pledge", pledge_id=pledge_id, lang=_page_lang(options)
+                # Up to a hundred links: the site's root and language read once.
+                pledge_url=lambda pledge_id: (
+                    root + path_for("public.pledge", pledge_id=pledge_id, lang=lang)
                 ),
             )
 

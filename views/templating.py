@@ -61,9 +61,10 @@ def init_templating(app: Flask) -> None:
     # Labels, dates and language
     app.add_template_global(status_label)
     app.add_template_global(status_badge, "status_badge_html")
-    app.add_template_global(counts_text, "counts_text_html")
-    app.add_template_global(counts_bar, "counts_bar_html")
-    app.add_template_global(status_line, "status_line_html")
+    # Markup built once per shape and language, called as the macros they replaced
+    app.add_template_global(counts_text)
+    app.add_template_global(counts_bar)
+    app.add_template_global(status_line)
     app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
