@@ -344,6 +344,7 @@ def list_pledges(
     per_page: int = 20,
     today: date,
     snippets: bool = False,
+    total: int | None = None,
 ) -> PledgePage:
     """One page of pledges matching `filters`, with evidence counts: most relevant first
     when searching (ties by id), else by id.
@@ -351,16 +352,19 @@ def list_pledges(
     A page past the end is clamped to the last page. Two statements: the total, and
     the page joined to candidates and elections (with, for `snippets` and a search,
     the evidence text the snippets may quote). Rows come back as read-only records
-    (pledges.records), not ORM objects: lists only read.
+    (pledges.records), not ORM objects: lists only read. A caller that has counted
+    these same filters already (an election board's totals) passes `total`, and the
+    first statement is not run.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     shape = _shape(filters)
     params = _params(filters, today)
-    count = _kept(
-        None if shape is None else ("pledge count", *shape),
-        lambda: select(func.count(col(Pledge.id))).where(*_clauses(filters, today)),
-    )
-    total = session.execute(count, params).scalar_one()
+    if total is None:
+        count = _kept(
+            None if shape is None else ("pledge count", *shape),
+            lambda: select(func.count(col(Pledge.id))).where(*_clauses(filters, today)),
+        )
+        total = int(session.execute(count, params).scalar_one())
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     query = filters.query

@@ -227,6 +227,7 @@ def _election_board(session: Session, found: Election) -> str:
     asked = args.get("sort") or "name"
     sort = asked if asked in reads.CANDIDATE_SORTS else "name"
     on = today()
+    totals, themes = reads.get_board_totals(session, found, filters, today=on)
     pledges = reads.list_pledges(
         session,
         filters,
@@ -234,6 +235,9 @@ def _election_board(session: Session, found: Election) -> str:
         per_page=_page_size(),
         today=on,
         snippets=True,
+        # The totals counted these very pledges when the filters are only the scope's
+        # (election, theme, search): the list needs no count of its own.
+        total=totals.total if filters == filters.scope() else None,
     )
     board = reads.list_candidate_counts(
         session,
@@ -244,7 +248,6 @@ def _election_board(session: Session, found: Election) -> str:
         per_page=BOARD_PER_PAGE,
         today=on,
     )
-    totals, themes = reads.get_board_totals(session, found, filters, today=on)
     # Every link keeps the whole state (filters, sort, both pages) so that a pushed URL,
     # a reload or the language switch shows the same page.
     state = {k: v for k, v in filter_args(filters).items() if k != "election"}

@@ -197,6 +197,22 @@ def test_board_shows_shares_totals_and_the_elections_pledges_only(client, electi
 def test_board_filters_the_pledge_list(client, elections, query, count):
     page = soup(client.get(f"/elections/ville-2020?{query}"))
     assert len(page.select("#pledge-list li h3")) == count
+    # The heading's total: from the board's totals when the filters are the scope's
+    # (theme, search), from the list's own count otherwise (status, candidate, overdue).
+    heading = text(page.select_one("#pledge-list h2"))
+    assert f"({count} engagement" in heading, heading
+
+
+def test_board_total_and_pages_follow_a_filter_the_totals_do_not_count(app, client, elections):
+    """Status narrows the list but not the board's totals: the list's total and its
+    pages must come from its own count, never from the totals."""
+    app.config["PAGE_SIZE"] = 4
+    page = soup(client.get("/elections/ville-2020?status=kept"))
+    assert "(6 engagements)" in text(page.select_one("#pledge-list h2"))
+    assert "Page 1 sur 2" in text(page.select_one("#pledge-list .pagination"))
+    page = soup(client.get("/elections/ville-2020?theme=climat"))
+    assert "(12 engagements)" in text(page.select_one("#pledge-list h2"))
+    assert "Page 1 sur 3" in text(page.select_one("#pledge-list .pagination"))
 
 
 def test_board_filter_form_and_fragment(client, elections):
