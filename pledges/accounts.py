@@ -11,14 +11,16 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import update
+from sqlalchemy import Select, bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Invitation, PasswordReset, SiteSetting, StatusChange, User
-from models.db import utc_now
+from models.db import table_of, utc_now
 from models.enums import Role
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import (
@@ -715,11 +717,21 @@ def _log_user_change(
 
 
 def show_editor_names(session: Session, *, default: bool = True) -> bool:
-    """Whether public pages name the editor behind a ruling (SiteSetting, else `default`)."""
-    setting = session.get(SiteSetting, PUBLIC_EDITOR_NAMES)
-    if setting is None:
+    """Whether public pages name the editor behind a ruling (SiteSetting, else `default`).
+
+    Read on every pledge page: a statement built once, its value bound (no ORM object);
+    it reads what is flushed (set_show_editor_names' callers commit first).
+    """
+    value = session.execute(_setting_statement(), {"key": PUBLIC_EDITOR_NAMES}).scalar()
+    if value is None:
         return default
-    return setting.value == "1"
+    return bool(value == "1")
+
+
+@cache
+def _setting_statement() -> Select[str]:
+    settings = table_of(SiteSetting)
+    return sa_select(settings.c.value).where(settings.c.key == bindparam("key"))
 
 
 def set_show_editor_names(
