@@ -154,6 +154,27 @@ def overdue_mark() -> Markup:
     return _badge("overdue", locale_code(), request.script_root)
 
 
+def date_html(value: date | None) -> Markup:
+    """A date in words in a <time> element (templates' `date`); nothing for no date.
+
+    Pages repeat the same days: each (day, language) is written once per worker. An
+    instant (datetime) is written in the site's zone by long_date, uncached.
+    """
+    if not value:
+        return Markup("")
+    if isinstance(value, datetime):
+        return DATE.format(iso=value.isoformat(), day=long_date(value))
+    return _date_html(value, locale())
+
+
+@lru_cache(maxsize=8192)
+def _date_html(value: date, _locale: Locale | None) -> Markup:
+    return DATE.format(iso=value.isoformat(), day=long_date(value))
+
+
+DATE = Markup('<time datetime="{iso}">{day}</time>')  # noqa: S704  (escaped values only)
+
+
 class HasStatus(Protocol):
     @property
     def status(self) -> PledgeStatus: ...
@@ -183,13 +204,8 @@ def _status_line(
     parts = [STATUS_LINE_START, status_badge(status)]
     if since:
         # A translation is markup, as Jinja's gettext treats it (never a visitor's text).
-        parts.append(
-            SINCE.format(
-                words=Markup(gettext("depuis le")),  # noqa: S704
-                iso=since.isoformat(),
-                day=long_date(since),
-            )
-        )
+        words = Markup(gettext("depuis le"))  # noqa: S704
+        parts.append(Markup(" ") + SINCE.format(words=words, day=date_html(since)))
     if overdue:
         parts += [Markup(" "), overdue_mark()]
     parts.append(STATUS_LINE_END)
@@ -198,7 +214,7 @@ def _status_line(
 
 STATUS_LINE_START = Markup('<span class="status-line">')  # noqa: S704  (constants)
 STATUS_LINE_END = Markup("</span>")  # noqa: S704
-SINCE = Markup(' <span class="since">{words} <time datetime="{iso}">{day}</time></span>')  # noqa: S704
+SINCE = Markup('<span class="since">{words} {day}</span>')  # noqa: S704
 
 
 # Fixed markup; only escaped values (`Markup.format` escapes) go into it.

@@ -20,6 +20,7 @@ from views.labels import (
     colon,
     counts_bar,
     counts_text,
+    date_html,
     iso_instant,
     kind_label,
     link_status_label,
@@ -65,6 +66,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(counts_text)
     app.add_template_global(counts_bar)
     app.add_template_global(status_line)
+    app.add_template_global(date_html, "date")
     app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
     app.add_template_filter(long_date)
