@@ -25,6 +25,7 @@ from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.themes import theme_names
 from views.database import db_session
 from views.request_locale import locale, locale_code
+from views.urls import path_for
 
 # Labels of stored enum values, in French (the source language), translated by
 # the catalogue.
@@ -173,6 +174,25 @@ def _date_html(value: date, _locale: Locale | None) -> Markup:
 
 
 DATE = Markup('<time datetime="{iso}">{day}</time>')  # noqa: S704  (escaped values only)
+
+
+class Linkable(Protocol):
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def election(self) -> Any: ...
+
+
+def candidate_link(candidate: Linkable) -> Markup:
+    """A link to a candidate's page, named (templates' `candidate_link`; boards have one
+    per row)."""
+    href = path_for("public.candidate", election=candidate.election.slug, candidate=candidate.slug)
+    return CANDIDATE_LINK.format(href=href, name=candidate.name)
+
+
+CANDIDATE_LINK = Markup('<a href="{href}">{name}</a>')  # noqa: S704  (escaped values only)
 
 
 class HasStatus(Protocol):

@@ -17,6 +17,7 @@ from pledges.text import render_markdown, sanitise_html, stored_html
 from views.embed import canonical_page_url, embed_snippets, oembed_href
 from views.error_messages import archive_reason, code_message
 from views.labels import (
+    candidate_link,
     colon,
     counts_bar,
     counts_text,
@@ -66,6 +67,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(counts_text)
     app.add_template_global(counts_bar)
     app.add_template_global(status_line)
+    app.add_template_global(candidate_link)
     app.add_template_global(date_html, "date")
     app.add_template_global(overdue_mark, "overdue_mark_html")
     app.add_template_global(theme_label)
