@@ -1,8 +1,10 @@
 """Read side of the public site: counts per candidate, filtered pledge lists, themes, timelines.
 
 Every function here runs a fixed number of SQL statements whatever the data size:
-counts are aggregated in SQL (GROUP BY) and relationships are eager-loaded
-(selectinload). No writes, no Flask.
+counts are aggregated in SQL (GROUP BY); lists read joined rows as records
+(pledges.records), a pledge's page loads its relationships in four statements.
+The statements of the public lists are kept per filter shape (`_kept`). No writes,
+no Flask.
 """
 
 from __future__ import annotations
@@ -226,7 +228,8 @@ def _params(filters: PledgeFilters, today: date, **more: Any) -> dict[str, Any]:
 
 # Statements kept by shape: which filters are set (never their values, which are
 # parameters) and what else shapes them (a sort). A search is never kept: its
-# clause holds its words. Bounded: the shapes are a few dozen.
+# clause holds its words. Bounded whatever visitors send: keys are made of booleans
+# and the sort (one of CANDIDATE_SORTS), about 150 statements at most.
 _KEPT: dict[tuple[Any, ...], Any] = {}
 
 

@@ -204,9 +204,9 @@ class HasStatus(Protocol):
 
 
 def status_line(pledge: HasStatus, today: date) -> Markup:
-    """A pledge's status, the date it holds since and the overdue mark beside it
-    (`_macros.html` status_line): lists repeat the same few lines, so each (status,
-    date, overdue) is written once per language and site root."""
+    """A pledge's status, the date it holds since and the overdue mark beside it, never
+    instead of it (templates' `status_line`): lists repeat the same few lines, so each
+    (status, date, overdue) is written once per language and site root."""
     return _status_line(
         PledgeStatus(pledge.status).value,
         pledge.status_since,
@@ -254,8 +254,9 @@ def _badge(name: str, _locale: str, _script_root: str) -> Markup:
 
 
 def counts_bar(counts: StatusCounts) -> Markup:
-    """The decorative bar of a row's counts (`_macros.html` counts_bar): the same few
-    shapes on every board, each drawn once per worker."""
+    """The decorative bar of a row's counts (templates' `counts_bar`), hidden from
+    assistive tech (the counts are in the text beside it): the same few shapes on every
+    board, each drawn once per worker."""
     return _bar(int(counts.kept), int(counts.broken), int(counts.pending))
 
 
