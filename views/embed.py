@@ -10,7 +10,8 @@ costs one query and renders nothing. Every link opens our full page in a new tab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -23,6 +24,7 @@ from pledges.widgets import get_candidate_widget, get_pledge_widget
 from views.database import db_session
 from views.labels import today
 from views.page_cache import WIDGET, serve_public
+from views.request_locale import locale_code
 from views.urls import absolute_path, absolute_url, path_for, site_root
 
 bp = Blueprint("embed", __name__)
@@ -214,19 +216,47 @@ def embed_snippets(
 ) -> Snippets:
     """The two ways to embed a candidate or a pledge: a plain iframe, and our script's div.
 
-    Takes ORM objects or anything with `.slug` / `.id` (templates pass theirs).
+    Takes ORM objects or anything with `.slug` / `.id` (templates pass theirs). Pages
+    show the same snippets to every visitor: each is written once per worker for its
+    values, the language, the site's address and root (`_snippets`).
     """
-    args = {"lang": lang} if lang and lang != current_app.config["BABEL_DEFAULT_LOCALE"] else {}
     if pledge is not None:
-        kind, path = "pledge", f"pledges/{pledge.id}"
-        src = site_url("embed.pledge", pledge_id=pledge.id, **args)
-        title = gettext("Engagement : %(title)s", title=pledge.title)
+        subject: tuple[Any, ...] = ("pledge", pledge.id, pledge.title)
     elif candidate is not None and election is not None:
-        kind, path = "candidate", f"candidates/{election.slug}/{candidate.slug}"
-        src = site_url("embed.candidate", election=election.slug, candidate=candidate.slug, **args)
-        title = gettext("Engagements de %(name)s", name=candidate.name)
+        subject = ("candidate", election.slug, candidate.slug, candidate.name)
     else:
         raise TypeError("embed_snippets needs a pledge, or a candidate and its election")
+    config = current_app.config
+    return _snippets(
+        subject,
+        lang,
+        width,
+        height,
+        (locale_code(), site_root(), config["BABEL_DEFAULT_LOCALE"], request.script_root),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _snippets(
+    subject: tuple[Any, ...],
+    lang: str | None,
+    width: int | None,
+    height: int | None,
+    _context: tuple[str, ...],
+) -> Snippets:
+    # `_context` names what the snippets also depend on; the helpers read it again.
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    args = {"lang": lang} if lang and lang != default else {}
+    if subject[0] == "pledge":
+        _, pledge_id, pledge_title = subject
+        kind, path = "pledge", f"pledges/{pledge_id}"
+        src = site_url("embed.pledge", pledge_id=pledge_id, **args)
+        title = gettext("Engagement : %(title)s", title=pledge_title)
+    else:
+        _, election_slug, candidate_slug, name = subject
+        kind, path = "candidate", f"candidates/{election_slug}/{candidate_slug}"
+        src = site_url("embed.candidate", election=election_slug, candidate=candidate_slug, **args)
+        title = gettext("Engagements de %(name)s", name=name)
     width = width or FRAME_WIDTH
     height = height or FRAME_HEIGHTS[kind]
     frame_title = gettext("Suivi des engagements — %(title)s", title=title)

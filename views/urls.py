@@ -178,7 +178,7 @@ def lang_url(code: str) -> str:
         values: dict[str, Any] = dict(args)
         values.update(view_args or {})
         values["lang"] = code
-        return url_for(endpoint, **values)
+        return path_for(endpoint, **values)  # twice per page, one per language
     return url_for("public.index", lang=code)
 
 
