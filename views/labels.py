@@ -189,10 +189,8 @@ def candidate_link(candidate: Linkable) -> Markup:
     """A link to a candidate's page, named (templates' `candidate_link`; boards have one
     per row)."""
     href = path_for("public.candidate", election=candidate.election.slug, candidate=candidate.slug)
-    return CANDIDATE_LINK.format(href=href, name=candidate.name)
-
-
-CANDIDATE_LINK = Markup('<a href="{href}">{name}</a>')  # noqa: S704  (escaped values only)
+    # escape() and an f-string: Markup.format goes through string.Formatter, in Python.
+    return Markup(f'<a href="{escape(href)}">{escape(candidate.name)}</a>')  # noqa: S704
 
 
 class HasStatus(Protocol):

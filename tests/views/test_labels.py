@@ -116,3 +116,42 @@ def test_cached_labels_follow_the_request_language(app, app_session):
             )
             assert found == expected, query
             assert theme_label("mobilite-douce") == "Mobilite douce"
+
+
+def test_candidate_link_escapes_the_name_and_the_address(app):
+    """The link is Markup built in Python: a name or slug holding markup must come out
+    as text (the same as the template macro it replaced, which autoescaped both)."""
+    from types import SimpleNamespace
+
+    from views.labels import candidate_link
+
+    election = SimpleNamespace(slug="ville-2020")
+    hostile = SimpleNamespace(
+        slug='a"b<c', name='<script>alert("x")</script> & co', election=election
+    )
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        html = str(candidate_link(hostile))
+        plain = str(candidate_link(SimpleNamespace(slug="eve", name="Ève", election=election)))
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in html
+    assert 'href="/elections/ville-2020/a%22b%3Cc?lang=en"' in html
+    assert plain == '<a href="/elections/ville-2020/eve?lang=en">Ève</a>'
+
+
+def test_date_html_writes_a_time_element_per_language(app):
+    """templates' `date`: the ISO date in the attribute, the day in words in the reader's
+    language (cached per day and language), nothing for no date."""
+    from views.labels import date_html
+
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert (
+            str(date_html(date(2024, 4, 1))) == '<time datetime="2024-04-01">1er avril 2024</time>'
+        )
+        assert str(date_html(None)) == ""
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        assert (
+            str(date_html(date(2024, 4, 1))) == '<time datetime="2024-04-01">April 1, 2024</time>'
+        )
