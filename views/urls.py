@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask.globals import _cv_request, request_ctx
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
@@ -27,37 +27,73 @@ _INT_STAND_IN = 918_273_640
 _TEXT_STAND_IN = "qzvqzv{}qzvqzv"
 
 
+# What path_for keeps, per app (app.extensions["path_for"]) for the life of the
+# process: patterns and whole URLs. Keys hold the endpoint, the argument names (and
+# types, or values), and everything else url_for's answer depends on inside a
+# request: the script root and the visitor's `?lang=` (views.extensions adds it to
+# every link). Bounded: each is emptied when full.
+KEPT_AT_MOST = 2048
+# Values longer than this are never kept whole (a visitor's search words, say).
+_KEPT_VALUE_LENGTH = 120
+
+
 def path_for(endpoint: str, **values: Any) -> str:
-    """`url_for(endpoint, **values)` for the links a list repeats on every row.
+    """`url_for(endpoint, **values)`, without the routing map on every call.
 
     Building a URL through the routing map costs about as much as rendering the
-    row, and a board has a hundred. The first call for an endpoint and argument
-    names is url_for's; the second builds the URL once with stand-in values and
-    keeps it, split around them, for the rest of the request; each call then
-    puts its own values in.
-    Everything url_for adds (script root, `?lang=`) is in the pieces. Values a
-    URL could escape (anything but unreserved characters, ints and None) go
-    through url_for itself, as do url_for's own options (`_external`...) and calls
-    outside a request. Templates call it as `url_for` (views.templating).
+    row it sits in, and a page has dozens. The first call for an endpoint and
+    argument names builds the URL once with stand-in values and keeps it, split
+    around them, for the rest of the process; each call then puts its own values
+    in. Values a URL could escape (anything but unreserved characters, ints and
+    None: a static file's "css/site.css") are looked up whole: the URL url_for
+    gave for these very values. Everything url_for adds (script root, `?lang=`)
+    is in what is kept, and part of its key. url_for's own options (`_external`...),
+    other types of value and calls outside a request go through url_for itself.
+    Templates call it as `url_for` (views.templating).
     """
     ctx = _cv_request.get(None)
-    plain = all(_is_plain(v) and not k.startswith("_") for k, v in values.items())
-    if ctx is None or not plain:  # outside a request, or `_external`, `_anchor`…
+    if ctx is None or any(name.startswith("_") for name in values):
         return url_for(endpoint, **values)
-    key = (endpoint, *[(name, type(value)) for name, value in values.items()])
-    patterns: dict[Any, list[str] | None] = ctx.__dict__.setdefault("pledge_url_patterns", {})
-    if key not in patterns:  # a link met once is built as it is; a repeated one, split
-        patterns[key] = None
-        return url_for(endpoint, **values)
-    pieces = patterns[key]
-    if pieces is None:
-        pieces = patterns[key] = _pattern(endpoint, values)
-    if not pieces:
-        return url_for(endpoint, **values)
-    # Even places hold text, odd places the name of the value that goes there.
-    return "".join(
-        piece if index % 2 == 0 else str(values[piece]) for index, piece in enumerate(pieces)
-    )
+    # Only the app's url_defaults (views.extensions) reads the request: `?lang=`.
+    context: tuple[Any, ...] = (endpoint, ctx.request.script_root, g.get("explicit_lang"))
+    if endpoint.startswith("."):  # relative to the request's blueprint
+        context += (ctx.request.blueprint,)
+    kept = ctx.app.extensions.get("path_for")
+    if kept is None:
+        kept = ctx.app.extensions.setdefault("path_for", ({}, {}))
+    patterns, urls = kept
+    if all(_is_plain(value) for value in values.values()):
+        key = (*context, *[(name, type(value)) for name, value in values.items()])
+        pieces = patterns.get(key)
+        if pieces is None:
+            pieces = _keep(patterns, key, _pattern(endpoint, values))
+        if pieces:
+            # Even places hold text, odd places the name of the value that goes there.
+            return "".join(
+                piece if index % 2 == 0 else str(values[piece])
+                for index, piece in enumerate(pieces)
+            )
+    if all(_is_short(value) for value in values.values()):
+        key = (*context, *[(name, type(value), value) for name, value in values.items()])
+        url = urls.get(key)
+        if url is None:  # url_for's errors are raised, never kept
+            url = _keep(urls, key, url_for(endpoint, **values))
+        return url
+    return url_for(endpoint, **values)
+
+
+def _keep(kept: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+    if len(kept) >= KEPT_AT_MOST:
+        kept.clear()
+    kept[key] = value
+    return value
+
+
+def _is_short(value: Any) -> bool:
+    """A value whose URL may be kept whole: None, an int or a bool, a short string."""
+    if value is None or isinstance(value, int):
+        return True
+    return isinstance(value, str) and len(value) <= _KEPT_VALUE_LENGTH
 
 
 def _is_plain(value: Any) -> bool:

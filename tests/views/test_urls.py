@@ -164,13 +164,10 @@ def test_path_for_gives_url_for_answer_for_every_simple_route(app, query):
                 assert "lang=" not in first, (rule, first)
 
 
-def test_path_for_builds_each_pattern_once_per_request(app, monkeypatch):
-    """The point of path_for: a list's hundredth link costs no url_for. The first link
-    of an endpoint and argument names is url_for's, the second builds the pattern;
-    values of the same names and types then reuse it; a new request builds it again."""
+def _counting_url_for(monkeypatch) -> list[str]:
     from views import urls
 
-    calls = []
+    calls: list[str] = []
     real = urls.url_for
 
     def counting(endpoint, **values):
@@ -178,10 +175,20 @@ def test_path_for_builds_each_pattern_once_per_request(app, monkeypatch):
         return real(endpoint, **values)
 
     monkeypatch.setattr(urls, "url_for", counting)
-    for _ in range(2):
+    return calls
+
+
+def test_path_for_builds_each_pattern_once_per_app(app, monkeypatch):
+    """The point of path_for: a page's links cost no url_for. An endpoint and argument
+    names get their pattern once (one url_for, with stand-ins); later links, in this
+    request or the next ones, reuse it; another `?lang=` or script root is another
+    pattern, since url_for's answer differs."""
+    from views import urls
+
+    calls = _counting_url_for(monkeypatch)
+    for request_number in range(3):
         with app.test_request_context("/?lang=en"):
             app.preprocess_request()
-            calls.clear()
             links = [urls.path_for("public.pledge", pledge_id=n) for n in range(1, 51)]
             assert links == [f"/pledges/{n}?lang=en" for n in range(1, 51)]
             links = [
@@ -189,8 +196,61 @@ def test_path_for_builds_each_pattern_once_per_request(app, monkeypatch):
                 for n in range(20)
             ]
             assert links[3] == "/elections/lyon-2020/c-3?lang=en"
-            # Per endpoint and argument names: the first link, then the pattern.
-            assert calls == ["public.pledge"] * 2 + ["public.candidate"] * 2, calls
+            expected = ["public.pledge", "public.candidate"] if request_number == 0 else []
+            assert calls == expected, calls
+            calls.clear()
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert urls.path_for("public.pledge", pledge_id=2) == "/pledges/2"
+        assert urls.path_for("public.pledge", pledge_id=3) == "/pledges/3"
+    with app.test_request_context("/?lang=en", base_url="http://127.0.0.1/sub/"):
+        app.preprocess_request()
+        assert urls.path_for("public.pledge", pledge_id=4) == "/sub/pledges/4?lang=en"
+    assert calls == ["public.pledge", "public.pledge"], calls
+
+
+def test_path_for_keeps_whole_urls_for_values_a_url_escapes(app, monkeypatch):
+    """A static file's name holds "/", which the pattern cannot splice: its URL is kept
+    whole, per exact value and type (page=True is not page=1). Long values (a search)
+    go through url_for every time, and the kept URLs are bounded."""
+    from views import urls
+
+    calls = _counting_url_for(monkeypatch)
+    for _ in range(3):
+        with app.test_request_context("/?lang=en"):
+            app.preprocess_request()
+            assert urls.path_for("static", filename="css/site.css") == "/static/css/site.css"
+            assert urls.path_for("public.election", election="a b") == ("/elections/a%20b?lang=en")
+            assert urls.path_for("public.scoreboard", page=True) == "/pledges/?page=True&lang=en"
+            assert urls.path_for("public.scoreboard", page=1) == "/pledges/?page=1&lang=en"
+    assert calls.count("static") == 1
+    assert calls.count("public.election") == 1
+    calls.clear()
+    long_query = "vidéo " * 30
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        for _ in range(3):
+            _assert_same("public.scoreboard", q=long_query)
+        assert calls == ["public.scoreboard"] * 6  # path_for's and _assert_same's own
+        patterns, kept_urls = app.extensions["path_for"]
+        for n in range(urls.KEPT_AT_MOST + 10):
+            urls.path_for("public.scoreboard", q=f"mot {n}")
+        assert 0 < len(kept_urls) <= urls.KEPT_AT_MOST
+        assert urls.path_for("public.scoreboard", q="mot 1") == "/pledges/?q=mot+1&lang=en"
+
+
+def test_path_for_patterns_belong_to_their_app(app):
+    """Two apps in one process (tests, a CLI next to the site) keep their own."""
+    from app import create_app
+    from views.urls import path_for
+
+    with app.test_request_context("/"):
+        assert path_for("public.pledge", pledge_id=1) == "/pledges/1"
+    other = create_app({**app.config, "TESTING": True})
+    assert "path_for" not in other.extensions
+    with other.test_request_context("/"):
+        assert path_for("public.pledge", pledge_id=1) == "/pledges/1"
+    assert other.extensions["path_for"] is not app.extensions["path_for"]
 
 
 def test_path_for_keeps_lang_and_an_explicit_lang_none(app):
