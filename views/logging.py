@@ -131,6 +131,24 @@ def _shared_processors() -> list[Any]:
     ]
 
 
+class _StderrLines:
+    """The request line's end: one line written to the sys.stderr of the moment."""
+
+    def info(self, line: str) -> None:
+        stream = sys.stderr
+        stream.write(line + "\n")
+        stream.flush()
+
+
+def _request_logger_name(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    event["logger"] = REQUEST_LOGGER
+    return event
+
+
+# The request line's logger, set by configure_logging (its renderer follows LOG_FORMAT).
+_request_log: Any = None
+
+
 def configure_logging(log_format: str) -> None:
     """Route structlog and the standard library's loggers through one formatter (per process)."""
     if log_format not in LOG_FORMATS:
@@ -161,6 +179,23 @@ def configure_logging(log_format: str) -> None:
         handler = _StderrHandler()
         root.addHandler(handler)
     handler.setFormatter(formatter)  # the last app's LOG_FORMAT wins (one per process)
+    # The request line, written on every answer, goes through structlog alone: the same
+    # keys in the same order as a line through the standard library, without its
+    # LogRecord, caller lookup and formatter (a third of a static file's answer time).
+    global _request_log
+    _request_log = structlog.wrap_logger(
+        _StderrLines(),
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _request_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _add_ids,
+            _scrub,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    )
     logging.getLogger(REQUEST_LOGGER).setLevel(logging.INFO)
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, NoAccessLines) for f in werkzeug.filters):
@@ -173,7 +208,7 @@ def init_logging(app: Flask) -> None:
     app.logger.removeHandler(default_handler)  # ours, on the root logger, formats everything
     if not app.debug:
         app.logger.setLevel(logging.INFO)
-    log = structlog.get_logger(REQUEST_LOGGER)
+    requests = logging.getLogger(REQUEST_LOGGER)
 
     @app.before_request
     def _start() -> None:
@@ -183,7 +218,9 @@ def init_logging(app: Flask) -> None:
     def _log_request(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = request_id()
         started = request.environ.get(_ENVIRON_START, time.perf_counter())
-        log.info(
+        if not requests.isEnabledFor(logging.INFO):  # silenced by the standard library
+            return response
+        _request_log.info(
             "request",
             **_route(),
             status=response.status_code,

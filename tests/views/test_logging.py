@@ -194,3 +194,49 @@ def test_the_development_servers_access_lines_are_dropped(app):
     assert any(isinstance(f, NoAccessLines) for f in logging.getLogger("werkzeug").filters)
     assert not NoAccessLines().filter(access)
     assert NoAccessLines().filter(banner)
+
+
+def test_request_lines_follow_the_format_and_the_standard_librarys_level(tmp_path, capsys):
+    """The request line is written by structlog directly (views.logging): it still follows
+    LOG_FORMAT, carries the same keys as every other line, and a level set on its
+    standard-library logger (`pledges.requests`) still silences it."""
+    from views.logging import REQUEST_LOGGER
+
+    url = f"sqlite:///{tmp_path / 'lines.db'}"
+    requests = logging.getLogger(REQUEST_LOGGER)
+    try:
+        app = create_app(
+            {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url, "LOG_FORMAT": "console"}
+        )
+        capsys.readouterr()
+        app.test_client().get("/healthz")
+        err = capsys.readouterr().err
+        assert "request" in err
+        assert "health.healthz" in err
+        assert not err.lstrip().startswith("{")
+
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url})
+        capsys.readouterr()
+        app.test_client().get("/healthz")
+        with app.app_context():
+            app.logger.warning("another line")
+        lines = log_lines(capsys)
+        [request_line] = [line for line in lines if line["event"] == "request"]
+        [other] = [line for line in lines if line["event"] == "another line"]
+        assert list(request_line)[-6:] == [
+            "event",
+            "level",
+            "logger",
+            "timestamp",
+            "request_id",
+            "pid",
+        ]
+        assert list(other) == ["event", "level", "logger", "timestamp", "request_id", "pid"]
+        assert request_line["logger"] == REQUEST_LOGGER
+
+        requests.setLevel(logging.WARNING)
+        app.test_client().get("/healthz")
+        assert request_lines(capsys) == []
+    finally:
+        requests.setLevel(logging.INFO)
+        configure_logging("json")
