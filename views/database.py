@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g
@@ -52,6 +53,36 @@ def snapshot_session() -> Session:
     if not session.in_transaction() and get_engine().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     return session
+
+
+def public_data_version(version: int) -> int:
+    """Note the data version this public answer shows (read first, in its snapshot:
+    views.page_cache); what `read_per_version` keeps is keyed by it."""
+    g.public_data_version = version
+    return version
+
+
+def read_per_version(name: str, load: Callable[[], T]) -> T:
+    """`load()` once per data version for the whole app, on public answers.
+
+    For the small tables every public page reads (theme names, a site setting):
+    the data version changes on every write the public can see, these tables'
+    included (models.data_version), so a value read at a version holds until the
+    next one. Only public answers noted their version (anonymous GETs, which write
+    nothing): elsewhere, and before the version is read, `load()` is called each
+    time. A value is loaded after the version is read, so it is never older than
+    the version it is kept under.
+    """
+    version = g.get("public_data_version")
+    if version is None:
+        return load()
+    kept: dict[str, tuple[int, object]] = current_app.extensions.setdefault("per_version", {})
+    found = kept.get(name)
+    if found is not None and found[0] == version:
+        return found[1]  # type: ignore[return-value]  # stored by this function, as T
+    value = load()
+    kept[name] = (version, value)
+    return value
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -14,7 +14,7 @@ from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from limits.errors import StorageError
@@ -33,6 +33,35 @@ login_manager = LoginManager()
 login_manager.session_protection = None
 login_manager.login_view = "auth.login"
 login_manager.login_message = None  # a flash would be the only use of it
+
+
+def user_for_templates() -> dict[str, Any]:
+    """Templates' `current_user` (in place of Flask-Login's context processor).
+
+    Flask-Login's loads the user for every page it renders, the widget's included,
+    hashing the visitor's address and user agent on the way (its session
+    identifier, computed even with session protection off). A request with neither
+    our session nor our remember cookie cannot be logged in (views.page_cache): it
+    gets the anonymous user straight away, as Flask-Login would have given it.
+    """
+    if is_anonymous_request():
+        return {"current_user": login_manager.anonymous_user()}
+    return {"current_user": current_user._get_current_object()}  # a LocalProxy
+
+
+def is_anonymous_request() -> bool:
+    """No session (or remember-me) cookie: the request comes from an anonymous visitor.
+
+    Anonymous visitors never get a cookie, so a request without one cannot be
+    logged in, and its response may be shared (page cache, public HTTP caching).
+    """
+    from flask import current_app
+
+    config = current_app.config
+    cookies = request.cookies
+    return config["SESSION_COOKIE_NAME"] not in cookies and (
+        config["REMEMBER_COOKIE_NAME"] not in cookies
+    )
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -162,7 +191,8 @@ def init_extensions(app: Flask) -> None:
 
     csrf.exempt(api.bp)
     csrf.exempt(embed.bp)
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(user_for_templates)
     from views.auth import load_user
 
     login_manager.user_loader(load_user)
@@ -191,6 +221,12 @@ def init_extensions(app: Flask) -> None:
         pgettext=request_locale.pgettext,
         npgettext=request_locale.npgettext,
         newstyle=True,
+    )
+    # `_`, `gettext` and `ngettext` in one call each (views.request_locale).
+    app.jinja_env.globals.update(
+        _=request_locale.template_gettext,
+        gettext=request_locale.template_gettext,
+        ngettext=request_locale.template_ngettext,
     )
     app.before_request(remember_explicit_lang)
     app.url_defaults(keep_lang_in_urls)

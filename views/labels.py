@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.themes import theme_names
-from views.database import db_session
+from views.database import db_session, read_per_version
 from views.request_locale import locale, locale_code
 from views.urls import path_for
 
@@ -116,10 +116,11 @@ def _theme_fallback(theme: str, _locale: str) -> str:
 
 
 def _theme_names() -> dict[str, tuple[str, str]]:
-    """Every theme's names, read once per request (one statement, tens of rows)."""
+    """Every theme's names, read once per request (one statement, tens of rows), and
+    on public answers once per data version."""
     names = g.get("theme_names")
     if names is None:
-        names = theme_names(db_session())
+        names = read_per_version("theme_names", lambda: theme_names(db_session()))
         g.theme_names = names
     return names
 

@@ -30,7 +30,8 @@ from htmx_flask import request as htmx_request  # flask.request, typed with `.ht
 
 from models.data_version import get_data_version
 from pledges.widgets import FORMAT_VERSION
-from views.database import snapshot_session
+from views.database import public_data_version, snapshot_session
+from views.extensions import is_anonymous_request
 from views.labels import today
 from views.request_locale import locale_code
 
@@ -115,16 +116,6 @@ def init_page_cache(app: Flask) -> PageCache:
     return cache
 
 
-def is_anonymous_request() -> bool:
-    """No session (or remember-me) cookie: the request comes from an anonymous visitor.
-
-    Anonymous visitors never get a cookie, so a request without one cannot be
-    logged in, and its response may be shared (page cache, public HTTP caching).
-    """
-    names = {current_app.config["SESSION_COOKIE_NAME"], current_app.config["REMEMBER_COOKIE_NAME"]}
-    return not any(name in request.cookies for name in names)
-
-
 def page_key() -> tuple[Any, ...]:
     """Everything a cached anonymous page depends on.
 
@@ -145,7 +136,7 @@ def page_key() -> tuple[Any, ...]:
         htmx.boosted,
         htmx.history_restore_request,
         today().isoformat(),  # "overdue" changes at midnight without any write
-        get_data_version(snapshot_session()),  # last: _answer reads it back
+        public_data_version(get_data_version(snapshot_session())),  # last: _answer reads it
     )
 
 
@@ -236,7 +227,8 @@ def serve_public(
 
     # FORMAT_VERSION changes when the widget's markup does: partners' caches then
     # revalidate to the new format even though no data changed.
-    full_key = ("public", FORMAT_VERSION, mimetype, *key, get_data_version(snapshot_session()))
+    version = public_data_version(get_data_version(snapshot_session()))
+    full_key = ("public", FORMAT_VERSION, mimetype, *key, version)
     return _answer(full_key, produce, mode)
 
 

@@ -33,7 +33,7 @@ from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import stored_html
 from views.corrections import change_lines
-from views.database import db_session
+from views.database import db_session, read_per_version
 from views.labels import today
 from views.page_cache import cached_page
 from views.query import wants_fragment
@@ -373,7 +373,12 @@ def pledge(pledge_id: int) -> str:
         # The setting is read once per page; the template asks per ruling.
         author_name=partial(
             public_author_name,
-            show=show_editor_names(db_session(), default=current_app.config["PUBLIC_EDITOR_NAMES"]),
+            show=read_per_version(
+                "show_editor_names",
+                lambda: show_editor_names(
+                    db_session(), default=current_app.config["PUBLIC_EDITOR_NAMES"]
+                ),
+            ),
         ),
     )
 

@@ -35,6 +35,40 @@ def test_anonymous_visitors_never_get_a_cookie(client, app_session):
     assert client.get_cookie("session") is None
 
 
+def test_pages_load_no_user_for_a_request_without_cookies(auth, client, app_session):
+    """A request with no session cookie cannot be logged in: its pages, the widget
+    included, never ask Flask-Login for the user (which would hash the visitor's address
+    and user agent). Logged in, the same pages load the user and show the account menu."""
+    from flask_login.signals import user_accessed
+
+    candidate = make_candidate(app_session)
+    pledge = make_pledge(app_session, candidate)
+    app_session.commit()
+    paths = [
+        "/",
+        f"/pledges/{pledge.id}",
+        f"/embed/candidates/{candidate.election.slug}/{candidate.slug}",
+    ]
+    accessed = []
+
+    def seen(_app, **_extra):
+        accessed.append(1)
+
+    user_accessed.connect(seen)
+    try:
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+        assert accessed == []
+        auth.login_as(Role.EDITOR)
+        html = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+        assert accessed
+        assert 'name="csrf-token"' in html
+        assert "/auth/login" not in html
+    finally:
+        user_accessed.disconnect(seen)
+
+
 def test_public_pages_offer_a_login_link_but_no_token(client):
     html = client.get("/").get_data(as_text=True)
     assert "/auth/login" in html

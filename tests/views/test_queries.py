@@ -227,3 +227,91 @@ def test_cache_is_bounded(app, client, app_session):
     for q in range(10):
         assert client.get(f"/pledges/?q={q}").status_code == 200
     assert len(app.extensions["page_cache"]) == 3
+
+
+def test_theme_names_and_editor_setting_are_read_once_per_data_version(
+    app, client, app_session, count_queries
+):
+    """Every pledge page shows theme names and asks whether editors are named: public
+    answers read both once per data version (views.database.read_per_version). A write
+    to either bumps the version, so the next page shows it at once."""
+    from models import Theme
+    from pledges import accounts
+    from tests.factories import make_user
+
+    candidate, pledge = build(app_session, elections=1, candidates=1, pledges=1, evidence=1)
+    editor = make_user(app_session, role="editor", display_name="Camille Exemple")
+    app_session.add(Theme(slug="theme-0", name_fr="Sécurité publique", name_en="Public safety"))
+    app_session.commit()
+    record_status_change(
+        app_session,
+        pledge,
+        to=PledgeStatus.KEPT,
+        effective_on=date(2023, 1, 1),
+        rationale="Tenu.",
+        cites=[make_evidence(app_session, pledge, stance=Stance.KEPT)],
+        actor=editor,
+    )
+    app_session.commit()
+    path = f"/pledges/{pledge.id}"
+
+    def page() -> tuple[str, list[str]]:
+        count_queries.reset()
+        response = client.get(path)
+        assert response.status_code == 200
+        return response.get_data(as_text=True), list(count_queries.statements)
+
+    def reads(statements: list[str], table: str) -> int:
+        return sum(f"FROM {table}" in " ".join(s.split()) for s in statements)
+
+    html, first = page()
+    assert "Sécurité publique" in html
+    assert "Camille Exemple" in html
+    assert reads(first, "theme") == 1
+    assert reads(first, "sitesetting") == 1
+    html, second = page()
+    assert "Sécurité publique" in html
+    assert "Camille Exemple" in html
+    assert reads(second, "theme") == 0
+    assert reads(second, "sitesetting") == 0
+    assert len(second) == len(first) - 2
+
+    theme = app_session.exec(select(Theme).where(Theme.slug == "theme-0")).one()
+    theme.name_fr = "Tranquillité publique"
+    app_session.add(theme)
+    app_session.commit()
+    html, third = page()
+    assert "Tranquillité publique" in html
+    assert "Sécurité publique" not in html
+    assert reads(third, "theme") == 1
+
+    accounts.set_show_editor_names(app_session, False, actor="test")
+    app_session.commit()
+    html, _ = page()
+    assert "Camille Exemple" not in html
+    english = client.get(path + "?lang=en").get_data(as_text=True)
+    assert "Public safety" in english
+    assert "Camille Exemple" not in english
+
+
+def test_read_per_version_loads_each_time_outside_public_answers(app):
+    """Without a public answer's data version (a logged-in page, a form, the CLI), every
+    call loads; with one, a load per version; per app, never shared between apps."""
+    from views.database import public_data_version, read_per_version
+
+    loads = []
+
+    def load():
+        loads.append(1)
+        return len(loads)
+
+    with app.test_request_context("/"):
+        assert [read_per_version("x", load) for _ in range(3)] == [1, 2, 3]
+        public_data_version(7)
+        assert [read_per_version("x", load) for _ in range(3)] == [4, 4, 4]
+    with app.test_request_context("/"):
+        public_data_version(7)
+        assert read_per_version("x", load) == 4
+        public_data_version(8)
+        assert read_per_version("x", load) == 5
+        assert read_per_version("y", load) == 6

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flask
 import flask_babel
+import pytest
 
 from views import request_locale
 
@@ -64,3 +65,53 @@ def test_each_request_reads_its_own_language(app):
             app.preprocess_request()
             assert request_locale.gettext("Tenu") == expected
             assert flask.render_template_string("{{ _('Tenu') }}") == expected
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_template_gettext_answers_as_jinjas_newstyle_callables(app, lang, autoescape):
+    """Templates' `_()` and `ngettext()` (views.request_locale) give exactly what
+    jinja2.ext's newstyle callables give: translated, escaped values under autoescape,
+    raw ones without, "%%" as a percent sign, `num` filled in, other keywords kept."""
+    from jinja2 import Environment
+
+    from views import request_locale
+
+    source = (
+        "{{ _('Tenu') }}|{{ _('Rompu') }}|{{ _('100%% <b>%(name)s</b>', name=who) }}|"
+        "{{ ngettext('%(num)d rompu', '%(num)d rompus', n) }}|"
+        "{{ ngettext('%(num)d rompu', '%(num)d rompus', 1) }}|"
+        "{{ ngettext('%(num)d x %(what)s', '%(num)d x %(what)s', n, what=who) }}|"
+        "{{ _('%(string)s', string=who) }}"
+    )
+    context = {"who": "<i>A&B</i>", "n": 3}
+
+    def environment(ours: bool) -> Environment:
+        env = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            request_locale.gettext, request_locale.ngettext, newstyle=True
+        )
+        if ours:
+            env.globals.update(
+                _=request_locale.template_gettext,
+                gettext=request_locale.template_gettext,
+                ngettext=request_locale.template_ngettext,
+            )
+        return env
+
+    with app.test_request_context(f"/?lang={lang}"):
+        app.preprocess_request()
+        theirs = environment(False).from_string(source).render(context)
+        mine = environment(True).from_string(source).render(context)
+    assert mine == theirs
+    assert ("Kept" in mine) is (lang == "en")
+    assert "100% <b>" in mine
+    assert ("&lt;i&gt;A&amp;B" in mine) is autoescape
+    assert "3 " in mine
+
+
+def test_the_apps_templates_use_the_one_call_gettext(app):
+    from views import request_locale
+
+    assert app.jinja_env.globals["_"] is request_locale.template_gettext
+    assert app.jinja_env.globals["ngettext"] is request_locale.template_ngettext
