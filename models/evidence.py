@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Column, Field, Relationship, SQLModel
 
 from models.db import UTCDateTime, enum_column, utc_now
@@ -15,10 +15,15 @@ if TYPE_CHECKING:
 
 class Evidence(SQLModel, table=True):
     # A URL is cited once per pledge: the database refuses the duplicate too.
-    __table_args__ = (UniqueConstraint("pledge_id", "url"),)
+    # ix_evidence_pledge_state: every public list counts each pledge's published
+    # evidence, from the index alone (migration 0014).
+    __table_args__ = (
+        UniqueConstraint("pledge_id", "url"),
+        Index("ix_evidence_pledge_state", "pledge_id", "state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    pledge_id: int = Field(foreign_key="pledge.id", index=True)
+    pledge_id: int = Field(foreign_key="pledge.id")
     url: str = Field(max_length=2000)  # tracking parameters stripped (pledges.evidence.clean_url)
     outlet: str = Field(max_length=300)
     published_on: date  # required: evidence is dated

@@ -100,11 +100,16 @@ def list_candidate_pledges(
 
 @cache
 def _widget_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The widget's three statements, built once: a built statement keeps its cache key,
-    so each request only binds its values (`election`, `candidate`, `candidate_id`,
-    `today`)."""
-    candidates, elections = table_of(Candidate), table_of(Election)
-    candidate = (
+    """The widget's statements, built once: a built statement keeps its cache key, so
+    each request only binds its values (`election`, `candidate`, `candidate_id`,
+    `today`).
+
+    `find` reads the candidate with its election; `listed` its visible pledges, one
+    more than the widget shows, to tell a complete list from a truncated one; `count`
+    counts them by status when the list is not complete (or not read: compact).
+    """
+    candidates, elections, pledges = table_of(Candidate), table_of(Election), table_of(Pledge)
+    find = (
         sa_select(*candidate_columns())
         .join_from(candidates, elections, elections.c.id == candidates.c.election_id)
         .where(
@@ -112,9 +117,14 @@ def _widget_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
             candidates.c.slug == bindparam("candidate"),
         )
     )
-    pledges = table_of(Pledge)
     of_candidate = [pledges.c.candidate_id == bindparam("candidate_id"), visible_pledges()]
-    counts = (
+    listed = (
+        sa_select(*pledge_columns(with_candidate=False), evidence_count_column())
+        .where(*of_candidate)
+        .order_by(pledges.c.id)
+        .limit(MAX_WIDGET_PLEDGES + 1)
+    )
+    count = (
         sa_select(
             pledges.c.status,
             func.count(pledges.c.id),
@@ -123,13 +133,7 @@ def _widget_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
         .where(*of_candidate)
         .group_by(pledges.c.status)
     )
-    listed = (
-        sa_select(*pledge_columns(with_candidate=False), evidence_count_column())
-        .where(*of_candidate)
-        .order_by(pledges.c.id)
-        .limit(MAX_WIDGET_PLEDGES)
-    )
-    return candidate, counts, listed
+    return find, listed, count
 
 
 def get_candidate_widget(
@@ -138,27 +142,36 @@ def get_candidate_widget(
     """Candidate, election, status counts and (unless compact) the pledge list; None if unknown.
     An archived candidate (or election) is returned too: the view answers 410 (`is_gone`).
 
-    Two or three statements (candidate with its election, counts, pledges), built once
-    and read as records (pledges.records): the widget only reads.
+    Read as records (pledges.records): the widget only reads. Two statements: the
+    candidate with its election, then its pledges (counted here when the list holds
+    them all, up to MAX_WIDGET_PLEDGES) or, compact or beyond that, their counts; a
+    third only for a list too long to show whole.
     """
     if not can_exist(election_slug, candidate_slug):
         return None
-    find, count, listed = _widget_statements()
+    find, listed, count = _widget_statements()
     row = session.execute(find, {"election": election_slug, "candidate": candidate_slug}).first()
     if row is None:
         return None
     records = RecordBuilder()
     candidate = records.candidate(row)
     counts = CandidateCounts(candidate)
-    for status, number, overdue in session.execute(
-        count, {"candidate_id": candidate.id, "today": today}
-    ):
-        setattr(counts, PledgeStatus(status).value, int(number))
-        counts.overdue += int(overdue or 0)
     pledges = []
     if with_pledges:
         for values in session.execute(listed, {"candidate_id": candidate.id}):
             pledges.append(PledgeRow(records.pledge_of(values, candidate), int(values[-1])))
+    if with_pledges and len(pledges) <= MAX_WIDGET_PLEDGES:
+        for shown in pledges:
+            status = PledgeStatus(shown.pledge.status).value
+            setattr(counts, status, getattr(counts, status) + 1)
+            counts.overdue += shown.pledge.is_overdue(today)
+    else:
+        del pledges[MAX_WIDGET_PLEDGES:]
+        for status, number, overdue in session.execute(
+            count, {"candidate_id": candidate.id, "today": today}
+        ):
+            setattr(counts, PledgeStatus(status).value, int(number))
+            counts.overdue += int(overdue or 0)
     return CandidateWidget(candidate=candidate, counts=counts, pledges=pledges)
 
 

@@ -203,3 +203,29 @@ def test_board_index_replaces_the_visible_index(scratch_database_url):
     assert "ix_pledge_board" not in indexes
     command.upgrade(config, "head")
     assert pledge_indexes()["ix_pledge_board"][0] == "election_id"
+
+
+def test_evidence_count_index_replaces_the_pledge_index(scratch_database_url):
+    """0014: the published-evidence counts read ix_evidence_pledge_state (pledge_id, state)
+    alone; ix_evidence_pledge_id is gone, and back below 0014."""
+    from sqlalchemy import inspect
+
+    config = _config(scratch_database_url)
+
+    def evidence_indexes() -> dict[str, list[str]]:
+        engine = make_engine(scratch_database_url)
+        try:
+            return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("evidence")}
+        finally:
+            engine.dispose()
+
+    command.upgrade(config, "head")
+    indexes = evidence_indexes()
+    assert indexes["ix_evidence_pledge_state"] == ["pledge_id", "state"]
+    assert "ix_evidence_pledge_id" not in indexes
+    command.downgrade(config, "0013")
+    indexes = evidence_indexes()
+    assert indexes["ix_evidence_pledge_id"] == ["pledge_id"]
+    assert "ix_evidence_pledge_state" not in indexes
+    command.upgrade(config, "head")
+    assert evidence_indexes()["ix_evidence_pledge_state"] == ["pledge_id", "state"]

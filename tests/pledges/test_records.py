@@ -335,3 +335,59 @@ def test_records_are_read_only(session):
     with pytest.raises((dataclasses.FrozenInstanceError, AttributeError, TypeError)):
         record.extra = 1  # type: ignore[attr-defined]
     assert not hasattr(record, "__dict__")  # slotted: no room for other attributes
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_candidate_widget_counts_a_full_list_and_a_truncated_one(engine, session, extra):
+    """With its pledges, the widget counts what it listed (all of them, one statement),
+    or, beyond MAX_WIDGET_PLEDGES, lists that many and counts them all in SQL: both
+    give the ORM's counts, archived pledges left out."""
+    from pledges.widgets import MAX_WIDGET_PLEDGES
+
+    election = make_election(session, slug="grande-ville", date=date(2020, 6, 28))
+    candidate = make_candidate(session, election, slug="longue-liste")
+    statuses = [PledgeStatus.KEPT, PledgeStatus.BROKEN, PledgeStatus.PENDING]
+    for n in range(MAX_WIDGET_PLEDGES + extra):
+        make_pledge(
+            session,
+            candidate,
+            slug=f"p{n}",
+            status=statuses[n % 3],
+            deadline=date(2023, 1, 1) if n % 4 == 0 else None,
+            archived_at=ARCHIVED if n == 5 else None,
+        )
+    session.commit()
+    with Session(engine) as fresh:
+        counts, listed = _orm_widget(fresh, candidate.id)
+    widget = get_candidate_widget(
+        session, "grande-ville", "longue-liste", today=TODAY, with_pledges=True
+    )
+    assert widget is not None
+    found = widget.counts
+    assert (found.kept, found.broken, found.pending, found.overdue) == counts
+    assert found.total == MAX_WIDGET_PLEDGES + extra - 1
+    expected = listed[:MAX_WIDGET_PLEDGES]
+    assert [(row.pledge.id, row.evidence_count) for row in widget.pledges] == expected
+    assert widget.truncated is (extra > 1)
+    assert counts[3] > 0  # some pending pledges are overdue
+
+
+def test_published_evidence_counts_read_the_index_alone(engine, session):
+    """Every public list counts each pledge's published evidence (evidence_count_column):
+    on SQLite the count reads ix_evidence_pledge_state alone, never the evidence rows."""
+    from sqlalchemy import select as sa_select
+
+    from models.db import table_of
+    from pledges.scoreboard import evidence_count_column
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan (PostgreSQL picks index-only scans by its statistics)")
+    pledges = table_of(Pledge)
+    statement = sa_select(pledges.c.id, evidence_count_column()).where(pledges.c.id == 1)
+    compiled = statement.compile(engine)
+    values = compiled.construct_params()
+    plan = session.connection().exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)
+    ).all()
+    details = " | ".join(str(row[-1]) for row in plan)
+    assert "COVERING INDEX ix_evidence_pledge_state" in details, details
