@@ -21,7 +21,8 @@ called with a built environ, as gunicorn calls it, logs included): the static
 twin, each page with the cache off and on, and the widget's 304, so the fixed
 cost of every answer can be compared with the static file's.
 
-Run: .venv/bin/python bench/pages.py [--seconds 10] [--client wrk] [--profile 50] [--requests 2000]
+Run: .venv/bin/python bench/pages.py [--seconds 10] [--client wrk] [--page widget]
+     [--profile 50] [--requests 2000]
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def pages(get_json: Callable[[str], Any]) -> dict[str, str]:
     }
 
 
-def measure(database_url: str, seconds: float, *, cache: bool, client: str) -> list[bool]:
+def measure(
+    database_url: str, seconds: float, *, cache: bool, client: str, only: list[str] | None = None
+) -> list[bool]:
     env = {} if cache else {"PAGE_CACHE_SIZE": "0"}
     targets = CACHED if cache else UNCACHED
     print(f"\n-- page cache {'on' if cache else 'off (PAGE_CACHE_SIZE=0)'}")
@@ -82,6 +85,8 @@ def measure(database_url: str, seconds: float, *, cache: bool, client: str) -> l
     with gunicorn(database_url, workers=2, **env) as base:
         paths = pages(lambda path: json.loads(get(base, path)[2]))
         for name, path in paths.items():
+            if only and name not in only:
+                continue
             status, headers, body = get(base, path)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
@@ -252,6 +257,12 @@ def main() -> None:
         default="python",
         help="load generator for the 200 pages (wrk must be installed)",
     )
+    parser.add_argument(
+        "--page",
+        action="append",
+        choices=list(UNCACHED),
+        help="measure only this page (repeatable); every page by default",
+    )
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--pledges", type=int, default=20)
     parser.add_argument("--evidence", type=int, default=5)
@@ -270,9 +281,13 @@ def main() -> None:
         if args.requests:
             profile_requests(url, args.requests, args.top)
             return
-        verdicts = measure(url, args.seconds, cache=False, client=args.client) + measure(
-            url, args.seconds, cache=True, client=args.client
-        )
+        verdicts = [
+            verdict
+            for cache in (False, True)
+            for verdict in measure(
+                url, args.seconds, cache=cache, client=args.client, only=args.page
+            )
+        ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     missed = verdicts.count(False)

@@ -12,8 +12,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request, url_for
-from flask.globals import _cv_request, request_ctx
+from flask import current_app, request, url_for
+from flask.globals import _cv_app, _cv_request, request_ctx
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
@@ -52,34 +52,53 @@ def path_for(endpoint: str, **values: Any) -> str:
     Templates call it as `url_for` (views.templating).
     """
     ctx = _cv_request.get(None)
-    if ctx is None or any(name.startswith("_") for name in values):
+    found = _shape(ctx, endpoint, values) if ctx is not None else None
+    if ctx is None or found is None:  # outside a request, or url_for's own options
         return url_for(endpoint, **values)
-    # Only the app's url_defaults (views.extensions) reads the request: `?lang=`.
-    context: tuple[Any, ...] = (endpoint, ctx.request.script_root, g.get("explicit_lang"))
-    if endpoint.startswith("."):  # relative to the request's blueprint
-        context += (ctx.request.blueprint,)
+    shape, plain = found
     kept = ctx.app.extensions.get("path_for")
     if kept is None:
         kept = ctx.app.extensions.setdefault("path_for", ({}, {}))
     patterns, urls = kept
-    if all(_is_plain(value) for value in values.values()):
-        key = (*context, *[(name, type(value)) for name, value in values.items()])
+    if plain:
+        key = tuple(shape)
         pieces = patterns.get(key)
         if pieces is None:
             pieces = _keep(patterns, key, _pattern(endpoint, values))
         if pieces:
             # Even places hold text, odd places the name of the value that goes there.
             return "".join(
-                piece if index % 2 == 0 else str(values[piece])
-                for index, piece in enumerate(pieces)
+                [
+                    piece if index % 2 == 0 else str(values[piece])
+                    for index, piece in enumerate(pieces)
+                ]
             )
-    if all(_is_short(value) for value in values.values()):
-        key = (*context, *[(name, type(value), value) for name, value in values.items()])
-        url = urls.get(key)
-        if url is None:  # url_for's errors are raised, never kept
-            url = _keep(urls, key, url_for(endpoint, **values))
-        return url
-    return url_for(endpoint, **values)
+    for value in values.values():
+        if not _is_short(value):
+            return url_for(endpoint, **values)
+    whole = (*shape, *values.values())
+    url = urls.get(whole)
+    if url is None:  # url_for's errors are raised, never kept
+        url = _keep(urls, whole, url_for(endpoint, **values))
+    return url
+
+
+def _shape(ctx: Any, endpoint: str, values: dict[str, Any]) -> tuple[list[Any], bool] | None:
+    """What url_for's answer depends on inside a request (only the app's url_defaults,
+    views.extensions, reads the request: `?lang=`), then each argument's name and type;
+    and whether every value is plain. None for a call with url_for's own options
+    (`_external`, `_anchor`...). One loop: it runs for every link of every page."""
+    shape: list[Any] = [endpoint, ctx.request.script_root, _cv_app.get().g.get("explicit_lang")]
+    if endpoint[:1] == ".":  # relative to the request's blueprint
+        shape.append(ctx.request.blueprint)
+    plain = True
+    for name, value in values.items():
+        if name[:1] == "_":
+            return None
+        shape += (name, type(value))
+        if plain and not _is_plain(value):
+            plain = False
+    return shape, plain
 
 
 def _keep(kept: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
