@@ -31,6 +31,7 @@ from pledges.errors import (
     WeakPassword,
     WrongPassword,
 )
+from pledges.records import RulingRecord
 
 # argon2id with the library's defaults (about 100 ms a hash here). Tests swap in a
 # cheaper hasher through `use_hasher`; production never does.
@@ -756,7 +757,7 @@ def set_show_editor_names(
     session.flush()
 
 
-def public_author_name(change: StatusChange, *, show: bool) -> str | None:
+def public_author_name(change: StatusChange | RulingRecord, *, show: bool) -> str | None:
     """The name to print beside a public ruling, or None (setting off, no author, no name).
 
     `show` comes from show_editor_names(session, default=...), read once per page;

@@ -51,11 +51,11 @@ from pledges.archive.warc import remove_warc
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.audit import snapshot as take_snapshot
 from pledges.errors import ArchiveError
-from pledges.records import CandidateRecord, ElectionRecord, PledgeRecord
+from pledges.records import CandidateRecord, ElectionRecord, PledgeDetail, PledgeRecord
 
 Archivable = Election | Candidate | Pledge
 # What `is_gone` also reads: the read-only records of the public lists and widget.
-Readable = Archivable | ElectionRecord | CandidateRecord | PledgeRecord
+Readable = Archivable | ElectionRecord | CandidateRecord | PledgeRecord | PledgeDetail
 MAX_ARCHIVES_LISTED = 200
 
 # ---------------------------------------------------------------- what the public sees
@@ -113,7 +113,7 @@ def is_gone(obj: Readable) -> bool:
     """
     if obj.archived_at is not None:
         return True
-    if isinstance(obj, Pledge | PledgeRecord):
+    if isinstance(obj, Pledge | PledgeRecord | PledgeDetail):
         return is_gone(obj.candidate)
     if isinstance(obj, Candidate | CandidateRecord):
         return obj.election.archived_at is not None

@@ -32,6 +32,7 @@ from pledges.archiving import is_gone
 from pledges.audit import Actor, AuditAction, log_change, snapshot
 from pledges.errors import ConflictError, DuplicateEvidence, EvidenceError
 from pledges.links import MAX_URL_LENGTH, clean_url, url_problem
+from pledges.records import EvidenceRecord
 
 EVIDENCE_FIELDS = [
     "pledge_id", "url", "outlet", "published_on", "kind", "title", "quote", "note", "stance",
@@ -588,11 +589,11 @@ def list_published_evidence(session: Session, pledge_id: int) -> list[Evidence]:
     ]
 
 
-def withdrawn_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
+def withdrawn_evidence(evidence: Iterable[EvidenceRecord]) -> list[EvidenceRecord]:
     """The withdrawn items among `evidence`, in the order they were withdrawn."""
     return sorted(
         (e for e in evidence if e.state == EvidenceState.WITHDRAWN),
-        key=lambda e: (e.withdrawn_at or e.created_at, e.id or 0),
+        key=lambda e: (e.withdrawn_at or e.created_at, e.id),
     )
 
 

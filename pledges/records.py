@@ -1,25 +1,27 @@
-"""Read-only records of elections, candidates and pledges, for the lists the public reads most.
+"""Read-only records of elections, candidates and pledges, for the pages the public reads most.
 
 An ORM object costs far more to load than its row: identity map, state tracking,
 a statement per eager-loaded relationship. The election board, the pledge lists,
 the API's list and the widget only read, so they select these columns in one
 joined statement (pledges.scoreboard, pledges.widgets) and get plain records
 with the same attribute names as the models, which templates and serialisers
-read alike. Nothing here is ever written back: an edit loads the model.
+read alike. A pledge's own page and its API entry read a PledgeDetail: the pledge
+with its evidence and rulings (pledges.scoreboard.get_pledge), public columns only.
+Nothing here is ever written back: an edit loads the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column
 
-from models import Candidate, Election, Pledge
+from models import Candidate, Election, Evidence, Pledge, StatusChange
 from models.db import table_of
-from models.enums import PledgeStatus
+from models.enums import EvidenceKind, EvidenceState, PledgeStatus, Stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +67,12 @@ class PledgeRecord:
 
     def is_overdue(self, today: date) -> bool:
         """As Pledge.is_overdue: past its deadline and still pending."""
-        return (
-            self.status == PledgeStatus.PENDING
-            and self.deadline is not None
-            and self.deadline < today
-        )
+        return is_overdue(self.status, self.deadline, today)
+
+
+def is_overdue(status: PledgeStatus, deadline: date | None, today: date) -> bool:
+    """As Pledge.is_overdue, for the records: past its deadline and still pending."""
+    return status == PledgeStatus.PENDING and deadline is not None and deadline < today
 
 
 # The selected columns, in the records' field order (the nested record last).
@@ -157,3 +160,130 @@ class RecordBuilder:
     def pledge_of(self, values: Sequence[Any], candidate: CandidateRecord) -> PledgeRecord:
         """A pledge selected without its candidate's columns, who is `candidate`."""
         return _new_pledge(*values[: len(_PLEDGE)], candidate)
+
+
+# ---------------------------------------------------------------- a pledge's own page
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """An evidence item as its pledge's page and API entry show it: its public columns
+    (not who submitted or reviewed it, nor a rejection's reason)."""
+
+    id: int
+    pledge_id: int
+    url: str
+    outlet: str
+    published_on: date
+    kind: EvidenceKind
+    title: str
+    quote: str
+    note: str
+    note_html: str
+    stance: Stance
+    state: EvidenceState
+    created_at: datetime
+    withdrawal_reason: str
+    withdrawn_at: datetime | None
+    corrected_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRecord:
+    """The editor behind a ruling, as a public page may name them."""
+
+    id: int
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RulingRecord:
+    """A status change with its author and the evidence it cites (this pledge's)."""
+
+    id: int
+    pledge_id: int
+    from_status: PledgeStatus | None
+    to_status: PledgeStatus
+    effective_on: date
+    rationale: str
+    rationale_html: str
+    author_id: int | None
+    corrects_id: int | None
+    correction_reason: str
+    created_at: datetime
+    author: AuthorRecord | None
+    cites: list[EvidenceRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeDetail:
+    """A pledge with everything its page shows: candidate (and election), evidence
+    (every state: the page tells withdrawn items apart) and rulings, oldest first."""
+
+    id: int
+    election_id: int
+    candidate_id: int
+    slug: str
+    title: str
+    body: str
+    body_html: str
+    theme: str
+    made_on: date | None
+    source_url: str
+    quote: str
+    deadline: date | None
+    status: PledgeStatus
+    status_since: date | None
+    keywords_include: list[str]
+    keywords_exclude: list[str]
+    version: int
+    archived_at: datetime | None
+    candidate: CandidateRecord
+    evidence: list[EvidenceRecord]
+    status_changes: list[RulingRecord]
+
+    def is_overdue(self, today: date) -> bool:
+        """As Pledge.is_overdue: past its deadline and still pending."""
+        return is_overdue(self.status, self.deadline, today)
+
+
+_EVIDENCE = tuple(f.name for f in fields(EvidenceRecord))
+_RULING = tuple(f.name for f in fields(RulingRecord))[:-2]  # author and cites: built
+_PLEDGE_DETAIL = tuple(f.name for f in fields(PledgeDetail))[:-3]  # the nested ones
+
+
+def evidence_columns() -> list[Column[Any]]:
+    return [table_of(Evidence).c[name] for name in _EVIDENCE]
+
+
+def ruling_columns() -> list[Column[Any]]:
+    return [table_of(StatusChange).c[name] for name in _RULING]
+
+
+def pledge_detail_columns() -> list[Column[Any]]:
+    """The pledge's columns, then its candidate's and election's (join both)."""
+    return [table_of(Pledge).c[name] for name in _PLEDGE_DETAIL] + candidate_columns()
+
+
+_new_evidence: Callable[..., EvidenceRecord] = EvidenceRecord
+_new_ruling: Callable[..., RulingRecord] = RulingRecord
+_new_detail: Callable[..., PledgeDetail] = PledgeDetail
+
+
+def evidence_record(values: Sequence[Any]) -> EvidenceRecord:
+    return _new_evidence(*values)
+
+
+def ruling_record(
+    values: Sequence[Any], author: AuthorRecord | None, cites: list[EvidenceRecord]
+) -> RulingRecord:
+    return _new_ruling(*values[: len(_RULING)], author, cites)
+
+
+def pledge_detail(
+    values: Sequence[Any], evidence: list[EvidenceRecord], rulings: list[RulingRecord]
+) -> PledgeDetail:
+    """From a row selected with pledge_detail_columns()."""
+    own = len(_PLEDGE_DETAIL)
+    candidate = RecordBuilder().candidate(values[own:])
+    return _new_detail(*values[:own], candidate, evidence, rulings)

@@ -44,11 +44,21 @@ from pledges.full_text import Fragment, PledgeMatches, Query, parse_query, ranke
 from pledges.full_text import snippet as snippet_of
 from pledges.records import (
     PLEDGE_WIDTH,
+    AuthorRecord,
     CandidateRecord,
+    EvidenceRecord,
+    PledgeDetail,
     PledgeRecord,
     RecordBuilder,
+    RulingRecord,
     candidate_columns,
+    evidence_columns,
+    evidence_record,
     pledge_columns,
+    pledge_detail,
+    pledge_detail_columns,
+    ruling_columns,
+    ruling_record,
 )
 from pledges.search import fold
 from pledges.status import current_ruling
@@ -529,99 +539,98 @@ def list_elections(session: Session) -> list[Election]:
 
 @cache
 def _pledge_page_statements() -> tuple[
-    Select[Pledge, Candidate, Election],
-    Select[Evidence],
-    Select[StatusChange, User],
-    Select[int, int],
+    Select[Any], Select[Any], Select[Any], Select[Any], Select[Any]
 ]:
     """get_pledge's statements, built once (a built statement keeps its cache key: each
     page only binds `pledge_id`, and `change_ids` for the citations)."""
+    pledges, candidates, elections = table_of(Pledge), table_of(Candidate), table_of(Election)
+    evidence, changes, users = table_of(Evidence), table_of(StatusChange), table_of(User)
+    citations = table_of(StatusChangeCitation)
     pledge_id = bindparam("pledge_id", type_=Integer)
     pledge = (
-        sa_select(Pledge, Candidate, Election)
-        .join(Candidate, col(Candidate.id) == Pledge.candidate_id)
-        .join(Election, col(Election.id) == Candidate.election_id)
-        .where(col(Pledge.id) == pledge_id)
+        sa_select(*pledge_detail_columns())
+        .join_from(pledges, candidates, candidates.c.id == pledges.c.candidate_id)
+        .join(elections, elections.c.id == candidates.c.election_id)
+        .where(pledges.c.id == pledge_id)
     )
-    evidence = (
-        sa_select(Evidence).where(col(Evidence.pledge_id) == pledge_id).order_by(col(Evidence.id))
-    )
-    changes = (
-        sa_select(StatusChange, User)
-        .outerjoin(User, col(User.id) == StatusChange.author_id)
-        .where(col(StatusChange.pledge_id) == pledge_id)
-        .order_by(col(StatusChange.effective_on), col(StatusChange.id))
+    items = sa_select(*evidence_columns()).where(evidence.c.pledge_id == pledge_id)
+    rulings = (
+        sa_select(*ruling_columns(), users.c.id, users.c.display_name)
+        .outerjoin(users, users.c.id == changes.c.author_id)
+        .where(changes.c.pledge_id == pledge_id)
+        .order_by(changes.c.effective_on, changes.c.id)
     )
     links = (
-        sa_select(col(StatusChangeCitation.status_change_id), col(StatusChangeCitation.evidence_id))
-        .where(
-            col(StatusChangeCitation.status_change_id).in_(bindparam("change_ids", expanding=True))
-        )
-        .order_by(col(StatusChangeCitation.evidence_id))
+        sa_select(citations.c.status_change_id, citations.c.evidence_id)
+        .where(citations.c.status_change_id.in_(bindparam("change_ids", expanding=True)))
+        .order_by(citations.c.evidence_id)
     )
-    return pledge, evidence, changes, links
+    others = sa_select(*evidence_columns()).where(
+        evidence.c.id.in_(bindparam("evidence_ids", expanding=True))
+    )
+    return pledge, items.order_by(evidence.c.id), rulings, links, others
 
 
-def get_pledge(session: Session, pledge_id: int) -> Pledge | None:
-    """A pledge with everything its page shows, loaded in four statements whatever its
-    size; archived too (`archiving.is_gone` tells the views to answer 410).
+def get_pledge(session: Session, pledge_id: int) -> PledgeDetail | None:
+    """A pledge with everything its page shows, in four statements whatever its size;
+    archived too (`archiving.is_gone` tells the views to answer 410).
 
-    Loaded: its candidate and election (joined), its evidence, its rulings with
-    their authors (joined), and which evidence each ruling cites. The relationships
-    are filled from those rows (`set_committed_value`: read, not changed), where
-    selectin loading took seven statements and built the same objects again.
+    Read as records (pledges.records), public columns only: its candidate and
+    election (joined), its evidence, its rulings with their authors' names (joined),
+    and which evidence each ruling cites. Its page and API entry only read; an
+    edit loads the model.
     """
-    find, find_evidence, find_changes, find_links = _pledge_page_statements()
+    find, find_evidence, find_rulings, find_links, find_others = _pledge_page_statements()
     key = {"pledge_id": pledge_id}
-    row = session.execute(find, key).first()
+    conn = session.connection()
+    row = conn.execute(find, key).first()
     if row is None:
         return None
-    pledge, candidate, election = row
-    set_committed_value(pledge, "candidate", candidate)
-    set_committed_value(candidate, "election", election)
-    evidence = list(session.execute(find_evidence, key).scalars())
-    changes = []
-    for change, author in session.execute(find_changes, key):
-        set_committed_value(change, "author", author)
-        changes.append(change)
-    by_id = {e.id: e for e in evidence}
-    cited: dict[int | None, list[Evidence]] = {c.id: [] for c in changes}
-    if changes:
-        links = session.execute(find_links, {"change_ids": list(cited)}).all()
+    evidence = [evidence_record(values) for values in conn.execute(find_evidence, key)]
+    rows = conn.execute(find_rulings, key).all()
+    width = len(rows[0]) - 2 if rows else 0
+    cited: dict[int, list[EvidenceRecord]] = {values[0]: [] for values in rows}
+    if rows:
+        by_id = {e.id: e for e in evidence}
+        links = conn.execute(find_links, {"change_ids": list(cited)}).all()
         # A ruling cites its own pledge's evidence (pledges.status); anything else is
-        # loaded by id, so the result never depends on that rule holding.
-        missing = {e for _, e in links if e not in by_id}
+        # read by id, so the result never depends on that rule holding.
+        missing = sorted({e for _, e in links if e not in by_id})
         if missing:
-            by_id.update(
-                (e.id, e)
-                for e in session.exec(select(Evidence).where(col(Evidence.id).in_(missing)))
-            )
+            for values in conn.execute(find_others, {"evidence_ids": missing}):
+                by_id[values[0]] = evidence_record(values)
         for change_id, evidence_id in links:
             cited[change_id].append(by_id[evidence_id])
-    set_committed_value(pledge, "evidence", evidence)
-    set_committed_value(pledge, "status_changes", changes)
-    for change in changes:
-        set_committed_value(change, "cites", cited[change.id])
-    return pledge
+    rulings = [
+        ruling_record(
+            values[:width],
+            AuthorRecord(values[width], values[width + 1] or "")
+            if values[width] is not None
+            else None,
+            cited[values[0]],
+        )
+        for values in rows
+    ]
+    return pledge_detail(row, evidence, rulings)
 
 
-def published_evidence(pledge: Pledge) -> list[Evidence]:
+def published_evidence(pledge: PledgeDetail) -> list[EvidenceRecord]:
     """The pledge's published evidence, oldest first (needs `evidence` loaded)."""
     return sorted(
         (e for e in pledge.evidence if e.state == EvidenceState.PUBLISHED),
-        key=lambda e: (e.published_on, e.id or 0),
+        key=lambda e: (e.published_on, e.id),
     )
 
 
-def strongest_evidence(evidence: Sequence[Evidence]) -> Evidence | None:
+def strongest_evidence(evidence: Sequence[EvidenceRecord]) -> EvidenceRecord | None:
     """The evidence that weighs most: official acts above statements, then the most recent."""
     published = [e for e in evidence if e.state == EvidenceState.PUBLISHED]
     if not published:
         return None
-    return min(published, key=lambda e: (e.kind.rank, -e.published_on.toordinal(), -(e.id or 0)))
+    return min(published, key=lambda e: (e.kind.rank, -e.published_on.toordinal(), -e.id))
 
 
-def strongest_cited_evidence(change: StatusChange | None) -> Evidence | None:
+def strongest_cited_evidence(change: RulingRecord | None) -> EvidenceRecord | None:
     """The strongest item the current ruling cites; none without a ruling.
 
     Only what the ruling stands on: an item it leaves out (context, a hoax, the
@@ -636,12 +645,12 @@ class TimelineEntry:
 
     on: date
     kind: str  # "made", "evidence" or "status"
-    evidence: Evidence | None = None
-    change: StatusChange | None = None
-    cites: list[Evidence] = field(default_factory=list)
+    evidence: EvidenceRecord | None = None
+    change: RulingRecord | None = None
+    cites: list[EvidenceRecord] = field(default_factory=list)
 
 
-def get_timeline(pledge: Pledge) -> list[TimelineEntry]:
+def get_timeline(pledge: PledgeDetail) -> list[TimelineEntry]:
     """Published evidence and status changes merged in date order (needs get_pledge's loads).
 
     On the same day the pledge comes first, then evidence, then the ruling that
@@ -668,7 +677,7 @@ def get_timeline(pledge: Pledge) -> list[TimelineEntry]:
     return sorted(entries, key=key)
 
 
-def current_change(pledge: Pledge) -> StatusChange | None:
+def current_change(pledge: PledgeDetail) -> RulingRecord | None:
     """The ruling that set the current status: the last of the effective history
     (a corrected ruling no longer counts; see pledges.status)."""
     return current_ruling(pledge.status_changes)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, exists
 from sqlalchemy.orm import aliased
@@ -246,7 +247,22 @@ def not_corrected() -> ColumnElement[bool]:
     return ~exists().where(col(correction.corrects_id) == col(StatusChange.id))
 
 
-def corrections_of(changes: Iterable[StatusChange]) -> dict[int, int]:
+class Ruling(Protocol):
+    """What the effective history reads of a ruling: a StatusChange, or a public page's
+    RulingRecord (pledges.records)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def corrects_id(self) -> int | None: ...
+    @property
+    def effective_on(self) -> date: ...
+
+
+RulingT = TypeVar("RulingT", bound=Ruling)
+
+
+def corrections_of(changes: Iterable[Ruling]) -> dict[int, int]:
     """{corrected id: id of the entry correcting it} among `changes` (one pledge's, all loaded)."""
     return {c.corrects_id: c.id for c in changes if c.corrects_id is not None and c.id is not None}
 
@@ -264,7 +280,7 @@ def corrected_by_ids(session: Session, ids: Iterable[int | None]) -> dict[int, i
     return {int(corrected): int(by or 0) for corrected, by in rows if corrected is not None}
 
 
-def effective_history(changes: Iterable[StatusChange]) -> list[StatusChange]:
+def effective_history(changes: Iterable[RulingT]) -> list[RulingT]:
     """The entries that count: those no other entry corrects, in order.
 
     The order is by effective date, then by when the *original* ruling was
@@ -276,7 +292,7 @@ def effective_history(changes: Iterable[StatusChange]) -> list[StatusChange]:
     corrected = corrections_of(changes)
     by_id = {c.id: c for c in changes}
 
-    def original(change: StatusChange) -> int:
+    def original(change: RulingT) -> int:
         seen = 0
         while change.corrects_id in by_id and seen < len(by_id):  # bounded: no cycle
             change = by_id[change.corrects_id]
@@ -289,7 +305,7 @@ def effective_history(changes: Iterable[StatusChange]) -> list[StatusChange]:
     )
 
 
-def current_ruling(changes: Iterable[StatusChange]) -> StatusChange | None:
+def current_ruling(changes: Iterable[RulingT]) -> RulingT | None:
     """The ruling that sets the current status: the last of the effective history."""
     history = effective_history(changes)
     return history[-1] if history else None

@@ -18,7 +18,14 @@ from typing import Any
 from models import Candidate, Election, Evidence, Pledge, ProgrammePassage, Snapshot, StatusChange
 from models.enums import EvidenceState
 from pledges.archive.reads import EvidenceArchive
-from pledges.records import CandidateRecord, ElectionRecord, PledgeRecord
+from pledges.records import (
+    CandidateRecord,
+    ElectionRecord,
+    EvidenceRecord,
+    PledgeDetail,
+    PledgeRecord,
+    RulingRecord,
+)
 from pledges.scoreboard import CandidateCounts, published_evidence
 from pledges.status import corrections_of
 from pledges.text import stored_html
@@ -63,7 +70,7 @@ def candidate_fields(candidate: Candidate | CandidateRecord) -> dict[str, Any]:
     }
 
 
-def pledge_summary_fields(pledge: Pledge | PledgeRecord) -> dict[str, Any]:
+def pledge_summary_fields(pledge: Pledge | PledgeRecord | PledgeDetail) -> dict[str, Any]:
     """The public fields of a pledge that a list shows (PLEDGE_JSON): a list reads them
     from pledges.records, which select no more than this."""
     return {
@@ -77,7 +84,7 @@ def pledge_summary_fields(pledge: Pledge | PledgeRecord) -> dict[str, Any]:
     }
 
 
-def pledge_fields(pledge: Pledge) -> dict[str, Any]:
+def pledge_fields(pledge: Pledge | PledgeDetail) -> dict[str, Any]:
     """Every stored public field of a pledge (what depends on the day or on evidence is added
     by the formats: overdue, evidence count, rendered body), in PLEDGE_FIELDS order."""
     fields = {
@@ -111,7 +118,7 @@ PLEDGE_FIELDS = (
 )
 
 
-def evidence_fields(evidence: Evidence) -> dict[str, Any]:
+def evidence_fields(evidence: Evidence | EvidenceRecord) -> dict[str, Any]:
     """Every public field of a published evidence item."""
     return {
         "id": evidence.id,
@@ -155,7 +162,9 @@ def archive_fields(archive: EvidenceArchive | None, *, urls: Url | None) -> dict
     }
 
 
-def ruling_fields(change: StatusChange, *, corrected_by: int | None = None) -> dict[str, Any]:
+def ruling_fields(
+    change: StatusChange | RulingRecord, *, corrected_by: int | None = None
+) -> dict[str, Any]:
     """Every public field of a status change; `cites` lists only published evidence URLs.
 
     `corrects` names the entry this one corrects, `corrected_by` the entry that
@@ -241,7 +250,7 @@ def candidate_json(counts: CandidateCounts, *, urls: Url) -> dict[str, Any]:
 
 
 def pledge_json(
-    pledge: Pledge | PledgeRecord, *, evidence_count: int, url: str, today: date
+    pledge: Pledge | PledgeRecord | PledgeDetail, *, evidence_count: int, url: str, today: date
 ) -> dict[str, Any]:
     """A pledge in a list: what a scoreboard row shows (needs candidate and election loaded)."""
     return {
@@ -254,7 +263,7 @@ def pledge_json(
 
 
 def pledge_detail_json(
-    pledge: Pledge,
+    pledge: PledgeDetail,
     *,
     url: str,
     today: date,
@@ -272,11 +281,9 @@ def pledge_detail_json(
         **pledge_json(pledge, evidence_count=len(evidence), url=url, today=today),
         **pick(pledge_fields(pledge), PLEDGE_DETAIL_JSON),
         "body_html": str(stored_html(pledge.body_html, pledge.body)),
-        "evidence": [
-            evidence_json(e, archive=archives.get(e.id or 0), urls=urls) for e in evidence
-        ],
+        "evidence": [evidence_json(e, archive=archives.get(e.id), urls=urls) for e in evidence],
         "history": [
-            ruling_json(c, corrected_by=corrected.get(c.id or 0)) for c in pledge.status_changes
+            ruling_json(c, corrected_by=corrected.get(c.id)) for c in pledge.status_changes
         ],
     }
 
@@ -306,7 +313,7 @@ def pledge_ref_json(pledge: Pledge, *, urls: Url) -> dict[str, Any]:
 
 
 def evidence_json(
-    evidence: Evidence, *, archive: EvidenceArchive | None, urls: Url
+    evidence: Evidence | EvidenceRecord, *, archive: EvidenceArchive | None, urls: Url
 ) -> dict[str, Any]:
     """Published evidence as listed under its pledge, with its archived copies."""
     return {
@@ -325,7 +332,9 @@ def evidence_with_pledge_json(
     }
 
 
-def ruling_json(change: StatusChange, *, corrected_by: int | None = None) -> dict[str, Any]:
+def ruling_json(
+    change: StatusChange | RulingRecord, *, corrected_by: int | None = None
+) -> dict[str, Any]:
     """A status change as listed in its pledge's history."""
     return pick(ruling_fields(change, corrected_by=corrected_by), RULING_JSON)
 

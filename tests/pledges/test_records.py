@@ -386,8 +386,113 @@ def test_published_evidence_counts_read_the_index_alone(engine, session):
     statement = sa_select(pledges.c.id, evidence_count_column()).where(pledges.c.id == 1)
     compiled = statement.compile(engine)
     values = compiled.construct_params()
-    plan = session.connection().exec_driver_sql(
-        f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)
-    ).all()
+    plan = (
+        session.connection()
+        .exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)
+        )
+        .all()
+    )
     details = " | ".join(str(row[-1]) for row in plan)
     assert "COVERING INDEX ix_evidence_pledge_state" in details, details
+
+
+def _same_fields(record, model, skip: set[str]) -> None:
+    """Every field of `record` but `skip` equals the model's attribute, of the same type."""
+    for field in dataclasses.fields(record):
+        if field.name in skip:
+            continue
+        mine, theirs = getattr(record, field.name), getattr(model, field.name)
+        assert mine == theirs, (type(record).__name__, field.name, mine, theirs)
+        assert type(mine) is type(theirs), (type(record).__name__, field.name)
+        if isinstance(mine, datetime):
+            assert mine.utcoffset() == theirs.utcoffset(), field.name
+
+
+def test_pledge_detail_matches_the_orm_and_carries_public_columns_only(engine, session):
+    """get_pledge (a pledge's page and API entry): the pledge, its candidate and election,
+    every evidence item in id order, the rulings in date order with their authors' names
+    and the items each cites are the models' values; nothing private comes along (who
+    submitted or reviewed an item, a rejection's reason, an author's email)."""
+    from models import Evidence, StatusChange
+    from models.enums import Role, Stance
+    from pledges.records import AuthorRecord, EvidenceRecord, PledgeDetail, RulingRecord
+    from pledges.status import correct_ruling, record_status_change
+    from tests.factories import make_user
+
+    data = build(session)
+    pledge = data["pledges"][0]
+    editor = make_user(session, role=Role.EDITOR, display_name="Camille Exemple")
+    nameless = make_user(session, role=Role.EDITOR, display_name="")
+    kept = make_evidence(session, pledge, stance=Stance.KEPT, published_on=date(2021, 3, 1))
+    later = make_evidence(session, pledge, stance=Stance.KEPT, published_on=date(2022, 3, 1))
+    broken = make_evidence(session, pledge, stance=Stance.BROKEN, published_on=date(2022, 12, 1))
+    make_evidence(
+        session, pledge, state=EvidenceState.REJECTED, rejection_reason="Hors sujet (privé)"
+    )
+    make_evidence(session, pledge, state=EvidenceState.WITHDRAWN, withdrawal_reason="Faux")
+    session.commit()
+    first = record_status_change(
+        session, pledge, to=PledgeStatus.KEPT, effective_on=date(2021, 4, 1),
+        rationale="Tenu **enfin**.", cites=[kept], actor=editor,
+    )  # fmt: skip
+    session.commit()
+    correct_ruling(
+        session, first, to_status=PledgeStatus.KEPT, effective_on=date(2021, 4, 2),
+        rationale="Date corrigée.", cites=[later, kept], reason="Mauvaise date", actor=nameless,
+    )  # fmt: skip
+    record_status_change(
+        session, pledge, to=PledgeStatus.BROKEN, effective_on=date(2023, 1, 1),
+        rationale="Rompu.", cites=[broken], actor="cli",
+    )  # fmt: skip
+    session.commit()
+
+    detail = reads.get_pledge(session, pledge.id)
+    assert isinstance(detail, PledgeDetail)
+    assert reads.get_pledge(session, 10**6) is None
+    with Session(engine) as fresh:
+        model = fresh.get(Pledge, pledge.id)
+        assert model is not None
+        _same_fields(detail, model, {"candidate", "evidence", "status_changes"})
+        assert_same_candidate(detail.candidate, fresh)
+        items = sorted(model.evidence, key=lambda e: e.id)
+        assert [e.id for e in detail.evidence] == [e.id for e in items]
+        for record, item in zip(detail.evidence, items, strict=True):
+            assert isinstance(record, EvidenceRecord)
+            _same_fields(record, item, set())
+        changes = fresh.exec(
+            select(StatusChange)
+            .where(StatusChange.pledge_id == pledge.id)
+            .order_by(StatusChange.effective_on, StatusChange.id)
+        ).all()
+        assert [r.id for r in detail.status_changes] == [c.id for c in changes]
+        for record, change in zip(detail.status_changes, changes, strict=True):
+            assert isinstance(record, RulingRecord)
+            _same_fields(record, change, {"author", "cites"})
+            assert [e.id for e in record.cites] == sorted(e.id for e in change.cites)
+            if change.author is None:
+                assert record.author is None
+            else:
+                assert record.author == AuthorRecord(change.author.id, change.author.display_name)
+        cited = {e.id for r in detail.status_changes for e in r.cites}
+        assert all(any(e is item for item in detail.evidence) for r in detail.status_changes
+                   for e in r.cites)  # fmt: skip
+        assert cited == {kept.id, later.id, broken.id}
+    private = {"rejection_reason", "submitted_by_id", "reviewed_by_id", "feed_item_id"}
+    assert not private & {f.name for f in dataclasses.fields(EvidenceRecord)}
+    assert {f.name for f in dataclasses.fields(AuthorRecord)} == {"id", "display_name"}
+    assert set(_model_columns(Evidence)) >= {f.name for f in dataclasses.fields(EvidenceRecord)}
+    assert [r.author.display_name if r.author else None for r in detail.status_changes] == [
+        "Camille Exemple",
+        "",
+        None,
+    ]
+    assert reads.current_change(detail) is detail.status_changes[-1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        detail.title = "autre"  # type: ignore[misc]
+
+
+def _model_columns(model) -> list[str]:
+    from models.db import table_of
+
+    return list(table_of(model).c.keys())
