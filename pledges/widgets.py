@@ -150,7 +150,9 @@ def get_candidate_widget(
     if not can_exist(election_slug, candidate_slug):
         return None
     find, listed, count = _widget_statements()
-    row = session.execute(find, {"election": election_slug, "candidate": candidate_slug}).first()
+    # Core statements on the session's connection: the ORM has nothing to add to them.
+    conn = session.connection()
+    row = conn.execute(find, {"election": election_slug, "candidate": candidate_slug}).first()
     if row is None:
         return None
     records = RecordBuilder()
@@ -158,7 +160,7 @@ def get_candidate_widget(
     counts = CandidateCounts(candidate)
     pledges = []
     if with_pledges:
-        for values in session.execute(listed, {"candidate_id": candidate.id}):
+        for values in conn.execute(listed, {"candidate_id": candidate.id}):
             pledges.append(PledgeRow(records.pledge_of(values, candidate), int(values[-1])))
     if with_pledges and len(pledges) <= MAX_WIDGET_PLEDGES:
         for shown in pledges:
@@ -167,7 +169,7 @@ def get_candidate_widget(
             counts.overdue += shown.pledge.is_overdue(today)
     else:
         del pledges[MAX_WIDGET_PLEDGES:]
-        for status, number, overdue in session.execute(
+        for status, number, overdue in conn.execute(
             count, {"candidate_id": candidate.id, "today": today}
         ):
             setattr(counts, PledgeStatus(status).value, int(number))
