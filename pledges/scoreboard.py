@@ -377,7 +377,7 @@ def list_pledges(
             None if shape is None else ("pledge count", *shape),
             lambda: select(func.count(col(Pledge.id))).where(*_clauses(filters, today)),
         )
-        total = int(session.execute(count, params).scalar_one())
+        total = int(session.connection().execute(count, params).scalar_one())
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     query = filters.query
@@ -411,7 +411,8 @@ def list_pledges(
     params.update(offset=(page - 1) * per_page, limit=per_page)
     records = RecordBuilder()
     items = []
-    for row in session.execute(stmt, params):
+    # Core statements on the session's connection: the ORM has nothing to add to them.
+    for row in session.connection().execute(stmt, params):
         pledge = records.pledge(row)
         count, evidence = row[PLEDGE_WIDTH], row[PLEDGE_WIDTH + 1]
         found = find_snippet(pledge, evidence, query) if query and with_snippets else None
