@@ -1,5 +1,6 @@
 """Public pages: scoreboard (page and htmx fragment), theme, candidate and pledge pages, errors."""
 
+import re
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -490,3 +491,36 @@ def test_pledge_page_shows_the_html_rendered_at_write_time(client, app_session):
     s.commit()
     html = client.get(f"/pledges/{pledge.id}?again=1").get_data(as_text=True)
     assert str(render_markdown(HOSTILE_BODY)) in html
+
+
+@pytest.mark.parametrize(("lang", "colon"), [("fr", "\u00a0:"), ("en", ":")])
+def test_timeline_labels_take_each_languages_colon(client, app_session, lang, colon):
+    """ "Preuve (article, …) :", "Changement de statut :" and "Preuves citées :" are
+    written as each language writes a colon: no space before it in English."""
+    pledge = make_pledge(app_session)
+    item = make_evidence(app_session, pledge, stance=Stance.BROKEN)
+    app_session.commit()
+    record_status_change(
+        app_session, pledge, to=PledgeStatus.BROKEN, effective_on=date.today(),
+        rationale="r", cites=[item], actor="test",
+    )  # fmt: skip
+    app_session.commit()
+    html = client.get(f"/pledges/{pledge.id}?lang={lang}").get_data(as_text=True)
+    timeline = BeautifulSoup(html, "html.parser").find(id="timeline")
+    assert timeline is not None
+    # Runs of ASCII white space only: the French colon's no-break space must stay.
+    lines = [re.sub(r"[ \t\n]+", " ", p.get_text()).strip() for p in timeline.find_all("p")]
+    starts = (
+        "Preuve (",
+        "Evidence (",
+        "Changement",
+        "Status change",
+        "Preuves cit",
+        "Evidence cit",
+    )
+    labelled = [line for line in lines if line.startswith(starts)]
+    assert len(labelled) == 3, lines
+    for line in labelled:
+        assert colon in line, line
+        if lang == "en":
+            assert " :" not in line, line
