@@ -97,7 +97,22 @@ def stored_html(html: str | None, source: str | None = None) -> Markup:
     active may come from the database); rendered now if a write left it empty."""
     if not html:
         return render_markdown(source)
+    if len(html) <= MAX_KEPT_HTML:
+        return _sanitised_stored(html)
     return Markup(sanitise_html(html))  # noqa: S704  (sanitised just above)
+
+
+# A page shows a dozen stored texts (a pledge's body, each item's note, each ruling's
+# rationale), and every page showing them cleaned them again: each distinct text is
+# cleaned once per worker instead. The key is the stored text itself, so whatever the
+# database holds still goes through the allowlist before it is shown. Bounded: 512
+# texts of at most 8 KiB each (longer ones are cleaned on every call).
+MAX_KEPT_HTML = 8 * 1024
+
+
+@functools.lru_cache(maxsize=512)
+def _sanitised_stored(html: str) -> Markup:
+    return Markup(sanitise_html(html))  # noqa: S704  (sanitised just here)
 
 
 # Markdown column → the column holding it rendered, per table class.

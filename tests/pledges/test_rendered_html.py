@@ -4,6 +4,7 @@ exactly what render_markdown gives, and keeps it in step when the text changes."
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from models import Evidence, Pledge, StatusChange
@@ -163,3 +164,23 @@ def test_demo_load_and_generate(session):
     assert assert_in_step(session) > 3 * 4 * 3
     generated = session.exec(select(Evidence).where(Evidence.state == EvidenceState.PUBLISHED))
     assert all(e.note_html for e in generated if e.note)
+
+
+@pytest.mark.parametrize("size", [100, 20_000])
+def test_stored_html_is_cleaned_every_time_it_is_shown_short_or_long(size):
+    """Short stored texts are cleaned once per worker and kept, long ones on each call: both
+    answer exactly what the allowlist gives, the first time and every time after."""
+    from pledges.text import MAX_KEPT_HTML, sanitise_html
+
+    padding = "x" * size
+    hostile = (
+        f'<p onclick="steal()">{padding}</p><script>alert(1)</script><a href="javascript:x">l</a>'
+    )
+    expected = sanitise_html(hostile)
+    assert (len(hostile) <= MAX_KEPT_HTML) is (size == 100)
+    for _ in range(3):
+        shown = stored_html(hostile)
+        assert str(shown) == expected
+        assert "<script" not in shown
+        assert "onclick" not in shown
+        assert "javascript:" not in shown
