@@ -44,6 +44,8 @@ def user_for_templates() -> dict[str, Any]:
     our session nor our remember cookie cannot be logged in (views.page_cache): it
     gets the anonymous user straight away, as Flask-Login would have given it.
     """
+    if not has_request_context():  # a mail or an export rendered by a command
+        return {"current_user": None}
     if is_anonymous_request():
         return {"current_user": login_manager.anonymous_user()}
     return {"current_user": current_user._get_current_object()}  # a LocalProxy

@@ -132,12 +132,20 @@ def _shared_processors() -> list[Any]:
 
 
 class _StderrLines:
-    """The request line's end: one line written to the sys.stderr of the moment."""
+    """The request line's end: one line written to the sys.stderr of the moment.
+
+    A stderr that cannot be written (a log reader restarting: broken pipe; closed;
+    none at all) loses the line, never the answer: as the standard library's
+    StreamHandler, which wrote it before, never lets a write error reach the request.
+    """
 
     def info(self, line: str) -> None:
-        stream = sys.stderr
-        stream.write(line + "\n")
-        stream.flush()
+        try:
+            stream = sys.stderr
+            stream.write(line + "\n")
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def _request_logger_name(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:

@@ -489,3 +489,12 @@ def test_finding_13_current_password_has_a_maximum_length(auth, client, monkeypa
     response = _change_password(client, auth, "x" * (accounts.MAX_PASSWORD_LENGTH + 1))
     assert response.status_code == 422
     assert calls == []
+
+
+def test_a_template_rendered_outside_a_request_has_no_user(app):
+    """A command renders mail or exports with an app context alone: `current_user` is None
+    there, as Flask-Login's own context processor gave it, never an error."""
+    from flask import render_template_string
+
+    with app.app_context():
+        assert render_template_string("{{ current_user }}") == "None"

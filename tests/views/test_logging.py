@@ -240,3 +240,24 @@ def test_request_lines_follow_the_format_and_the_standard_librarys_level(tmp_pat
     finally:
         requests.setLevel(logging.INFO)
         configure_logging("json")
+
+
+def test_a_stderr_that_cannot_be_written_loses_the_line_not_the_answer(app, monkeypatch):
+    """A broken pipe (the log reader restarting), a closed stream or none at all: the
+    request line is lost, the page is still served."""
+    import io
+    import sys
+
+    class Broken(io.StringIO):
+        def write(self, _text):
+            raise BrokenPipeError
+
+    closed = io.StringIO()
+    closed.close()
+    client = app.test_client()
+    for stream in (Broken(), closed, None):
+        monkeypatch.setattr(sys, "stderr", stream)
+        for path in ("/static/css/site.css", "/"):
+            response = client.get(path)
+            response.close()
+            assert response.status_code == 200, (stream, path)
