@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_
+from sqlalchemy import ColumnElement, exists, false, func, literal, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
@@ -27,6 +27,8 @@ from pledges.scoreboard import (
     PledgePage,
     PledgeRow,
     evidence_count_column,
+    evidence_text_column,
+    find_snippet,
     overdue_clause,
 )
 from pledges.search import fold, like_pattern
@@ -127,14 +129,21 @@ def _clauses(search: PledgeSearch, today: date) -> list[ColumnElement[bool]]:
 def search_pledges(
     session: Session, search: PledgeSearch, *, page: int = 1, per_page: int = 30, today: date
 ) -> PledgePage:
-    """One page of matching pledges, by id, with their published evidence counts: three
-    to four statements (the total, the page, the eager loads)."""
+    """One page of matching pledges, by id, with their published evidence counts and,
+    for a search, where its words were found (the body or a published evidence item, as
+    on the public lists): three to four statements (the total, the page, the eager
+    loads)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     clauses = _clauses(search, today)
+    words = parse_query(search.q) if search.q and fold(search.q) else None
     total = int(session.execute(select(func.count(col(Pledge.id))).where(*clauses)).scalar_one())
     page = min(max(1, page), max(1, math.ceil(total / per_page)))
     stmt = (
-        select(Pledge, evidence_count_column())
+        select(
+            Pledge,
+            evidence_count_column(),
+            evidence_text_column() if words else literal(None).label("evidence_text"),
+        )
         .where(*clauses)
         # By id, not by relevance: the list mixes full-text matches with slug and name
         # matches, which have no rank, and editors work through it in a stable order.
@@ -143,7 +152,10 @@ def search_pledges(
         .limit(per_page)
         .options(selectinload(rel(Pledge.candidate)).selectinload(rel(Candidate.election)))
     )
-    items = [PledgeRow(pledge, int(count)) for pledge, count in session.execute(stmt)]
+    items = [
+        PledgeRow(pledge, int(count), find_snippet(pledge, text, words) if words else None)
+        for pledge, count, text in session.execute(stmt)
+    ]
     return PledgePage(items=items, total=total, page=page, per_page=per_page)
 
 

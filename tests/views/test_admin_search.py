@@ -17,7 +17,7 @@ def soup(response) -> BeautifulSoup:
 
 
 def titles(page) -> list[str]:
-    return [th.get_text(strip=True) for th in page.select("#search-results tbody th")]
+    return [a.get_text(strip=True) for a in page.select("#search-results tbody th > a")]
 
 
 @pytest.fixture
@@ -44,7 +44,13 @@ def data(app_session, auth):
         s, lea, title="Métro gratuit", slug="metro-gratuit", theme="transports"
     )
     make_evidence(s, lyon_pledge, state=EvidenceState.SUBMITTED)
-    make_evidence(s, cameras, state=EvidenceState.PUBLISHED)
+    make_evidence(
+        s,
+        cameras,
+        state=EvidenceState.PUBLISHED,
+        title="Conseil municipal",
+        quote="Le déploiement continue à la Plaine.",
+    )
     s.commit()
     auth.login_as(Role.EDITOR)
     return {"marseille": marseille, "lyon": lyon, "sebastien": sebastien, "lea": lea}
@@ -113,6 +119,23 @@ def test_pagination_keeps_the_filters(client, data, monkeypatch):
     nxt = page.select_one("#search-results a[rel=next]")["href"]
     assert "theme=transports" in nxt
     assert titles(soup(client.get(nxt))) == ["Métro gratuit"]
+
+
+def test_search_shows_where_the_words_were_found(client, data):
+    """As on the public lists: the body's passage, else a published evidence item's, the
+    words marked; nothing for a match on a name or slug only."""
+    page = soup(client.get("/admin/pledges?q=velos"))
+    (snippet,) = page.select("#search-results tbody th .snippet")
+    assert [m.get_text() for m in snippet.select("mark")] == ["vélos"]
+    assert snippet.get_text(" ", strip=True) == "Des vélos partout."
+    page = soup(client.get("/admin/pledges?q=plaine&lang=en", headers=FRAGMENT))
+    assert titles(page) == ["Moratoire caméras"]
+    (snippet,) = page.select("#search-results tbody th .snippet")
+    assert snippet.select_one(".snippet-source").get_text() == "In published evidence:"
+    assert [m.get_text() for m in snippet.select("mark")] == ["Plaine"]
+    assert "Le déploiement continue" in snippet.get_text()
+    assert soup(client.get("/admin/pledges?q=lyon")).select(".snippet") == []
+    assert soup(client.get("/admin/pledges?theme=transports")).select(".snippet") == []
 
 
 def test_volunteers_cannot_search(client, auth, data):

@@ -105,6 +105,9 @@ def test_api_q_is_ranked_and_keeps_its_fields(client, data):
 def test_editors_search_finds_published_evidence_and_slugs(client, data, auth):
     auth.login_as(Role.EDITOR)
     page = soup(client.get("/admin/pledges?q=bailleurs"))
-    assert [th.get_text(strip=True) for th in page.select("#search-results tbody th")] == [
+    assert [a.get_text(strip=True) for a in page.select("#search-results tbody th > a")] == [
         "Pistes cyclables"
     ]
+    # The evidence item that matched is quoted under the title, its word marked.
+    marks = page.select("#search-results tbody th .snippet mark")
+    assert [m.get_text() for m in marks] == ["bailleurs"]
