@@ -10,11 +10,11 @@ no Flask.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -143,6 +143,21 @@ class PledgeRow:
 
 
 T = TypeVar("T")
+
+
+class Remember(Protocol):
+    """Where a caller may keep what a read returns, under a key naming the read and all
+    it depends on; `load` reads it. The counts over a whole election or list are the
+    same for every page, language and visitor until the data changes: the web app keeps
+    them per data version (views.database.read_per_version). Values given to it are
+    plain and immutable (ints, tuples of column values)."""
+
+    def __call__(self, key: Hashable, load: Callable[[], T], /) -> T: ...
+
+
+def load_each_time(_key: Hashable, load: Callable[[], T]) -> T:
+    """The default `Remember`: nothing kept."""
+    return load()
 
 
 @dataclass
@@ -358,6 +373,7 @@ def list_pledges(
     today: date,
     snippets: bool = False,
     total: int | None = None,
+    remember: Remember = load_each_time,
 ) -> PledgePage:
     """One page of pledges matching `filters`, with evidence counts: most relevant first
     when searching (ties by id), else by id.
@@ -367,7 +383,7 @@ def list_pledges(
     the evidence text the snippets may quote). Rows come back as read-only records
     (pledges.records), not ORM objects: lists only read. A caller that has counted
     these same filters already (an election board's totals) passes `total`, and the
-    first statement is not run.
+    first statement is not run. Without a search, the total is a `remember`ed read.
     """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     shape = _shape(filters)
@@ -377,7 +393,15 @@ def list_pledges(
             None if shape is None else ("pledge count", *shape),
             lambda: select(func.count(col(Pledge.id))).where(*_clauses(filters, today)),
         )
-        total = int(session.connection().execute(count, params).scalar_one())
+        count_params = dict(params)
+
+        def read_total() -> int:
+            return int(session.connection().execute(count, count_params).scalar_one())
+
+        if shape is None:
+            total = read_total()
+        else:
+            total = remember(("pledge count", shape, tuple(sorted(params.items()))), read_total)
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     query = filters.query
@@ -782,14 +806,20 @@ def election_summary(
 
 
 def get_board_totals(
-    session: Session, election: Election, filters: PledgeFilters, *, today: date
+    session: Session,
+    election: Election,
+    filters: PledgeFilters,
+    *,
+    today: date,
+    remember: Remember = load_each_time,
 ) -> tuple[ElectionSummary, list[tuple[str, int]]]:
     """An election board's totals (as `election_summary`) and its themes with their numbers
     of pledges (as `list_election_themes`): one statement, two with a search.
 
     Without a search, the themes' status counts sum to the totals (of one theme when the
     board is filtered on it), so one GROUP BY by theme and status gives both; read from
-    ix_pledge_board alone, in its order (plain counts, no CASE per row).
+    ix_pledge_board alone, in its order (plain counts, no CASE per row); a `remember`ed
+    read, the same whatever the theme filter.
     """
     if filters.q:
         return (
@@ -811,7 +841,13 @@ def get_board_totals(
             .order_by(col(Pledge.theme))
         ),
     )
-    rows = session.execute(by_theme, {"election_id": election.id, "today": today}).all()
+    rows = remember(
+        ("board totals", election.id, today),
+        lambda: tuple(
+            tuple(row)
+            for row in session.execute(by_theme, {"election_id": election.id, "today": today})
+        ),
+    )
     totals = ElectionSummary(election)
     themes: dict[str, int] = {}
     for theme, status, number, past_deadline in rows:
@@ -834,12 +870,14 @@ def list_candidate_counts(
     page: int = 1,
     per_page: int = 20,
     today: date,
+    remember: Remember = load_each_time,
 ) -> Page[CandidateCounts]:
     """One page of an election's candidates with their counts: two statements.
 
     Counts follow `filters.scope()` (theme, search), like the list beside them.
     `sort`: "name", or "kept"/"broken" for the share of pledges kept/broken,
     highest first; ties (and candidates without pledges, share 0) by name, then id.
+    Without a search, both are `remember`ed reads.
     """
     count = _kept(
         ("candidate count",),
@@ -847,7 +885,10 @@ def list_candidate_counts(
             col(Candidate.election_id) == bindparam("election_id"), visible_candidates()
         ),
     )
-    total = int(session.execute(count, {"election_id": election.id}).scalar_one())
+    total = remember(
+        ("candidate count", election.id),
+        lambda: int(session.execute(count, {"election_id": election.id}).scalar_one()),
+    )
     page, per_page = _clamp(page, per_page, total)
     sort = sort if sort in CANDIDATE_SORTS else "name"
     scope = filters.scope()
@@ -862,7 +903,15 @@ def list_candidate_counts(
     records = RecordBuilder()
     in_this = records.election_of(election)
     items = []
-    for row in session.execute(stmt, params):
+
+    def read_rows() -> tuple[tuple[Any, ...], ...]:
+        return tuple(tuple(row) for row in session.execute(stmt, params))
+
+    if shape is None:
+        rows = read_rows()
+    else:
+        rows = remember(("candidate counts", sort, shape, tuple(sorted(params.items()))), read_rows)
+    for row in rows:
         k, b, p, o = row[-4:]
         candidate = records.candidate_of(row, in_this)
         items.append(CandidateCounts(candidate, int(k), int(b), int(p), int(o)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g
@@ -62,25 +62,38 @@ def public_data_version(version: int) -> int:
     return version
 
 
-def read_per_version(name: str, load: Callable[[], T]) -> T:
+# At most this many values kept per app: past it, those of older versions go, then all.
+PER_VERSION_KEPT = 512
+
+
+def read_per_version(name: Hashable, load: Callable[[], T]) -> T:
     """`load()` once per data version for the whole app, on public answers.
 
-    For the small tables every public page reads (theme names, a site setting):
-    the data version changes on every write the public can see, these tables'
-    included (models.data_version), so a value read at a version holds until the
-    next one. Only public answers noted their version (anonymous GETs, which write
-    nothing): elsewhere, and before the version is read, `load()` is called each
-    time. A value is loaded after the version is read, so it is never older than
-    the version it is kept under.
+    For what every public answer of a kind reads alike, whoever asks: the small
+    tables (theme names, a site setting) and the counts over a whole election or
+    list (pledges.scoreboard's `remember`), the same for every page number,
+    language and visitor. The data version changes on every write the public can
+    see (models.data_version), so a value read at a version holds until the next
+    one: after a write, the first answer in each worker loads it again. Only public
+    answers noted their version (anonymous GETs, which write nothing): elsewhere,
+    and before the version is read, `load()` is called each time. A value is loaded
+    after the version is read, so it is never older than the version it is kept
+    under. `name` says what the value is and every argument it depends on; kept
+    values must not change (numbers, tuples, frozen records).
     """
     version = g.get("public_data_version")
     if version is None:
         return load()
-    kept: dict[str, tuple[int, object]] = current_app.extensions.setdefault("per_version", {})
+    kept: dict[Hashable, tuple[int, object]] = current_app.extensions.setdefault("per_version", {})
     found = kept.get(name)
     if found is not None and found[0] == version:
         return found[1]  # type: ignore[return-value]  # stored by this function, as T
     value = load()
+    if len(kept) >= PER_VERSION_KEPT:
+        for key in [key for key, (at, _value) in list(kept.items()) if at != version]:
+            kept.pop(key, None)
+        if len(kept) >= PER_VERSION_KEPT:
+            kept.clear()
     kept[name] = (version, value)
     return value
 

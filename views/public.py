@@ -183,7 +183,13 @@ def scoreboard() -> str:
     page = read_positive_int(args, "page", 1, strict=False)
     on = today()
     pledges = reads.list_pledges(
-        session, filters, page=page, per_page=_page_size(), today=on, snippets=True
+        session,
+        filters,
+        page=page,
+        per_page=_page_size(),
+        today=on,
+        snippets=True,
+        remember=read_per_version,
     )
     context = {
         "filters": filters,
@@ -227,7 +233,9 @@ def _election_board(session: Session, found: Election) -> str:
     asked = args.get("sort") or "name"
     sort = asked if asked in reads.CANDIDATE_SORTS else "name"
     on = today()
-    totals, themes = reads.get_board_totals(session, found, filters, today=on)
+    totals, themes = reads.get_board_totals(
+        session, found, filters, today=on, remember=read_per_version
+    )
     pledges = reads.list_pledges(
         session,
         filters,
@@ -238,6 +246,7 @@ def _election_board(session: Session, found: Election) -> str:
         # The totals counted these very pledges when the filters are only the scope's
         # (election, theme, search): the list needs no count of its own.
         total=totals.total if filters == filters.scope() else None,
+        remember=read_per_version,
     )
     board = reads.list_candidate_counts(
         session,
@@ -247,6 +256,7 @@ def _election_board(session: Session, found: Election) -> str:
         page=read_positive_int(args, "cpage", 1, strict=False),
         per_page=BOARD_PER_PAGE,
         today=on,
+        remember=read_per_version,
     )
     # Every link keeps the whole state (filters, sort, both pages) so that a pushed URL,
     # a reload or the language switch shows the same page.
@@ -321,7 +331,9 @@ def candidate(election: str, candidate: str) -> str:
     on = today()
     page = read_positive_int(flask_request.args, "page", 1, strict=False)
     filters = PledgeFilters(candidate_id=found.id)
-    pledges = reads.list_pledges(session, filters, page=page, per_page=_page_size(), today=on)
+    pledges = reads.list_pledges(
+        session, filters, page=page, per_page=_page_size(), today=on, remember=read_per_version
+    )
     context = {
         "candidate": found,
         "election": found.election,

@@ -1,8 +1,10 @@
 """Constant SQL statement counts whatever the data size (no N+1), and the rendered-page cache."""
 
 from datetime import date
+from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from models import Candidate, Election
@@ -315,3 +317,119 @@ def test_read_per_version_loads_each_time_outside_public_answers(app):
         public_data_version(8)
         assert read_per_version("x", load) == 5
         assert read_per_version("y", load) == 6
+
+
+def test_election_and_list_counts_are_read_once_per_data_version(
+    client, app_session, count_queries
+):
+    """The counts over a whole election or list are the same for every page number,
+    language and visitor: public answers read them once per data version. Other pages
+    then run no count; a write shows in the very next answer."""
+    build(app_session, elections=1, candidates=3, pledges=4, evidence=0)
+    election = app_session.exec(select(Election)).one()
+    board = f"/elections/{election.slug}"
+
+    def counting(path: str) -> tuple[Any, list[str]]:
+        count_queries.reset()
+        response = client.get(path)
+        assert response.status_code == 200
+        counts = [
+            s
+            for s in count_queries.statements
+            if s.lstrip().upper().startswith("SELECT COUNT(") or "GROUP BY" in s.upper()
+        ]
+        return response, counts
+
+    def totals(response) -> str:
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        return page.select_one("#pledge-list-title .total").get_text(strip=True)
+
+    first, counted = counting(board)
+    assert len(counted) == 3  # the totals by theme, the candidates, their counts
+    assert totals(first) == "(12 engagements)"
+    # Other keys of the page cache (language, page of candidates): no count at all.
+    again, counted = counting(board + "?lang=en")
+    assert counted == []
+    assert totals(again) == "(12 pledges)"
+    _, counted = counting(board + "?cpage=1&sort=name&lang=fr")
+    assert counted == []
+    api, counted = counting("/api/v1/pledges?per_page=5")
+    assert len(counted) == 1
+    assert api.get_json()["total"] == 12
+    api, counted = counting("/api/v1/pledges?per_page=6")
+    assert counted == []
+    assert api.get_json()["total"] == 12
+
+    # A write: the next answers count again and show it.
+    candidate = app_session.exec(select(Candidate)).first()
+    pledge = make_pledge(app_session, candidate, title="Un de plus")
+    app_session.commit()
+    after, counted = counting(board + "?lang=en")
+    assert len(counted) == 3
+    assert totals(after) == "(13 pledges)"
+    line = BeautifulSoup(after.get_data(as_text=True), "html.parser").select_one(".election-totals")
+    assert line.get_text(" ", strip=True) == (
+        "All candidates: Kept: 0 · Broken: 0 · Pending: 13 (6 overdue)"
+    )
+    assert client.get("/api/v1/pledges?per_page=6").get_json()["total"] == 13
+    record_status_change(
+        app_session,
+        pledge,
+        to=PledgeStatus.KEPT,
+        effective_on=date(2023, 1, 1),
+        rationale="Tenu.",
+        cites=[make_evidence(app_session, pledge, stance=Stance.KEPT)],
+        actor="test",
+    )
+    app_session.commit()
+    kept = client.get("/api/v1/pledges?status=kept").get_json()
+    assert kept["total"] == 1
+    ruled = client.get(board + "?lang=en&cpage=1")
+    line = BeautifulSoup(ruled.get_data(as_text=True), "html.parser").select_one(".election-totals")
+    assert line.get_text(" ", strip=True) == (
+        "All candidates: Kept: 1 · Broken: 0 · Pending: 12 (6 overdue)"
+    )
+
+
+def test_read_per_version_is_bounded(app, monkeypatch):
+    """However many distinct reads visitors cause (filters, pages), what is kept stays
+    bounded: values of older versions go first, then everything."""
+    from views import database
+    from views.database import public_data_version, read_per_version
+
+    monkeypatch.setattr(database, "PER_VERSION_KEPT", 4)
+    with app.test_request_context("/"):
+        public_data_version(1)
+        for n in range(3):
+            read_per_version(("old", n), lambda n=n: n)
+        public_data_version(2)
+        for n in range(3):
+            read_per_version(("new", n), lambda n=n: n)
+        kept = app.extensions["per_version"]
+        assert len(kept) <= 4
+        assert all(version == 2 for version, _value in kept.values())
+        for n in range(10):
+            read_per_version(("more", n), lambda n=n: n)
+        assert len(kept) <= 4
+        assert read_per_version(("more", 9), lambda: "reloaded") == 9
+
+
+def test_kept_counts_follow_the_date(client, app_session, monkeypatch):
+    """ "Overdue" changes at midnight without any write: the counts kept per data version
+    are kept per day too."""
+    from datetime import UTC, datetime
+
+    build(app_session, elections=1, candidates=2, pledges=2, evidence=0)
+    board = "/elections/" + app_session.exec(select(Election)).one().slug
+
+    def totals_on(day: datetime) -> str:
+        monkeypatch.setattr("views.labels.utc_now", lambda: day)
+        html = client.get(board + "?lang=en").get_data(as_text=True)
+        line = BeautifulSoup(html, "html.parser").select_one(".election-totals")
+        return line.get_text(" ", strip=True)
+
+    before = "All candidates: Kept: 0 · Broken: 0 · Pending: 4"
+    assert totals_on(datetime(2020, 12, 31, 12, tzinfo=UTC)) == before
+    after = "All candidates: Kept: 0 · Broken: 0 · Pending: 4 (2 overdue)"
+    assert totals_on(datetime(2021, 1, 2, 12, tzinfo=UTC)) == after
+    assert totals_on(datetime(2020, 12, 31, 12, tzinfo=UTC)) == before

@@ -23,7 +23,7 @@ from pledges.open_data.representations import (
 )
 from pledges.scoreboard import MAX_PER_PAGE
 from views.api import bp
-from views.database import db_session
+from views.database import db_session, read_per_version
 from views.labels import today
 from views.page_cache import cached_page
 from views.public import BadFilter, filter_args, read_filters, read_positive_int
@@ -60,7 +60,9 @@ def pledges() -> Response:
     except BadFilter as error:
         return json_error(400, "bad_request", error.message, parameter=error.name)
     on = today()
-    result = reads.list_pledges(db_session(), filters, page=page, per_page=per_page, today=on)
+    result = reads.list_pledges(
+        db_session(), filters, page=page, per_page=per_page, today=on, remember=read_per_version
+    )
     if page > result.pages:
         return json_error(400, "bad_request", f"there are {result.pages} pages", parameter="page")
     items = [
