@@ -28,7 +28,7 @@ from pledges import evidence as evidence_ops
 from pledges import programmes
 from pledges import scoreboard as reads
 from pledges.accounts import public_author_name, show_editor_names
-from pledges.archive.reads import archive_info
+from pledges.archive.reads import archive_marks
 from pledges.archiving import is_gone
 from pledges.scoreboard import MAX_PER_PAGE, PledgeFilters
 from pledges.text import stored_html
@@ -369,8 +369,8 @@ def pledge(pledge_id: int) -> str:
         ),
         change_lines=change_lines,
         withdrawn=evidence_ops.withdrawn_evidence(found.evidence),
-        # Each item's archived copies, archive refusal and link check (three queries).
-        archives=archive_info(db_session(), [id_of(e) for e in evidence]),
+        # Each item's archived copies, archive refusal and link check (one query).
+        archives=archive_marks(db_session(), [id_of(e) for e in evidence]),
         pledge=found,
         candidate=found.candidate,
         election=found.candidate.election,

@@ -2,7 +2,9 @@
 
 `archive_info(session, ids)` gives each evidence item its snapshots (oldest
 first, text deferred), its archive job (for "non archivé (raison)") and its link
-check, in three queries whatever the number of items.
+check, in one query whatever the number of items. `archive_marks(session, ids)`
+gives the same for the mark beside a cited link (public pledge page), as plain
+rows of the few columns the mark shows: the ORM has nothing to add there.
 
 A snapshot is the copy of the URL it was made for (`Snapshot.url`): once an editor
 corrects an item's URL, the copies of its previous address stay listed (`earlier`)
@@ -14,8 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Select, bindparam, func
 from sqlalchemy import select as sa_select
@@ -23,6 +26,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from models import ArchiveJob, Evidence, LinkCheck, Snapshot, StatusChangeCitation
+from models.db import table_of
 from models.enums import EvidenceState
 from pledges.archive.jobs import DONE, FAILED, REFUSED
 from pledges.archive.links import CHANGED, GONE, MOVED
@@ -30,26 +34,67 @@ from pledges.archive.links import CHANGED, GONE, MOVED
 MAX_LISTED = 500
 
 
+class SnapshotLike(Protocol):
+    """What the archive's logic reads of a copy (a Snapshot, or a SnapshotMark)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def retrieved_at(self) -> datetime: ...
+
+
+class JobLike(Protocol):
+    @property
+    def state(self) -> str: ...
+    @property
+    def reason_code(self) -> str: ...
+
+
+class CheckLike(Protocol):
+    @property
+    def status(self) -> str | None: ...
+
+
+S = TypeVar("S", bound=SnapshotLike)
+
+
+class SnapshotMark(NamedTuple):
+    id: int
+    url: str
+    retrieved_at: datetime
+
+
+class JobMark(NamedTuple):
+    state: str
+    reason_code: str
+
+
+class CheckMark(NamedTuple):
+    status: str | None
+
+
 @dataclass
-class EvidenceArchive:
-    snapshots: list[Snapshot] = field(default_factory=list)  # oldest first, every URL
-    job: ArchiveJob | None = None
-    check: LinkCheck | None = None
+class EvidenceArchive(Generic[S]):
+    snapshots: list[S] = field(default_factory=list)  # oldest first, every URL
+    job: JobLike | None = None
+    check: CheckLike | None = None
     url: str | None = None  # the item's URL now (None: every snapshot counts as current)
 
     @property
-    def current(self) -> list[Snapshot]:
+    def current(self) -> list[S]:
         """The copies made for the item's URL as it is now, oldest first."""
         return current_snapshots(self.snapshots, self.url)
 
     @property
-    def earlier(self) -> list[Snapshot]:
+    def earlier(self) -> list[S]:
         """Copies of a previous address of the item (before an editor corrected it)."""
         current = {id(s) for s in self.current}
         return [s for s in self.snapshots if id(s) not in current]
 
     @property
-    def latest(self) -> Snapshot | None:
+    def latest(self) -> S | None:
         """The newest copy of the current URL: the one a link to "the copy" shows."""
         current = self.current
         return current[-1] if current else None
@@ -66,14 +111,14 @@ class EvidenceArchive:
         return self.job.reason_code or "unreachable"
 
 
-def current_snapshots(snapshots: Iterable[Snapshot], url: str | None) -> list[Snapshot]:
+def current_snapshots(snapshots: Iterable[S], url: str | None) -> list[S]:
     """Those of `snapshots` made for `url` (all of them when url is None), in their order."""
     return [s for s in snapshots if url is None or s.url == url]
 
 
 def archive_info(
     session: Session, evidence_ids: Iterable[int] | Select[Any]
-) -> dict[int, EvidenceArchive]:
+) -> dict[int, EvidenceArchive[Snapshot]]:
     """Each item's archive, in one query, for a list of ids (a page) or a query of ids
     (the dump: no list of bind parameters however many items there are).
 
@@ -81,10 +126,10 @@ def archive_info(
     """
     if isinstance(evidence_ids, Select):
         among: Any = evidence_ids
-        info: dict[int, EvidenceArchive] = defaultdict(EvidenceArchive)
+        info: dict[int, EvidenceArchive[Snapshot]] = defaultdict(EvidenceArchive)
     else:
         among = sorted(set(evidence_ids))
-        info = {item_id: EvidenceArchive() for item_id in among}
+        info = {item_id: EvidenceArchive[Snapshot]() for item_id in among}
         if not among:
             return info
     if isinstance(among, list):
@@ -120,6 +165,63 @@ def _archive_select(among: Any) -> Select[int | None, ArchiveJob, LinkCheck, Sna
 def _archive_statement() -> Select[int | None, ArchiveJob, LinkCheck, Snapshot, str]:
     """_archive_select for a list of ids bound as `ids`, built once (pages bind it)."""
     return _archive_select(bindparam("ids", expanding=True))
+
+
+def archive_marks(
+    session: Session, evidence_ids: Iterable[int]
+) -> dict[int, EvidenceArchive[SnapshotMark]]:
+    """As `archive_info` for a list of ids, with only what the mark beside a cited link
+    shows (the copies' id, URL and date, the job's state and reason, the check's
+    status), as plain rows: one Core statement built once."""
+    among = sorted(set(evidence_ids))
+    info = {item_id: EvidenceArchive[SnapshotMark]() for item_id in among}
+    if not among:
+        return info
+    for (
+        item_id,
+        url,
+        state,
+        reason,
+        status,
+        snapshot_id,
+        snapshot_url,
+        retrieved_at,
+    ) in session.connection().execute(_marks_statement(), {"ids": among}):
+        entry = info[item_id]
+        entry.url = url
+        entry.job = None if state is None else JobMark(state, reason)
+        entry.check = None if status is None else CheckMark(status)  # link_status alike
+        if snapshot_id is not None:
+            entry.snapshots.append(SnapshotMark(snapshot_id, snapshot_url, retrieved_at))
+    return info
+
+
+@cache
+def _marks_statement() -> Select[Any]:
+    evidence, job, check, snapshot = (
+        table_of(Evidence),
+        table_of(ArchiveJob),
+        table_of(LinkCheck),
+        table_of(Snapshot),
+    )
+    return (
+        sa_select(
+            evidence.c.id,
+            evidence.c.url,
+            job.c.state,
+            job.c.reason_code,
+            check.c.status,
+            snapshot.c.id,
+            snapshot.c.url,
+            snapshot.c.retrieved_at,
+        )
+        .select_from(evidence)
+        .outerjoin(job, job.c.evidence_id == evidence.c.id)
+        .outerjoin(check, check.c.evidence_id == evidence.c.id)
+        .outerjoin(snapshot, snapshot.c.evidence_id == evidence.c.id)
+        .where(evidence.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(evidence.c.id, snapshot.c.retrieved_at, snapshot.c.id)
+    )
 
 
 def evidence_snapshot(

@@ -150,6 +150,24 @@ def test_a_refused_page_says_why(app, client, app_session, server, settings):
     assert "lien mort</span> · non archivé (accès refusé par le site)" in page
 
 
+def _assert_marks_read_as_archive_info(session, item_id: int) -> None:
+    """The pledge page's plain rows (archive_marks) say what the models would."""
+    from pledges.archive.reads import archive_info, archive_marks
+
+    full, mark = (
+        archive_info(session, [item_id])[item_id],
+        archive_marks(session, [item_id])[item_id],
+    )
+
+    def copies(snapshots):
+        return [(s.id, s.url, s.retrieved_at) for s in snapshots]
+
+    assert copies(mark.snapshots) == copies(full.snapshots)
+    assert copies(mark.current) == copies(full.current)
+    assert mark.latest is not None or full.latest is None
+    assert (mark.link_status, mark.refusal) == (full.link_status, full.refusal)
+
+
 def test_dead_and_changed_links_are_marked(app, client, app_session, server, settings, archived):
     pledge, item, first = archived
     server.routes["/article"] = Reply(
@@ -159,6 +177,7 @@ def test_dead_and_changed_links_are_marked(app, client, app_session, server, set
     assert [r.status for r in _check(app, settings, T0 + timedelta(days=1))] == ["changed"]
     page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
     assert "modifié depuis le 11 mars 2026" in page
+    _assert_marks_read_as_archive_info(app_session, item.id)
     second = app_session.exec(select(Snapshot).where(Snapshot.id != first.id)).one()
     diff = client.get(f"/evidence/{item.id}/changes")
     assert diff.status_code == 200
@@ -195,6 +214,7 @@ def test_a_corrected_url_is_never_shown_with_the_previous_address_copy(
     assert "copie archivée le" not in page  # before: the copy of the previous address
     assert f"/evidence/{item.id}/archives/{old.id}" not in page
     assert "non archivé (accès refusé par le site)" in page
+    _assert_marks_read_as_archive_info(app_session, item.id)
     # The previous address's copy stays reachable, said to be one.
     copy = client.get(f"/evidence/{item.id}/archives/{old.id}").get_data(as_text=True)
     assert "celle d'une adresse précédente de cette preuve" in copy
