@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import lxml.html
@@ -29,7 +29,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Candidate, Pledge, Programme, ProgrammePassage, Snapshot
-from models.db import id_of, utc_now
+from models.db import id_of, table_of, utc_now
 from pledges import content
 from pledges.archive import ArchiveSettings, Refusal, archive_bytes, archive_url, pages_of
 from pledges.audit import Actor, AuditAction, log_change
@@ -140,6 +140,28 @@ def passage_of(session: Session, pledge_id: int) -> tuple[ProgrammePassage, Prog
     """Where a pledge's quote comes from, with its programme, or None (one query)."""
     row = session.execute(_passage_statement(), {"pledge_id": pledge_id}).first()
     return (row[0], row[1]) if row is not None else None
+
+
+class PassageAnchor(NamedTuple):
+    """Where a pledge page links for its quote's source: a programme's page."""
+
+    programme_id: int
+    page: int
+
+
+def passage_anchor(session: Session, pledge_id: int) -> PassageAnchor | None:
+    """passage_of for the pledge page, which links to the page only: a plain row of the
+    two columns it shows (one query, no ORM objects)."""
+    row = session.connection().execute(_anchor_statement(), {"pledge_id": pledge_id}).first()
+    return PassageAnchor(row[0], row[1]) if row is not None else None
+
+
+@cache
+def _anchor_statement() -> Select[Any]:
+    passages = table_of(ProgrammePassage)
+    return sa_select(passages.c.programme_id, passages.c.page).where(
+        passages.c.pledge_id == bindparam("pledge_id")
+    )
 
 
 @cache

@@ -380,7 +380,7 @@ def pledge(pledge_id: int) -> str:
         evidence_count=len(evidence),
         timeline=reads.get_timeline(found),
         # Made from an archived programme's passage: "Source : programme de …, p. 12".
-        source_passage=programmes.passage_of(db_session(), pledge_id),
+        source_passage=programmes.passage_anchor(db_session(), pledge_id),
         today=today(),
         # The setting is read once per page; the template asks per ruling.
         author_name=partial(
