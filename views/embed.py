@@ -9,6 +9,7 @@ costs one query and renders nothing. Every link opens our full page in a new tab
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -25,7 +26,7 @@ from views.database import db_session
 from views.labels import today
 from views.page_cache import WIDGET, serve_public
 from views.request_locale import locale_code
-from views.urls import absolute_path, absolute_url, path_for, site_root
+from views.urls import absolute_path, absolute_url, id_link_maker, site_root
 
 bp = Blueprint("embed", __name__)
 
@@ -98,6 +99,12 @@ def _key(kind: str, ident: tuple, options: WidgetOptions) -> tuple:
     return (kind, *ident, options.lang, options.theme, options.compact, today(), site)
 
 
+def _pledge_links(root: str, lang: str | None) -> Callable[[int], str]:
+    """Absolute links to pledge pages, by id, for one widget."""
+    path = id_link_maker("public.pledge", "pledge_id", lang=lang)
+    return lambda pledge_id: root + path(pledge_id)
+
+
 @bp.get("/candidates/<election>/<candidate>")
 def candidate(election: str, candidate: str) -> Response:
     """A candidate's counts and (unless compact) pledge list with statuses."""
@@ -121,10 +128,8 @@ def candidate(election: str, candidate: str) -> Response:
                 page_url=site_url(
                     "public.candidate", election=election, candidate=candidate, lang=lang
                 ),
-                # Up to a hundred links: the site's root and language read once.
-                pledge_url=lambda pledge_id: (
-                    root + path_for("public.pledge", pledge_id=pledge_id, lang=lang)
-                ),
+                # Up to a hundred links: the site's root, language and route read once.
+                pledge_url=_pledge_links(root, lang),
             )
 
     return serve_public(_key("candidate", (election, candidate), options), render, "text/html")

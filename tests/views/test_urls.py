@@ -386,3 +386,30 @@ def test_path_for_outside_a_request_is_url_for(app):
     with app.app_context():
         assert path_for("public.pledge", pledge_id=4) == url_for("public.pledge", pledge_id=4)
         assert path_for("public.pledge", pledge_id=4).endswith("/pledges/4")
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en"])
+def test_id_link_maker_gives_url_for_answer(app, query):
+    """A list's links by id (the widget's): the same as url_for for every id route, each
+    language, ids large and small; anything but an id goes through path_for."""
+    from flask import url_for
+
+    from views.urls import id_link_maker
+
+    with app.test_request_context("/" + query):
+        app.preprocess_request()
+        for endpoint, name, extra in [
+            ("public.pledge", "pledge_id", {}),
+            ("public.pledge", "pledge_id", {"lang": "fr"}),
+            ("public.pledge", "pledge_id", {"lang": None}),
+            ("embed.pledge", "pledge_id", {"lang": "en"}),
+            ("archives.snapshot", "snapshot_id", {"evidence_id": 7}),
+        ]:
+            link = id_link_maker(endpoint, name, **extra)
+            for ident in (0, 1, 42, 987_654_321_987, 10**12):
+                assert link(ident) == url_for(endpoint, **{name: ident}, **extra)
+        link = id_link_maker("public.pledge", "pledge_id")
+        assert link("12") == url_for("public.pledge", pledge_id=12)
+        # A stand-in that shows twice: each link built by path_for.
+        link = id_link_maker("archives.snapshot", "snapshot_id", evidence_id=987_654_321_987)
+        assert link(3) == url_for("archives.snapshot", evidence_id=987_654_321_987, snapshot_id=3)
