@@ -24,7 +24,15 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from models import Candidate, Evidence, EvidenceCorrection, Pledge, StatusChange, User
+from models import (
+    Candidate,
+    Evidence,
+    EvidenceCorrection,
+    LinkCheck,
+    Pledge,
+    StatusChange,
+    User,
+)
 from models.db import id_of, rel, utc_now
 from models.enums import EvidenceKind, EvidenceState, Origin, Stance
 from models.status_changes import StatusChangeCitation
@@ -365,6 +373,13 @@ def update_evidence(
     before, after, changes = _apply_changes(evidence, values)
     if not changes:
         return False
+    if "url" in after:
+        # The last link check was of the previous address: its verdict ("dead link",
+        # "changed"), its failures and its ETag say nothing of the new one. Forgotten,
+        # the new link is due at the next round, like a link never checked.
+        check = session.get(LinkCheck, id_of(evidence))
+        if check is not None:
+            session.delete(check)
     correction = None
     if published:
         evidence.corrected_at = now

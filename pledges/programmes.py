@@ -32,6 +32,7 @@ from models import Candidate, Pledge, Programme, ProgrammePassage, Snapshot
 from models.db import id_of, table_of, utc_now
 from pledges import content
 from pledges.archive import ArchiveSettings, Refusal, archive_bytes, archive_url, pages_of
+from pledges.archive.warc import remove_warc
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.editing import _text, _url
 from pledges.errors import ProgrammeError
@@ -232,7 +233,9 @@ def register_url(
             code=_REFUSALS.get(found.code, "programme_unreachable"),
             field="url",
         )
-    return _register(session, candidate, found, title, actor=actor, now=now, field="url")
+    return _register_or_remove(
+        session, candidate, found, title, settings, actor=actor, now=now, field="url"
+    )
 
 
 def upload_type(body: bytes) -> str | None:
@@ -271,9 +274,26 @@ def register_upload(
         raise ProgrammeError("Neither PDF nor HTML.", code="programme_bad_file", field="file")
     name = "".join(c for c in filename if c.isprintable() and c not in "/\\")[-200:]
     snapshot = archive_bytes(session, body, kind, settings, filename=name or "programme", now=now)
-    return _register(
-        session, candidate, snapshot, title or name, actor=actor, now=now, field="file"
+    return _register_or_remove(
+        session, candidate, snapshot, title or name, settings, actor=actor, now=now, field="file"
     )
+
+
+def _register_or_remove(
+    session: Session,
+    candidate: Candidate,
+    snapshot: Snapshot,
+    title: str,
+    settings: ArchiveSettings,
+    **options: Any,
+) -> Programme:
+    """_register; a refusal (no text to quote, a title too long) removes the WARC just
+    written, whose row goes with the refused transaction: nothing is left on disk."""
+    try:
+        return _register(session, candidate, snapshot, title, **options)
+    except BaseException:
+        remove_warc(settings.archive_dir, snapshot.warc_path)
+        raise
 
 
 def _register(

@@ -190,6 +190,8 @@ def test_uploads_are_checked_by_content(session, settings, body, code):
             session, candidate, body, settings, filename="f.pdf", max_bytes=MB, actor="test"
         )
     assert raised.value.code == code
+    # Refused, even after its archiving (no text to quote): no WARC left on disk.
+    assert [p for p in settings.archive_dir.rglob("*") if p.is_file()] == []
 
 
 def test_an_html_upload_is_one_page(session, settings):

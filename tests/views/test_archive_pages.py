@@ -406,3 +406,49 @@ def test_the_changes_page_compares_changed_paragraphs_word_by_word(client, app_s
     assert "trop long" not in page
     assert "la gare.<span" in page
     assert "l'aéroport.<span" in page.replace("&#39;", "'")
+
+
+# Review: after an editor corrected a dead link, the pledge page kept saying "lien mort"
+# beside the new link until the next daily check, which also sent the old ETag.
+def test_a_corrected_url_forgets_the_previous_address_link_check(
+    app, client, app_session, server, settings, archived
+):
+    from pledges import evidence as evidence_ops
+    from tests.factories import make_user
+
+    pledge, item, _old = archived
+    server.routes["/article"] = Reply(404, b"gone")
+    for day in (1, 2, 3):
+        _check(app, settings, T0 + timedelta(days=day))
+    assert app_session.get(LinkCheck, item.id).status == "gone"
+    assert "lien mort" in client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+
+    server.routes["/moved-here"] = Reply(
+        body=article_html(ARTICLE_PARAGRAPHS), headers={"Content-Type": "text/html"}
+    )
+    app_session.refresh(item)
+    assert evidence_ops.update_evidence(
+        app_session,
+        item,
+        expected_fingerprint=evidence_ops.evidence_fingerprint(item),
+        url=server.url("/moved-here"),
+        outlet=item.outlet,
+        published_on=item.published_on,
+        stance=item.stance,
+        kind=item.kind,
+        title=item.title,
+        quote=item.quote,
+        note=item.note,
+        reason="Le journal a déplacé l'article.",
+        actor=make_user(app_session, Role.EDITOR),
+        now=T0 + timedelta(days=3, hours=1),
+    )
+    app_session.commit()
+    app_session.expire_all()
+    assert app_session.get(LinkCheck, item.id) is None
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "lien mort" not in page
+    # Due at the very next round, and checked at its new address.
+    (report,) = _check(app, settings, T0 + timedelta(days=3, hours=2))
+    assert report.url == server.url("/moved-here")
+    assert app_session.get(LinkCheck, item.id).status == "ok"
