@@ -19,6 +19,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -41,10 +42,33 @@ ACCEPT_ENCODING = "gzip, deflate"
 __all__ = ["FeedFetchError", "FeedTooLarge", "UnsafeFeedURL"]  # re-exported for callers
 
 
+# getaddrinfo has no timeout of its own, and a lookup the system cannot answer may block
+# for many seconds per name server: lookups run on these threads, and a fetch waits for
+# one no longer than its deadline (or DNS_TIMEOUT outside a fetch). A lookup that hangs
+# keeps its thread until the system gives up; past MAX_LOOKUPS hanging at once, further
+# lookups wait in the queue, bounded by the same wait.
+MAX_LOOKUPS = 4
+DNS_TIMEOUT = 10.0
+_lookups = ThreadPoolExecutor(max_workers=MAX_LOOKUPS, thread_name_prefix="dns-lookup")
+
+
 def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the host name resolves to (IPv4 and IPv6)."""
+    """Every address the host name resolves to (IPv4 and IPv6), within the running
+    fetch's deadline."""
+    deadline = _Deadline.running()
+    wait = deadline.bound(DNS_TIMEOUT) if deadline is not None else DNS_TIMEOUT
+    lookup = _lookups.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=wait)
+    except TimeoutError:
+        lookup.cancel()  # still queued: never run
+        if deadline is not None and deadline.bound(None) <= 0:
+            raise _deadline_error(deadline.seconds) from None
+        raise FeedFetchError(
+            f"cannot resolve host {host!r}: no answer within {wait:g}s",
+            code="feed_host_unresolved",
+            field="url",
+        ) from None
     except (socket.gaierror, UnicodeError) as exc:
         raise FeedFetchError(
             f"cannot resolve host {host!r}: {exc}", code="feed_host_unresolved", field="url"

@@ -6,6 +6,7 @@ resolver and a socket patched to fail the test if anything else is dialled.
 
 import gzip
 import socket
+import threading
 import time
 import zlib
 
@@ -434,3 +435,34 @@ def test_the_deadline_holds_on_a_reused_connection(local):
         time.sleep(0.2)
         assert fetch(base + "/ok", client, guard=guard, deadline_seconds=5).content == b"ok"
     assert elapsed < 1.4, elapsed
+
+
+def test_a_host_name_that_never_resolves_is_cut_by_the_deadline(local, monkeypatch):
+    """getaddrinfo has no timeout: a lookup that hangs (a silent name server) is left
+    behind when the fetch's deadline passes, and the fetch says so; outside a fetch,
+    DNS_TIMEOUT bounds it. No name server is asked: the system lookup is replaced."""
+    guard, client = local
+    release = threading.Event()
+    asked = []
+
+    def hanging(host, port, *args, **kwargs):
+        asked.append(host)
+        release.wait(10)
+        raise socket.gaierror(socket.EAI_AGAIN, "gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        started = time.monotonic()
+        with pytest.raises(FeedFetchError) as raised:
+            fetch("http://silent.invalid/feed", client, guard=guard, deadline_seconds=0.5)
+        assert raised.value.code == "feed_deadline"
+        assert time.monotonic() - started < 2
+        assert asked == ["silent.invalid"]
+        monkeypatch.setattr(feeds, "DNS_TIMEOUT", 0.3)
+        started = time.monotonic()
+        with pytest.raises(FeedFetchError) as raised:
+            guard.check_url("http://silent.invalid/feed")
+        assert raised.value.code == "feed_host_unresolved"
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
