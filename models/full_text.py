@@ -91,14 +91,21 @@ class Token:
 
 # What PostgreSQL's default parser skips (tags, and the content of script and style
 # elements), numbers with a decimal point, chains of words joined by hyphens, and
-# signed integers. Everything else separates words.
-_SCANNER = re.compile(
-    r"(?P<skip><(?P<element>script|style)\b[^>]*>.*?</(?P=element)\s*>|</?[A-Za-z][^<>]*>)"
+# signed integers. Everything else separates words. A script or style element's
+# opening tag is matched here, its end by _ELEMENT_END (tokenize): one pattern with
+# both would scan to the end of the text for every unclosed opening, a quadratic time
+# on a text of them.
+_TOKENS = (
+    r"(?P<skip></?[A-Za-z][^<>]*>)"
     r"|(?P<float>\d+(?:\.\d+)+)"
     r"|(?P<chain>[^\W_]+(?:-[^\W_]+)*)"
-    r"|(?P<signed>-\d+)(?![^\W_])",
-    re.IGNORECASE | re.DOTALL,
+    r"|(?P<signed>-\d+)(?![^\W_])"
 )
+_SCANNER = re.compile(
+    r"(?P<open><(?P<element>script|style)\b[^>]*>)|" + _TOKENS, re.IGNORECASE | re.DOTALL
+)
+_OTHER_THAN_OPEN = re.compile(_TOKENS, re.IGNORECASE | re.DOTALL)
+_ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 
 
 def _word(text: str, start: int, end: int) -> Token:
@@ -140,8 +147,24 @@ def _chain(text: str, start: int, end: int) -> Iterator[Token]:
 def tokenize(text: str) -> list[Token]:
     """The words of `text` (NFC-normalised, as the offsets refer to), in order."""
     tokens: list[Token] = []
-    for match in _SCANNER.finditer(text):
-        kind = match.lastgroup if match.lastgroup != "element" else "skip"
+    unclosed: set[str] = set()  # elements with no end after some point: none later either
+    position = 0
+    while (match := _SCANNER.search(text, position)) is not None:
+        if match.lastgroup in ("open", "element"):
+            name = match.group("element").lower()
+            end = None if name in unclosed else _ELEMENT_END[name].search(text, match.end())
+            if end is not None:
+                position = end.end()  # the element and its content: skipped
+                continue
+            unclosed.add(name)
+            # As a lone tag, like any other (what the one pattern found then).
+            found = _OTHER_THAN_OPEN.match(text, match.start())
+            if found is None:
+                position = match.start() + 1
+                continue
+            match = found
+        position = match.end()
+        kind = match.lastgroup
         if kind == "skip":
             continue
         if kind == "chain":

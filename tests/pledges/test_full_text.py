@@ -285,3 +285,33 @@ def test_generated_data_is_indexed_as_a_rebuild_would_and_triggers_come_back(ses
     make_evidence(session, title="La patinoire inaugurée", state=EvidenceState.PUBLISHED)
     session.commit()
     assert len(slugs(session, "patinoire")) == 2  # by its title, and by its evidence
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("a <script>b</script> c <STYLE x=1>d</style > e", ["a", "c", "e"]),
+        ("<SCRIPT>x</script> y", ["y"]),  # either case, as PostgreSQL's parser
+        ("a <script>b c", ["a", "b", "c"]),  # never closed: a lone tag
+        ("<script>x</script><script>y", ["y"]),
+        ("<style>x</script> y</style> z", ["z"]),  # only its own end closes it
+        ("<script a<b>x</script> y", ["y"]),
+    ],
+)
+def test_script_and_style_content_is_skipped(value, words):
+    from models.full_text import tokenize
+
+    assert [t.folded for t in tokenize(value)] == words
+
+
+def test_many_unclosed_script_tags_take_linear_time():
+    """A body of thousands of unclosed openings (an editor's 50 KB at most) took ten
+    seconds: the one pattern looked for an end from each of them."""
+    import time
+
+    from models.full_text import tokenize
+
+    started = time.perf_counter()
+    found = tokenize("<script>x" * 8000 + "<style>" * 600 + " fin")
+    assert [t.folded for t in found] == ["x"] * 8000 + ["fin"]
+    assert time.perf_counter() - started < 1  # 4 s before, 30 ms after, on a 2-core machine
