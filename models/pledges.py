@@ -61,9 +61,6 @@ class Pledge(SQLModel, table=True):
     keywords_exclude: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
-    # Lower-cased, accent-free title + body, kept in step by pledges.search so
-    # that "video" finds "vidéo" with a plain LIKE on SQLite and PostgreSQL.
-    search_text: str = Field(default="")
     # Optimistic locking: edit forms carry it, writes check it.
     version: int = Field(default=1)
     created_at: datetime = Field(

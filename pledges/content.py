@@ -35,7 +35,7 @@ from pledges.editing import (
     normalise_keywords,
 )
 from pledges.errors import EditError
-from pledges.search import search_text_for, slugify
+from pledges.search import slugify
 from pledges.themes import (
     KIND_CANDIDATE,
     KIND_ELECTION,
@@ -150,7 +150,6 @@ def create_pledge(
         deadline=deadline,
         keywords_include=normalise_keywords(keywords_include, field="keywords_include"),
         keywords_exclude=normalise_keywords(keywords_exclude, field="keywords_exclude"),
-        search_text=search_text_for(title, body),
         created_at=now,
         updated_at=now,
     )

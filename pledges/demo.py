@@ -29,7 +29,6 @@ from models.full_text import indexed_once
 from pledges.audit import Actor, AuditAction, log_change
 from pledges.errors import DomainError
 from pledges.importing import ImportSummary, import_data
-from pledges.search import search_text_for
 from pledges.text import with_rendered_html
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo-marseille.json"
@@ -224,7 +223,6 @@ def _pledge_rows(
                     "status_since": None,
                     "keywords_include": [subject, theme.replace("-", " ")],
                     "keywords_exclude": ["caméraman"] if theme == "video-surveillance" else [],
-                    "search_text": search_text_for(title, body),
                     "version": 1,
                     "created_at": now,
                     "updated_at": now,

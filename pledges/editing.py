@@ -31,7 +31,7 @@ from pledges.errors import ConflictError, DomainError, EditError
 from pledges.feeds.fetch import AddressGuard
 from pledges.feeds.polling import feed_url
 from pledges.links import clean_url, url_problem
-from pledges.search import search_text_for, slugify
+from pledges.search import slugify
 from pledges.status import record_status_change
 from pledges.themes import KIND_CANDIDATE, KIND_ELECTION, record_redirect, resolve_theme
 
@@ -316,7 +316,6 @@ def update_pledge(
     before, after = _apply(pledge, changes, PLEDGE_FIELDS)
     if not after:
         return False
-    pledge.search_text = search_text_for(pledge.title, pledge.body)
     pledge.version = expected_version + 1
     pledge.updated_at = now
     _save_logged(session, pledge, AuditAction.PLEDGE_UPDATE, before, after, actor=actor, now=now)

@@ -6,12 +6,7 @@ import re
 
 from models.full_text import fold
 
-__all__ = ["fold", "like_pattern", "search_text_for", "slugify"]
-
-
-def search_text_for(title: str, body: str) -> str:
-    """The folded text stored on Pledge.search_text."""
-    return fold(f"{title}\n{body}")
+__all__ = ["fold", "like_pattern", "slugify"]
 
 
 def like_pattern(query: str) -> str:

@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from models import Candidate, Election, Evidence, Pledge, User
 from models.enums import EvidenceKind, EvidenceState, Origin, PledgeStatus, Role, Stance
-from pledges.search import search_text_for
 
 _seq = itertools.count(1)
 
@@ -56,7 +55,6 @@ def make_pledge(session: Session, candidate: Candidate | None = None, **kw) -> P
         body=body,
         theme=kw.pop("theme", "video-surveillance"),
         status=kw.pop("status", PledgeStatus.PENDING),
-        search_text=search_text_for(title, body),
         **kw,
     )
     session.add(pledge)

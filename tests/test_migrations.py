@@ -229,3 +229,42 @@ def test_evidence_count_index_replaces_the_pledge_index(scratch_database_url):
     assert "ix_evidence_pledge_state" not in indexes
     command.upgrade(config, "head")
     assert evidence_indexes()["ix_evidence_pledge_state"] == ["pledge_id", "state"]
+
+
+def test_search_text_is_dropped_and_comes_back_filled(scratch_database_url):
+    """0015: pledge.search_text is gone (the full-text index replaced it) and the
+    pledge table keeps its full-text triggers; below 0015 the column is back, filled
+    as the code of those revisions filled it."""
+    from sqlalchemy import inspect
+
+    from models.full_text import fold
+
+    config = _config(scratch_database_url)
+    command.upgrade(config, "head")
+    engine = make_engine(scratch_database_url)
+    try:
+        with Session(engine) as session:
+            load_demo(session, if_empty=False)
+            session.commit()
+        assert "search_text" not in {c["name"] for c in inspect(engine).get_columns("pledge")}
+        command.downgrade(config, "0014")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT title, body, search_text FROM pledge")).all()
+        assert rows
+        assert all(stored == fold(f"{title}\n{body}") for title, body, stored in rows)
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            from pledges.pledge_search import PledgeSearch, search_pledges
+
+            found = search_pledges(session, PledgeSearch(q="moratoire"), today=date.today())
+            assert found.total >= 1  # the index still follows the pledges
+            pledge_id = found.items[0].pledge.id
+            session.execute(
+                text("UPDATE pledge SET title = 'Zeppelins municipaux' WHERE id = :id"),
+                {"id": pledge_id},
+            )
+            session.commit()
+            again = search_pledges(session, PledgeSearch(q="zeppelins"), today=date.today())
+            assert [row.pledge.id for row in again.items] == [pledge_id]
+    finally:
+        engine.dispose()

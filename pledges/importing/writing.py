@@ -23,7 +23,7 @@ from pledges.importing.records import CandidateIn, ElectionIn, EvidenceIn, Pledg
 from pledges.importing.report import ImportSummary, ProblemLog, TooManyProblems, shown
 from pledges.importing.spreadsheet import Line, SheetReader, SheetRow, validate_sheet
 from pledges.importing.validation import validate_file
-from pledges.search import fold, search_text_for, slugify
+from pledges.search import fold, slugify
 from pledges.status import not_corrected, record_status_change, ruling_refusal
 from pledges.themes import find_theme, resolve_theme
 
@@ -532,8 +532,6 @@ class _Writer:
             existing.version += 1
         if hasattr(existing, "updated_at"):
             existing.updated_at = self.now
-        if isinstance(existing, Pledge) and {"title", "body"} & set(changed):
-            existing.search_text = search_text_for(existing.title, existing.body)
         self.session.add(existing)
         log_change(
             self.session, actor=self.actor, action=AuditAction(f"{object_type}.update"),
@@ -629,7 +627,7 @@ class _Writer:
         if existing is None:
             new = Pledge(
                 election_id=_id(election), slug=item.slug, created_at=self.now, updated_at=self.now,
-                search_text=search_text_for(item.title, item.body), **values,
+                **values,
             )  # fmt: skip
         pledge = self._upsert(
             "pledges", existing, new, values,

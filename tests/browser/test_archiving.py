@@ -13,7 +13,6 @@ from models import Candidate, Election, Pledge
 from models.enums import Role
 from pledges import accounts
 from pledges.demo import load_demo
-from pledges.search import search_text_for
 from tests.browser.conftest import assert_only_loopback
 from tests.browser.test_html_validity import html_problems
 
@@ -72,7 +71,6 @@ def site(live_server):
             candidate_id=candidate.id,
             slug="ecoles",
             title=title,
-            search_text=search_text_for(title, ""),
         )
         s.add(pledge)
         s.flush()

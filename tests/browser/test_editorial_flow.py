@@ -18,7 +18,6 @@ from sqlmodel import select
 from models import Candidate, Election, Pledge, Suggestion
 from models.enums import Role
 from pledges import accounts
-from pledges.search import search_text_for
 from tests.browser.conftest import assert_only_loopback, serve
 
 ADMIN = ("admin@example.org", "mot de passe admin")
@@ -76,7 +75,6 @@ def newsroom(live_server):
             body=body,
             theme="video-surveillance",
             keywords_include=["vidéosurveillance"],
-            search_text=search_text_for(title, body),
         )
         s.add(pledge)
         accounts.create_user(

@@ -18,7 +18,6 @@ from sqlmodel import select
 from models import Candidate, Election, Evidence, Pledge
 from models.enums import EvidenceState, PledgeStatus, Role, Stance
 from pledges import accounts
-from pledges.search import search_text_for
 from pledges.status import record_status_change
 from tests.browser.conftest import assert_only_loopback
 
@@ -49,7 +48,7 @@ def newsroom(live_server):
         title, body = "Moratoire sur la vidéosurveillance", "Suspendre l'extension des caméras."
         pledge = Pledge(
             election_id=election.id, candidate_id=candidate.id, slug="moratoire", title=title,
-            body=body, theme="video-surveillance", search_text=search_text_for(title, body),
+            body=body, theme="video-surveillance",
             made_on=date(2020, 3, 1),
         )  # fmt: skip
         s.add(pledge)

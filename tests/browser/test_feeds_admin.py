@@ -13,7 +13,6 @@ from axe_playwright_python.sync_playwright import Axe
 from models import Candidate, Election, Pledge
 from models.enums import Role
 from pledges import accounts
-from pledges.search import search_text_for
 from tests.browser.conftest import serve
 from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.browser.test_html_validity import run_vnu
@@ -69,7 +68,6 @@ def newsroom(live_server):
             title=title,
             theme="video-surveillance",
             keywords_include=["vidéosurveillance"],
-            search_text=search_text_for(title, ""),
         )
         s.add(pledge)
         accounts.create_user(

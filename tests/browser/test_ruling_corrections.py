@@ -17,7 +17,6 @@ import pytest
 from models import Candidate, Election, Pledge
 from models.enums import EvidenceKind, PledgeStatus, Role, Stance
 from pledges import accounts
-from pledges.search import search_text_for
 from pledges.status import record_status_change
 from tests.browser.conftest import assert_only_loopback
 from tests.browser.test_accessibility import AXE_OPTIONS
@@ -42,7 +41,7 @@ def ruled(live_server):
         title = "Publier l'audit des caméras"
         pledge = Pledge(
             election_id=election.id, candidate_id=candidate.id, slug="audit", title=title,
-            body="Publier l'audit.", theme="transparence", search_text=search_text_for(title, ""),
+            body="Publier l'audit.", theme="transparence",
         )  # fmt: skip
         s.add(pledge)
         s.flush()

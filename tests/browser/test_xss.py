@@ -107,7 +107,6 @@ def poisoned(live_server):
             slug="p",
             title="Titre",
             theme="securite",
-            search_text="titre",
         )
         s.add(pledge)
         s.flush()

@@ -11,7 +11,7 @@ from models.enums import PledgeStatus, Role
 from pledges import editing
 from pledges.errors import ConflictError, EvidenceRequired
 from pledges.feeds.fetch import AddressGuard
-from pledges.search import fold
+from pledges.pledge_search import PledgeSearch, search_pledges
 from tests.factories import make_candidate, make_evidence, make_feed, make_pledge, make_user
 
 PLEDGE_VALUES = {
@@ -39,7 +39,9 @@ def test_update_pledge_bumps_version_normalises_and_audits(session):
     assert pledge.version == 2
     assert pledge.keywords_include == ["vidéosurveillance", "caméras"]
     assert pledge.source_url == "https://programme.example/p"
-    assert pledge.search_text == fold("Moratoire sur la vidéosurveillance\nUn **moratoire**.")
+    session.flush()
+    found = search_pledges(session, PledgeSearch(q="vidéosurveillance"), today=date.today())
+    assert [row.pledge.id for row in found.items] == [pledge.id]  # the index follows the title
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "pledge.update")).one()
     assert entry.before["title"].startswith("Engagement numéro")
     assert entry.after["title"] == "Moratoire sur la vidéosurveillance"
