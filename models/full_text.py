@@ -91,10 +91,11 @@ class Token:
 
 # What PostgreSQL's default parser skips (tags, and the content of script and style
 # elements), numbers with a decimal point, chains of words joined by hyphens, and
-# signed integers. Everything else separates words. A script or style element's
-# opening tag is matched here, its end by _ELEMENT_END (tokenize): one pattern with
-# both would scan to the end of the text for every unclosed opening, a quadratic time
-# on a text of them.
+# signed integers. Everything else separates words. Of a script or style element,
+# only the start of its opening tag is matched here; tokenize finds the rest (the
+# tag's ">", the element's end) with searches whose results it remembers: one pattern
+# for it all scanned the rest of the text again from every unclosed opening, a
+# quadratic time on a text of them.
 _TOKENS = (
     r"(?P<skip></?[A-Za-z][^<>]*>)"
     r"|(?P<float>\d+(?:\.\d+)+)"
@@ -102,10 +103,16 @@ _TOKENS = (
     r"|(?P<signed>-\d+)(?![^\W_])"
 )
 _SCANNER = re.compile(
-    r"(?P<open><(?P<element>script|style)\b[^>]*>)|" + _TOKENS, re.IGNORECASE | re.DOTALL
+    r"(?P<open><(?P<element>script|style)\b)|" + _TOKENS, re.IGNORECASE | re.DOTALL
 )
 _OTHER_THAN_OPEN = re.compile(_TOKENS, re.IGNORECASE | re.DOTALL)
-_ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
+
+
+@lru_cache(maxsize=64)
+def _element_end(element: str) -> re.Pattern[str]:
+    """The end tag of the element opened as `element` (as written: case-insensitive
+    matching also takes look-alike letters, "ſcript" or "scrİpt")."""
+    return re.compile(rf"</{re.escape(element)}\s*>", re.IGNORECASE)
 
 
 def _word(text: str, start: int, end: int) -> Token:
@@ -147,17 +154,25 @@ def _chain(text: str, start: int, end: int) -> Iterator[Token]:
 def tokenize(text: str) -> list[Token]:
     """The words of `text` (NFC-normalised, as the offsets refer to), in order."""
     tokens: list[Token] = []
-    unclosed: set[str] = set()  # elements with no end after some point: none later either
+    # What was found once holds for every later position (they only move forward):
+    # the next ">" (-1: none left), and the elements with no end after some point.
+    next_close = 0
+    unclosed: set[str] = set()
     position = 0
     while (match := _SCANNER.search(text, position)) is not None:
         if match.lastgroup in ("open", "element"):
-            name = match.group("element").lower()
-            end = None if name in unclosed else _ELEMENT_END[name].search(text, match.end())
+            if next_close != -1 and next_close < match.end():
+                next_close = text.find(">", match.end())
+            element = match.group("element").lower()
+            end = None
+            if next_close != -1 and element not in unclosed:
+                end = _element_end(element).search(text, next_close + 1)
+                if end is None:
+                    unclosed.add(element)
             if end is not None:
                 position = end.end()  # the element and its content: skipped
                 continue
-            unclosed.add(name)
-            # As a lone tag, like any other (what the one pattern found then).
+            # No end: as a lone tag, like any other (what the one pattern found then).
             found = _OTHER_THAN_OPEN.match(text, match.start())
             if found is None:
                 position = match.start() + 1

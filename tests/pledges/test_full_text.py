@@ -296,6 +296,11 @@ def test_generated_data_is_indexed_as_a_rebuild_would_and_triggers_come_back(ses
         ("<script>x</script><script>y", ["y"]),
         ("<style>x</script> y</style> z", ["z"]),  # only its own end closes it
         ("<script a<b>x</script> y", ["y"]),
+        # Letters that case-insensitive matching takes for "s" or "i" (review: a 500).
+        ("<ſcript>x", ["x"]),
+        ("<scrıpt>y</scrıpt> z", ["z"]),
+        ("<scrİpt>a", ["a"]),
+        ("<ſtyle>b</ſtyle> c", ["c"]),
     ],
 )
 def test_script_and_style_content_is_skipped(value, words):
@@ -314,4 +319,6 @@ def test_many_unclosed_script_tags_take_linear_time():
     started = time.perf_counter()
     found = tokenize("<script>x" * 8000 + "<style>" * 600 + " fin")
     assert [t.folded for t in found] == ["x"] * 8000 + ["fin"]
-    assert time.perf_counter() - started < 1  # 4 s before, 30 ms after, on a 2-core machine
+    # Openings that never find their ">": each scanned the rest of the text too.
+    assert len(tokenize("<script" * 40_000)) == 40_000
+    assert time.perf_counter() - started < 2  # 12 s before, 0.3 s after, on a 2-core machine

@@ -111,3 +111,17 @@ def test_editors_search_finds_published_evidence_and_slugs(client, data, auth):
     # The evidence item that matched is quoted under the title, its word marked.
     marks = page.select("#search-results tbody th .snippet mark")
     assert [m.get_text() for m in marks] == ["bailleurs"]
+
+
+@pytest.mark.parametrize("query", ["<ſcript>", "<scrİpt>vite", "<script" * 20])
+def test_odd_tags_in_a_search_or_a_body_are_words_or_nothing(client, app_session, query):
+    """Look-alike letters in a tag name made the tokenizer fail: a 500 on the public
+    search, the API's and a refused save on SQLite."""
+    from tests.factories import make_candidate, make_election, make_pledge
+
+    candidate = make_candidate(app_session, make_election(app_session))
+    make_pledge(app_session, candidate, title="Titre", body=f"Avant {query} après")
+    app_session.commit()
+    assert client.get("/pledges/", query_string={"q": query}).status_code == 200
+    assert client.get("/api/v1/pledges", query_string={"q": query}).status_code == 200
+    assert client.get("/pledges/", query_string={"q": "après"}).status_code == 200
