@@ -19,7 +19,6 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -43,13 +42,15 @@ __all__ = ["FeedFetchError", "FeedTooLarge", "UnsafeFeedURL"]  # re-exported for
 
 
 # getaddrinfo has no timeout of its own, and a lookup the system cannot answer may block
-# for many seconds per name server: lookups run on these threads, and a fetch waits for
-# one no longer than its deadline (or DNS_TIMEOUT outside a fetch). A lookup that hangs
-# keeps its thread until the system gives up; past MAX_LOOKUPS hanging at once, further
-# lookups wait in the queue, bounded by the same wait.
+# for many seconds per name server: each lookup runs on a thread of its own (a daemon:
+# one that hangs never holds up the process's exit), and a fetch waits for it no longer
+# than its deadline (DNS_TIMEOUT outside a fetch). At most MAX_LOOKUPS run at once:
+# past that, a lookup waits for a slot within the same time. A lookup cut short is a
+# timeout (temporary), never "no such host": a link check must not call a live link
+# dead because a name server was slow.
 MAX_LOOKUPS = 4
 DNS_TIMEOUT = 10.0
-_lookups = ThreadPoolExecutor(max_workers=MAX_LOOKUPS, thread_name_prefix="dns-lookup")
+_lookup_slots = threading.BoundedSemaphore(MAX_LOOKUPS)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -57,24 +58,41 @@ def system_resolver(host: str, port: int) -> list[str]:
     fetch's deadline."""
     deadline = _Deadline.running()
     wait = deadline.bound(DNS_TIMEOUT) if deadline is not None else DNS_TIMEOUT
-    lookup = _lookups.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    try:
-        infos = lookup.result(timeout=wait)
-    except TimeoutError:
-        lookup.cancel()  # still queued: never run
-        if deadline is not None and deadline.bound(None) <= 0:
-            raise _deadline_error(deadline.seconds) from None
+    ends = time.monotonic() + wait
+    if not _lookup_slots.acquire(timeout=wait):
+        raise _lookup_timeout(host, wait, deadline)
+    answer: dict[str, Any] = {}
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            answer["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except BaseException as exc:  # handed to the waiting thread
+            answer["error"] = exc
+        finally:
+            _lookup_slots.release()
+            done.set()
+
+    threading.Thread(target=lookup, name="dns-lookup", daemon=True).start()
+    if not done.wait(max(ends - time.monotonic(), 0.0)):
+        raise _lookup_timeout(host, wait, deadline)
+    error = answer.get("error")
+    if isinstance(error, (socket.gaierror, UnicodeError)):
         raise FeedFetchError(
-            f"cannot resolve host {host!r}: no answer within {wait:g}s",
-            code="feed_host_unresolved",
-            field="url",
-        ) from None
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FeedFetchError(
-            f"cannot resolve host {host!r}: {exc}", code="feed_host_unresolved", field="url"
-        ) from exc
+            f"cannot resolve host {host!r}: {error}", code="feed_host_unresolved", field="url"
+        ) from error
+    if error is not None:
+        raise error
     # Stream sockets over IPv4/IPv6: the sockaddr's first item is the address text.
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in answer["infos"]))
+
+
+def _lookup_timeout(host: str, wait: float, deadline: _Deadline | None) -> FeedFetchError:
+    if deadline is not None and deadline.bound(None) <= 0:
+        return _deadline_error(deadline.seconds)
+    return FeedFetchError(
+        f"no answer for host {host!r} within {wait:g}s", code="feed_timeout", field="url"
+    )
 
 
 def is_public_address(address: str) -> bool:

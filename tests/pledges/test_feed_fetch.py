@@ -462,7 +462,21 @@ def test_a_host_name_that_never_resolves_is_cut_by_the_deadline(local, monkeypat
         started = time.monotonic()
         with pytest.raises(FeedFetchError) as raised:
             guard.check_url("http://silent.invalid/feed")
-        assert raised.value.code == "feed_host_unresolved"
+        # A timeout (temporary), never "no such host": a link check must not count a
+        # slow name server against a live link.
+        assert raised.value.code == "feed_timeout"
         assert time.monotonic() - started < 2
+        # Four lookups hang: a fifth waits for a slot within its own time, then gives up.
+        assert feeds.MAX_LOOKUPS == 4
+        for _ in range(2):
+            with pytest.raises(FeedFetchError):
+                guard.check_url("http://silent.invalid/feed")
+        assert len(asked) == 4
+        started = time.monotonic()
+        with pytest.raises(FeedFetchError) as raised:
+            guard.check_url("http://fifth.invalid/feed")
+        assert raised.value.code == "feed_timeout"
+        assert time.monotonic() - started < 2
+        assert "fifth.invalid" not in asked
     finally:
         release.set()
