@@ -877,7 +877,8 @@ def list_candidate_counts(
     Counts follow `filters.scope()` (theme, search), like the list beside them.
     `sort`: "name", or "kept"/"broken" for the share of pledges kept/broken,
     highest first; ties (and candidates without pledges, share 0) by name, then id.
-    Without a search, both are `remember`ed reads.
+    The number of candidates is a `remember`ed read (no filter changes it); so are
+    the counts, without a search.
     """
     count = _kept(
         ("candidate count",),

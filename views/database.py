@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -62,8 +64,16 @@ def public_data_version(version: int) -> int:
     return version
 
 
-# At most this many values kept per app: past it, those of older versions go, then all.
+# At most this many values kept per app, the least recently used going first.
 PER_VERSION_KEPT = 512
+
+
+class _PerVersion:
+    """read_per_version's store: name → (version, value), least recently used first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: OrderedDict[Hashable, tuple[int, object]] = OrderedDict()
 
 
 def read_per_version(name: Hashable, load: Callable[[], T]) -> T:
@@ -79,22 +89,25 @@ def read_per_version(name: Hashable, load: Callable[[], T]) -> T:
     and before the version is read, `load()` is called each time. A value is loaded
     after the version is read, so it is never older than the version it is kept
     under. `name` says what the value is and every argument it depends on; kept
-    values must not change (numbers, tuples, frozen records).
+    values must not change (numbers, tuples, frozen records). Visitors choose some
+    names (a filter's value): past PER_VERSION_KEPT, the least recently used go, so
+    they cannot push out what every page reads.
     """
     version = g.get("public_data_version")
     if version is None:
         return load()
-    kept: dict[Hashable, tuple[int, object]] = current_app.extensions.setdefault("per_version", {})
-    found = kept.get(name)
-    if found is not None and found[0] == version:
-        return found[1]  # type: ignore[return-value]  # stored by this function, as T
+    store: _PerVersion = current_app.extensions.setdefault("per_version", _PerVersion())
+    with store.lock:
+        found = store.values.get(name)
+        if found is not None and found[0] == version:
+            store.values.move_to_end(name)
+            return found[1]  # type: ignore[return-value]  # stored by this function, as T
     value = load()
-    if len(kept) >= PER_VERSION_KEPT:
-        for key in [key for key, (at, _value) in list(kept.items()) if at != version]:
-            kept.pop(key, None)
-        if len(kept) >= PER_VERSION_KEPT:
-            kept.clear()
-    kept[name] = (version, value)
+    with store.lock:
+        store.values[name] = (version, value)
+        store.values.move_to_end(name)
+        while len(store.values) > PER_VERSION_KEPT:
+            store.values.popitem(last=False)
     return value
 
 

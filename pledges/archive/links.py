@@ -309,6 +309,21 @@ def check_links(
             yield _record(engine, evidence_id, url, outcome, settings, now=clock())
 
 
+def _still_cited(session: Session, evidence_id: int, url: str) -> bool:
+    """Whether the item still cites `url`, its row locked until the check is stored (on
+    PostgreSQL; SQLite has one writer). An editor who corrected the URL during the run
+    deleted its check (pledges.evidence.update_evidence): the old address's verdict,
+    failures and validators must not come back with it."""
+    cited = session.exec(
+        select(Evidence.url).where(col(Evidence.id) == evidence_id).with_for_update()
+    ).first()
+    return cited == url
+
+
+def _discarded(evidence_id: int, url: str) -> CheckReport:
+    return CheckReport(evidence_id, url, None, detail="not stored: the item's URL was corrected")
+
+
 def _record(
     engine: Engine,
     evidence_id: int,
@@ -324,6 +339,8 @@ def _record(
     with Session(engine, expire_on_commit=False) as session:
         report: CheckReport | None = None
         try:
+            if not _still_cited(session, evidence_id, url):
+                return _discarded(evidence_id, url)
             report = record_check(session, evidence_id, url, outcome, settings, now=now)
             session.commit()
             return report
@@ -334,6 +351,8 @@ def _record(
             error = exc
     failed = Refusal(STORE_FAILED, f"could not be stored: {type(error).__name__}")
     with Session(engine, expire_on_commit=False) as session:
+        if not _still_cited(session, evidence_id, url):
+            return _discarded(evidence_id, url)
         check = session.get(LinkCheck, evidence_id) or LinkCheck(evidence_id=evidence_id)
         session.add(check)
         check.checked_at, check.next_check_at = now, now + settings.check_interval

@@ -452,3 +452,33 @@ def test_a_corrected_url_forgets_the_previous_address_link_check(
     (report,) = _check(app, settings, T0 + timedelta(days=3, hours=2))
     assert report.url == server.url("/moved-here")
     assert app_session.get(LinkCheck, item.id).status == "ok"
+
+
+# Review: a check run reads its (item, URL) list first; an editor who corrected the URL
+# while the old address was being fetched saw the old verdict come back with the row.
+def test_a_check_of_the_previous_address_finishing_after_a_correction_is_not_stored(
+    app, app_session, server, settings, archived, monkeypatch
+):
+    from pledges.archive import Refusal
+    from pledges.archive import links as links_module
+
+    pledge, item, _old = archived
+    engine = app.extensions["db_engine"]
+
+    def correcting_meanwhile(url, *args, **kwargs):
+        with Session(engine) as other:  # the editor's save, during the fetch
+            evidence = other.get(type(item), item.id)
+            evidence.url = server.url("/corrected")
+            other.add(evidence)
+            check = other.get(LinkCheck, item.id)
+            if check is not None:
+                other.delete(check)
+            other.commit()
+        return Refusal("not_found", "404", http_status=404)
+
+    monkeypatch.setattr(links_module, "capture", correcting_meanwhile)
+    (report,) = _check(app, settings, T0 + timedelta(days=1))
+    assert report.status is None
+    assert "not stored" in report.detail
+    app_session.expire_all()
+    assert app_session.get(LinkCheck, item.id) is None

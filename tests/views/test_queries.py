@@ -393,25 +393,30 @@ def test_election_and_list_counts_are_read_once_per_data_version(
 
 def test_read_per_version_is_bounded(app, monkeypatch):
     """However many distinct reads visitors cause (filters, pages), what is kept stays
-    bounded: values of older versions go first, then everything."""
+    bounded, and what every page reads stays: the least recently used go first."""
     from views import database
     from views.database import public_data_version, read_per_version
 
     monkeypatch.setattr(database, "PER_VERSION_KEPT", 4)
+    loads = []
+
+    def theme_names():
+        loads.append("themes")
+        return ("sécurité",)
+
     with app.test_request_context("/"):
         public_data_version(1)
-        for n in range(3):
-            read_per_version(("old", n), lambda n=n: n)
+        for n in range(20):
+            assert read_per_version("theme names", theme_names) == ("sécurité",)
+            read_per_version(("visitor's theme", n), lambda n=n: n)
+        store = app.extensions["per_version"].values
+        assert len(store) == 4
+        assert loads == ["themes"]  # read once, never pushed out
+        assert ("visitor's theme", 19) in store
+        assert ("visitor's theme", 0) not in store
         public_data_version(2)
-        for n in range(3):
-            read_per_version(("new", n), lambda n=n: n)
-        kept = app.extensions["per_version"]
-        assert len(kept) <= 4
-        assert all(version == 2 for version, _value in kept.values())
-        for n in range(10):
-            read_per_version(("more", n), lambda n=n: n)
-        assert len(kept) <= 4
-        assert read_per_version(("more", 9), lambda: "reloaded") == 9
+        assert read_per_version("theme names", theme_names) == ("sécurité",)
+        assert loads == ["themes", "themes"]  # a new version: read again
 
 
 def test_kept_counts_follow_the_date(client, app_session, monkeypatch):

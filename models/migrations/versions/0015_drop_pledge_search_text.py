@@ -4,7 +4,9 @@ A folded copy of each pledge's title and body, for a LIKE search. The full-text
 index (0011: pledge_search on PostgreSQL, pledge_fts on SQLite), kept by the database
 itself, replaced that search; nothing read the column since, every write still
 filled it. Below 0015 the column comes back, filled from title and body as it was
-(folded: lower case, no accents), for the code of those revisions.
+(folded: lower case, no accents, by this code's fold: the one those revisions used),
+for the code of those revisions. Dropping a column in place needs SQLite 3.35 or
+later (the app needs it already: RETURNING).
 
 Revision ID: 0015
 Revises: 0014
@@ -45,6 +47,11 @@ def downgrade() -> None:
         sa.column("search_text", sa.String),
     )
     conn = op.get_bind()
+    fill = (
+        pledge.update()
+        .where(pledge.c.id == sa.bindparam("key"))
+        .values(search_text=sa.bindparam("folded"))
+    )
     last = 0
     while True:
         rows = conn.execute(
@@ -55,10 +62,9 @@ def downgrade() -> None:
         ).all()
         if not rows:
             break
-        for ident, title, body in rows:
-            conn.execute(
-                pledge.update()
-                .where(pledge.c.id == ident)
-                .values(search_text=fold(f"{title}\n{body}"))
-            )
+        conn.execute(fill, [{"key": i, "folded": fold(f"{t}\n{b}")} for i, t, b in rows])
         last = rows[-1][0]
+    # 0001 made the column without a default. PostgreSQL drops it in place; SQLite
+    # would copy the table (and lose its full-text triggers) for a default no code reads.
+    if conn.dialect.name == "postgresql":
+        op.alter_column("pledge", "search_text", server_default=None)
