@@ -54,6 +54,19 @@ def build(session, *, elections: int, candidates: int, pledges: int, evidence: i
     return visit
 
 
+def _rule_kept(session, pledge, *, actor) -> None:
+    """A ruling "kept" on 1 January 2023, citing a new evidence item."""
+    record_status_change(
+        session,
+        pledge,
+        to=PledgeStatus.KEPT,
+        effective_on=date(2023, 1, 1),
+        rationale="Tenu.",
+        cites=[make_evidence(session, pledge, stance=Stance.KEPT)],
+        actor=actor,
+    )
+
+
 def pages(candidate, pledge) -> list[str]:
     election = candidate.election.slug
     return [
@@ -245,15 +258,7 @@ def test_theme_names_and_editor_setting_are_read_once_per_data_version(
     editor = make_user(app_session, role="editor", display_name="Camille Exemple")
     app_session.add(Theme(slug="theme-0", name_fr="Sécurité publique", name_en="Public safety"))
     app_session.commit()
-    record_status_change(
-        app_session,
-        pledge,
-        to=PledgeStatus.KEPT,
-        effective_on=date(2023, 1, 1),
-        rationale="Tenu.",
-        cites=[make_evidence(app_session, pledge, stance=Stance.KEPT)],
-        actor=editor,
-    )
+    _rule_kept(app_session, pledge, actor=editor)
     app_session.commit()
     path = f"/pledges/{pledge.id}"
 
@@ -372,15 +377,7 @@ def test_election_and_list_counts_are_read_once_per_data_version(
         "All candidates: Kept: 0 · Broken: 0 · Pending: 13 (6 overdue)"
     )
     assert client.get("/api/v1/pledges?per_page=6").get_json()["total"] == 13
-    record_status_change(
-        app_session,
-        pledge,
-        to=PledgeStatus.KEPT,
-        effective_on=date(2023, 1, 1),
-        rationale="Tenu.",
-        cites=[make_evidence(app_session, pledge, stance=Stance.KEPT)],
-        actor="test",
-    )
+    _rule_kept(app_session, pledge, actor="test")
     app_session.commit()
     kept = client.get("/api/v1/pledges?status=kept").get_json()
     assert kept["total"] == 1
