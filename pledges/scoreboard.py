@@ -673,15 +673,22 @@ class TimelineEntry:
     evidence: EvidenceRecord | None = None
     change: RulingRecord | None = None
     cites: list[EvidenceRecord] = field(default_factory=list)
+    # A ruling's place in the append-only ledger: the later ruling that corrects it
+    # (it stays, struck through), and the earlier one it corrects.
+    corrected_by: RulingRecord | None = None
+    corrects: RulingRecord | None = None
 
 
 def get_timeline(pledge: PledgeDetail) -> list[TimelineEntry]:
     """Published evidence and status changes merged in date order (needs get_pledge's loads).
 
     On the same day the pledge comes first, then evidence, then the ruling that
-    may cite it. A ruling lists only its published citations.
+    may cite it. A ruling lists only its published citations, the ruling that
+    corrects it and the one it corrects.
     """
     order = {"made": 0, "evidence": 1, "status": 2}
+    changes = {change.id: change for change in pledge.status_changes}
+    corrected_by = {c.corrects_id: c for c in pledge.status_changes if c.corrects_id}
     entries: list[TimelineEntry] = []
     if pledge.made_on:
         entries.append(TimelineEntry(on=pledge.made_on, kind="made"))
@@ -692,7 +699,14 @@ def get_timeline(pledge: PledgeDetail) -> list[TimelineEntry]:
     for change in pledge.status_changes:
         cites = [e for e in change.cites if e.state == EvidenceState.PUBLISHED]
         entries.append(
-            TimelineEntry(on=change.effective_on, kind="status", change=change, cites=cites)
+            TimelineEntry(
+                on=change.effective_on,
+                kind="status",
+                change=change,
+                cites=cites,
+                corrected_by=corrected_by.get(change.id),
+                corrects=changes.get(change.corrects_id) if change.corrects_id else None,
+            )
         )
 
     def key(entry: TimelineEntry) -> tuple[date, int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Select, bindparam, case, func
 from sqlalchemy import select as sa_select
@@ -25,7 +25,7 @@ from pledges.records import (
     ElectionRecord,
     RecordBuilder,
     candidate_columns,
-    pledge_columns,
+    is_overdue,
 )
 from pledges.scoreboard import (
     CandidateCounts,
@@ -36,7 +36,7 @@ from pledges.scoreboard import (
 
 # Bump when the widget's or badge's markup changes, so caches holding the old
 # rendering see a new ETag even though the data did not change.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 MAX_WIDGET_PLEDGES = 100
 
 
@@ -51,11 +51,29 @@ def can_exist(*keys: str | int | None) -> bool:
     return True
 
 
+class WidgetPledge(NamedTuple):
+    """A pledge as the candidate widget lists it: a link named by its title, and its
+    status line (status, since when, overdue). Nothing else is read."""
+
+    id: int
+    title: str
+    status: PledgeStatus
+    status_since: date | None
+    deadline: date | None
+
+    def is_overdue(self, today: date) -> bool:
+        return is_overdue(self.status, self.deadline, today)
+
+
+# The columns read into a WidgetPledge, in its field order.
+_WIDGET_PLEDGE = WidgetPledge._fields
+
+
 @dataclass
 class CandidateWidget:
     candidate: CandidateRecord
     counts: CandidateCounts
-    pledges: list[PledgeRow] = field(default_factory=list)
+    pledges: list[WidgetPledge] = field(default_factory=list)
 
     @property
     def election(self) -> ElectionRecord:
@@ -104,9 +122,10 @@ def _widget_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
     each request only binds its values (`election`, `candidate`, `candidate_id`,
     `today`).
 
-    `find` reads the candidate with its election; `listed` its visible pledges, one
-    more than the widget shows, to tell a complete list from a truncated one; `count`
-    counts them by status when the list is not complete (or not read: compact).
+    `find` reads the candidate with its election; `listed` what the widget shows of
+    its visible pledges (WidgetPledge), one more than it lists, to tell a complete
+    list from a truncated one; `count` counts them by status when the list is not
+    complete (or not read: compact).
     """
     candidates, elections, pledges = table_of(Candidate), table_of(Election), table_of(Pledge)
     find = (
@@ -119,7 +138,7 @@ def _widget_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
     )
     of_candidate = [pledges.c.candidate_id == bindparam("candidate_id"), visible_pledges()]
     listed = (
-        sa_select(*pledge_columns(with_candidate=False), evidence_count_column())
+        sa_select(*[pledges.c[name] for name in _WIDGET_PLEDGE])
         .where(*of_candidate)
         .order_by(pledges.c.id)
         .limit(MAX_WIDGET_PLEDGES + 1)
@@ -155,18 +174,17 @@ def get_candidate_widget(
     row = conn.execute(find, {"election": election_slug, "candidate": candidate_slug}).first()
     if row is None:
         return None
-    records = RecordBuilder()
-    candidate = records.candidate(row)
+    candidate = RecordBuilder().candidate(row)
     counts = CandidateCounts(candidate)
     pledges = []
     if with_pledges:
-        for values in conn.execute(listed, {"candidate_id": candidate.id}):
-            pledges.append(PledgeRow(records.pledge_of(values, candidate), int(values[-1])))
+        new = WidgetPledge._make
+        pledges = [new(values) for values in conn.execute(listed, {"candidate_id": candidate.id})]
     if with_pledges and len(pledges) <= MAX_WIDGET_PLEDGES:
         for shown in pledges:
-            status = PledgeStatus(shown.pledge.status).value
+            status = PledgeStatus(shown.status).value
             setattr(counts, status, getattr(counts, status) + 1)
-            counts.overdue += shown.pledge.is_overdue(today)
+            counts.overdue += shown.is_overdue(today)
     else:
         del pledges[MAX_WIDGET_PLEDGES:]
         for status, number, overdue in conn.execute(

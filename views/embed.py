@@ -9,8 +9,9 @@ costs one query and renders nothing. Every link opens our full page in a new tab
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -18,15 +19,16 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.globals import request_ctx
 from flask_babel import force_locale, gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pledges.archiving import is_gone
-from pledges.widgets import get_candidate_widget, get_pledge_widget
+from pledges.widgets import WidgetPledge, get_candidate_widget, get_pledge_widget
+from views import request_locale
 from views.database import db_session
-from views.labels import today
+from views.labels import status_line, today
 from views.page_cache import WIDGET, serve_public
 from views.request_locale import locale_code
-from views.urls import absolute_path, absolute_url, id_link_maker, site_root
+from views.urls import absolute_path, absolute_url, id_link_maker, path_for, site_root
 
 bp = Blueprint("embed", __name__)
 
@@ -105,6 +107,20 @@ def _pledge_links(root: str, lang: str | None) -> Callable[[int], str]:
     return lambda pledge_id: root + path(pledge_id)
 
 
+def pledge_items(
+    pledges: Iterable[WidgetPledge], today: date, link: Callable[[int], str]
+) -> Markup:
+    """The candidate widget's list items: each pledge's title, linked to its page (in a
+    new tab: the widget sits on a partner's page), and its status line. Up to a hundred
+    rows per widget, so written here rather than in a template loop."""
+    items = [
+        f'    <li>\n      <a href="{escape(link(pledge.id))}" target="_blank" rel="noopener">'
+        f"{escape(pledge.title)}</a>\n      {status_line(pledge, today)}\n    </li>"
+        for pledge in pledges
+    ]
+    return Markup("\n".join(items))  # noqa: S704  (every value escaped)
+
+
 @bp.get("/candidates/<election>/<candidate>")
 def candidate(election: str, candidate: str) -> Response:
     """A candidate's counts and (unless compact) pledge list with statuses."""
@@ -124,12 +140,11 @@ def candidate(election: str, candidate: str) -> Response:
                 "embed/candidate.html",
                 widget=widget,
                 options=options,
-                today=today(),
                 page_url=site_url(
                     "public.candidate", election=election, candidate=candidate, lang=lang
                 ),
                 # Up to a hundred links: the site's root, language and route read once.
-                pledge_url=_pledge_links(root, lang),
+                pledge_items=pledge_items(widget.pledges, today(), _pledge_links(root, lang)),
             )
 
     return serve_public(_key("candidate", (election, candidate), options), render, "text/html")
@@ -283,6 +298,44 @@ def oembed_href(page_url: str) -> str:
     """Our oEmbed endpoint for one of our pages (for the discovery <link>)."""
     query = urlencode({"url": page_url, "format": "json"})
     return absolute_url("badges.oembed", lang=None) + "?" + query
+
+
+def alternate_links(
+    *,
+    pledge: EmbeddedPledge | None = None,
+    candidate: EmbeddedCandidate | None = None,
+    election: EmbeddedElection | None = None,
+) -> Markup:
+    """The <head> links of a public page (templates' `alternate_links`): the Atom feeds
+    of its scope (a pledge, a candidate in an election, an election, else the whole
+    site) and, on a pledge's, candidate's or election's page, oEmbed discovery."""
+    links = []
+    feed_args: dict[str, Any]
+    if pledge is not None:
+        feed_endpoint, feed_args = "api.pledge_feed", {"pledge_id": pledge.id}
+    elif candidate is not None and election is not None:
+        feed_endpoint = "api.candidate_feed"
+        feed_args = {"election": election.slug, "candidate": candidate.slug}
+    elif election is not None:
+        feed_endpoint, feed_args = "api.election_feed", {"election": election.slug}
+    else:
+        feed_endpoint, feed_args = "api.site_feed", {}
+    if feed_endpoint != "api.site_feed":
+        href = escape(oembed_href(canonical_page_url()))
+        links.append(
+            f'<link rel="alternate" type="application/json+oembed" href="{href}" title="oEmbed">'
+        )
+    titles = {
+        "status-changes": request_locale.gettext("Changements de statut (Atom)"),
+        "evidence": request_locale.gettext("Nouvelles preuves publiées (Atom)"),
+    }
+    for kind, title in titles.items():
+        href = escape(path_for(feed_endpoint, kind=kind, **feed_args))
+        links.append(
+            f'<link rel="alternate" type="application/atom+xml" href="{href}"'
+            f' title="{escape(title)}">'
+        )
+    return Markup("\n".join(links))  # noqa: S704  (every value escaped)
 
 
 def canonical_page_url() -> str:

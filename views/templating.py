@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from pledges.links import is_http_url
 from pledges.text import render_markdown, sanitise_html, stored_html
-from views.embed import canonical_page_url, embed_snippets, oembed_href
+from views.embed import alternate_links, embed_snippets
 from views.error_messages import archive_reason, code_message
 from views.labels import (
     candidate_link,
@@ -35,7 +35,7 @@ from views.labels import (
     theme_label,
     today,
 )
-from views.urls import lang_url, path_for
+from views.urls import language_switch, path_for
 
 
 def http_href(url: str | None) -> str:
@@ -84,10 +84,9 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(link_status_label)
     # URLs: url_for with its patterns kept per request (lists repeat the same links)
     app.jinja_env.globals["url_for"] = path_for
-    app.add_template_global(lang_url)
+    app.add_template_global(language_switch)
     app.add_template_global(embed_snippets)
-    app.add_template_global(oembed_href)
-    app.add_template_global(canonical_page_url)
+    app.add_template_global(alternate_links)
     # Untrusted text and links (security: every stored string passes one of these)
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(stored_html, "stored_html")  # Markdown rendered at write time

@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from flask.globals import _cv_app, _cv_request, request_ctx
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
+
+from views.request_locale import gettext, locale_code
 
 # Characters that no part of a URL escapes (RFC 3986 unreserved): a value made only of
 # them reads the same in a path segment and in a query string.
@@ -260,6 +263,28 @@ def lang_url(code: str) -> str:
         values["lang"] = code
         return path_for(endpoint, **values)  # twice per page, one per language
     return url_for("public.index", lang=code)
+
+
+# The site's languages as the switch names them: each in its own language.
+LANGUAGE_NAMES = (("fr", "Français"), ("en", "English"))
+
+
+def language_switch() -> Markup:
+    """The header's language links (templates' `language_switch`): plain links carrying
+    ?lang= (no cookie, no JavaScript), the current language marked. Every page has it,
+    so it is written here rather than as an included template."""
+    current, items = locale_code(), []
+    for code, name in LANGUAGE_NAMES:
+        mark = ' aria-current="true"' if code == current else ""
+        items.append(
+            f'  <li><a href="{escape(lang_url(code))}" lang="{code}" hreflang="{code}"{mark}>'
+            f"{name}</a></li>"
+        )
+    label = escape(gettext("Langue"))
+    # Every value escaped; the names and codes are ours.
+    return Markup(  # noqa: S704
+        f'<ul class="language-switch" aria-label="{label}">\n' + "\n".join(items) + "\n</ul>"
+    )
 
 
 def _get_route(path: str) -> tuple[str | None, dict[str, Any] | None]:

@@ -100,6 +100,12 @@ class EvidenceArchive(Generic[S]):
         return current[-1] if current else None
 
     @property
+    def shows_mark(self) -> bool:
+        """Whether the mark beside the cited link says anything: a copy of the current
+        URL, why there is none, or a dead link (public/_archive_mark.html)."""
+        return self.latest is not None or self.refusal is not None or self.link_status == "gone"
+
+    @property
     def link_status(self) -> str | None:
         return self.check.status if self.check is not None else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
@@ -141,3 +142,40 @@ def test_pages_link_their_feeds(client, data, kind):
     for link in links:
         parsed = feed(client, link["href"])
         assert parsed.entries
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_public_page_links_the_feeds_of_its_scope(client, data, lang):
+    """<head> links (views.embed.alternate_links): each page's Atom feeds are those of
+    its scope, titled in the page's language; oEmbed discovery only on the pages a
+    partner can embed (pledge, candidate, election), its query escaped in the HTML."""
+    pledge_path = f"/pledges/{data.kept.id}"
+    scopes = {
+        "/": "/api/v1/feeds/",
+        "/pledges/": "/api/v1/feeds/",
+        "/elections/marseille-2020": "/api/v1/feeds/elections/marseille-2020/",
+        "/elections/marseille-2020/liste-alpha": (
+            "/api/v1/feeds/candidates/marseille-2020/liste-alpha/"
+        ),
+        pledge_path: f"/api/v1/feeds/pledges/{data.kept.id}/",
+    }
+    titles = {
+        "fr": ["Changements de statut (Atom)", "Nouvelles preuves publiées (Atom)"],
+        "en": ["Status changes (Atom)", "Newly published evidence (Atom)"],
+    }[lang]
+    for path, prefix in scopes.items():
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        head = BeautifulSoup(html, "html.parser").head
+        links = head.find_all("link", attrs={"type": "application/atom+xml"})
+        assert [link["title"] for link in links] == titles, path
+        hrefs = [urlsplit(link["href"]) for link in links]
+        assert [h.path for h in hrefs] == [f"{prefix}status-changes.atom", f"{prefix}evidence.atom"]
+        for href in hrefs:
+            assert feed(client, f"{href.path}?{href.query}").entries is not None
+        oembed = head.find("link", attrs={"type": "application/json+oembed"})
+        if prefix == "/api/v1/feeds/":
+            assert oembed is None, path
+            continue
+        query = parse_qs(urlsplit(oembed["href"]).query)
+        assert query == {"url": [f"{SITE}{path}?lang={lang}"], "format": ["json"]}
+        assert "&amp;format=json" in html  # the & is escaped in the attribute

@@ -275,3 +275,31 @@ def test_static_scripts_exist_and_check_origin_and_source(client):
     widget = text("/static/js/widget.js")
     assert "ResizeObserver" in widget
     assert "postMessage" in widget
+
+
+@pytest.mark.parametrize(
+    ("lang", "statuses"),
+    [("fr", ["Tenu", "Rompu", "En attente"]), ("en", ["Kept", "Broken", "Pending"])],
+)
+def test_candidate_widget_rows_escape_titles_in_either_language(
+    client, app_session, data, lang, statuses
+):
+    """The widget's rows (views.embed.pledge_items): a title is text, never markup, in
+    the link and nowhere else; each row links its pledge's page in the widget's language
+    and carries its status line, overdue mark beside the status."""
+    data.kept.title = 'Caméras <script>alert("x")</script> & "quotes"'
+    app_session.add(data.kept)
+    app_session.commit()
+    response = client.get(candidate_url(lang=lang))
+    html = response.get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;" in html
+    rows = soup(response).select("ol.widget-pledges > li")
+    assert rows[0].a.get_text() == data.kept.title
+    suffix = "?lang=en" if lang == "en" else ""
+    assert [r.a["href"] for r in rows] == [
+        f"{SITE}/pledges/{p.id}{suffix}" for p in (data.kept, data.broken, data.overdue)
+    ]
+    assert [r.select_one(".status").get_text(strip=True) for r in rows] == statuses
+    assert [bool(r.select_one(".status-line .overdue")) for r in rows] == [False, False, True]
+    assert [len(r.find_all(recursive=False)) for r in rows] == [2, 2, 2]  # link, status line

@@ -414,6 +414,29 @@ def test_english_status_labels_and_language_switch(client, site):
     assert {s.get_text(strip=True) for s in french.select("#pledge-list .status")} == {"En attente"}
 
 
+@pytest.mark.parametrize(("lang", "label"), [("fr", "Langue"), ("en", "Language")])
+def test_language_switch_is_labelled_and_escaped(client, site, lang, label):
+    """The header's switch (views.urls.language_switch): a list labelled in the page's
+    language, each language named in itself, the current one marked, the links' `&`
+    escaped in the HTML."""
+    html = client.get(f"{BOARD}?status=broken&theme=video-surveillance&lang={lang}").get_data(
+        as_text=True
+    )
+    switch = BeautifulSoup(html, "html.parser").select_one("ul.language-switch")
+    assert switch["aria-label"] == label
+    links = switch.select("li > a")
+    assert [(a["lang"], a["hreflang"], a.get_text()) for a in links] == [
+        ("fr", "fr", "Français"),
+        ("en", "en", "English"),
+    ]
+    assert [a.get("aria-current") for a in links] == [
+        "true" if lang == "fr" else None,
+        "true" if lang == "en" else None,
+    ]
+    assert "status=broken&amp;" in html
+    assert "status=broken&theme" not in html
+
+
 def test_language_switch_keeps_filters(client, site):
     page = soup(client.get(f"{BOARD}?status=broken&theme=video-surveillance"))
     href = page.select_one(".language-switch a[hreflang=en]")["href"]

@@ -131,7 +131,7 @@ def test_finding_4_the_error_page_itself_cannot_fail(app, client):
         raise RuntimeError("the layout cannot be rendered")
 
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: render the 500 page
-    app.jinja_env.globals["lang_url"] = broken
+    app.jinja_env.globals["language_switch"] = broken  # every page's header calls it
     response = client.get("/")
     assert response.status_code == 500
     assert "<h1>500 Internal Server Error</h1>" in response.get_data(as_text=True)
