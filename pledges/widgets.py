@@ -7,6 +7,7 @@ any of them. No writes, no Flask.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -176,15 +177,17 @@ def get_candidate_widget(
         return None
     candidate = RecordBuilder().candidate(row)
     counts = CandidateCounts(candidate)
-    pledges = []
+    pledges: list[WidgetPledge] = []
     if with_pledges:
-        new = WidgetPledge._make
-        pledges = [new(values) for values in conn.execute(listed, {"candidate_id": candidate.id})]
+        # fetchall: one call for the rows, not one per row.
+        rows = conn.execute(listed, {"candidate_id": candidate.id}).fetchall()
+        pledges = list(map(WidgetPledge._make, rows))
     if with_pledges and len(pledges) <= MAX_WIDGET_PLEDGES:
-        for shown in pledges:
-            status = PledgeStatus(shown.status).value
-            setattr(counts, status, getattr(counts, status) + 1)
-            counts.overdue += shown.is_overdue(today)
+        tally = Counter(shown.status for shown in pledges)
+        counts.kept = tally[PledgeStatus.KEPT]
+        counts.broken = tally[PledgeStatus.BROKEN]
+        counts.pending = tally[PledgeStatus.PENDING]
+        counts.overdue = sum(shown.is_overdue(today) for shown in pledges)
     else:
         del pledges[MAX_WIDGET_PLEDGES:]
         for status, number, overdue in conn.execute(

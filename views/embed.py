@@ -25,7 +25,7 @@ from pledges.archiving import is_gone
 from pledges.widgets import WidgetPledge, get_candidate_widget, get_pledge_widget
 from views import request_locale
 from views.database import db_session
-from views.labels import status_line, today
+from views.labels import status_line_maker, today
 from views.page_cache import WIDGET, serve_public
 from views.request_locale import locale_code
 from views.urls import absolute_path, absolute_url, id_link_maker, path_for, site_root
@@ -113,9 +113,10 @@ def pledge_items(
     """The candidate widget's list items: each pledge's title, linked to its page (in a
     new tab: the widget sits on a partner's page), and its status line. Up to a hundred
     rows per widget, so written here rather than in a template loop."""
+    status_line = status_line_maker(today)
     items = [
         f'    <li>\n      <a href="{escape(link(pledge.id))}" target="_blank" rel="noopener">'
-        f"{escape(pledge.title)}</a>\n      {status_line(pledge, today)}\n    </li>"
+        f"{escape(pledge.title)}</a>\n      {status_line(pledge)}\n    </li>"
         for pledge in pledges
     ]
     return Markup("\n".join(items))  # noqa: S704  (every value escaped)

@@ -7,7 +7,7 @@ shown in the site's zone (SITE_TIMEZONE), which is also the zone of "today".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -206,13 +206,24 @@ def status_line(pledge: HasStatus, today: date) -> Markup:
     """A pledge's status, the date it holds since and the overdue mark beside it, never
     instead of it (templates' `status_line`): lists repeat the same few lines, so each
     (status, date, overdue) is written once per language and site root."""
-    return _status_line(
-        PledgeStatus(pledge.status).value,
-        pledge.status_since,
-        pledge.is_overdue(today),
-        locale_code(),
-        request.script_root,
-    )
+    return status_line_maker(today)(pledge)
+
+
+def status_line_maker(today: date) -> Callable[[HasStatus], Markup]:
+    """`status_line` for the rows of one list: the language and site root read once
+    for the list, not per row (a widget has up to a hundred)."""
+    locale, script_root = locale_code(), request.script_root
+
+    def line(pledge: HasStatus) -> Markup:
+        return _status_line(
+            PledgeStatus(pledge.status).value,
+            pledge.status_since,
+            pledge.is_overdue(today),
+            locale,
+            script_root,
+        )
+
+    return line
 
 
 @lru_cache(maxsize=4096)

@@ -16,6 +16,7 @@ from pledges.links import is_http_url
 from pledges.text import render_markdown, sanitise_html, stored_html
 from views.embed import alternate_links, embed_snippets
 from views.error_messages import archive_reason, code_message
+from views.fragments import demo_notice, fixed_fragment
 from views.labels import (
     candidate_link,
     colon,
@@ -86,6 +87,9 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = path_for
     app.add_template_global(language_switch)
     app.add_template_global(embed_snippets)
+    # Fragments that read no data, rendered once per language and link shape
+    app.add_template_global(fixed_fragment)
+    app.add_template_global(demo_notice)
     app.add_template_global(alternate_links)
     # Untrusted text and links (security: every stored string passes one of these)
     app.add_template_filter(render_markdown, "markdown")
