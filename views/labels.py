@@ -13,18 +13,18 @@ from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_datetime_format, get_timezone_location
-from flask import current_app, g, request, url_for
+from flask import current_app, g, has_app_context, request, url_for
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from models.db import utc_now
 from models.enums import EvidenceKind, PledgeStatus, Stance
 from pledges.themes import theme_names
+from views import request_locale
 from views.database import db_session, read_per_version
-from views.request_locale import locale, locale_code
+from views.request_locale import locale_code
 from views.urls import path_for
 
 # Labels of stored enum values, in French (the source language), translated by
@@ -82,16 +82,22 @@ def long_date(value: date) -> str:
     """
     if isinstance(value, datetime):
         value = value.astimezone(site_zone())
-    return _long_date(value.year, value.month, value.day, locale())
+    return _long_date(value.year, value.month, value.day, _date_language())
+
+
+def _date_language() -> str:
+    """The current language's code; Babel's French outside an app context (a script)."""
+    return locale_code() if has_app_context() else "fr"
 
 
 # A page shows tens of dates, mostly the same few hundred across the site: each
-# (day, language) is formatted by Babel once per worker, and its Locale is the
-# request's own (never parsed again per call). Bounded: entries are tiny.
+# (day, language) is formatted by Babel once per worker. Keyed by the language's code,
+# a string: a babel Locale hashes and compares in Python, on every lookup.
+# Bounded: entries are tiny.
 @lru_cache(maxsize=8192)
-def _long_date(year: int, month: int, day: int, locale: Locale | None) -> str:
-    text = babel_format_date(date(year, month, day), "long", locale=locale or "fr")
-    if day == 1 and str(locale) == "fr" and text.startswith("1 "):
+def _long_date(year: int, month: int, day: int, code: str) -> str:
+    text = babel_format_date(date(year, month, day), "long", locale=code)
+    if day == 1 and code == "fr" and text.startswith("1 "):
         return "1er " + text[2:]
     return text
 
@@ -166,11 +172,11 @@ def date_html(value: date | None) -> Markup:
         return Markup("")
     if isinstance(value, datetime):
         return DATE.format(iso=value.isoformat(), day=long_date(value))
-    return _date_html(value, locale())
+    return _date_html(value, _date_language())
 
 
 @lru_cache(maxsize=8192)
-def _date_html(value: date, _locale: Locale | None) -> Markup:
+def _date_html(value: date, _code: str) -> Markup:
     return DATE.format(iso=value.isoformat(), day=long_date(value))
 
 
@@ -339,6 +345,35 @@ def kind_label(kind: EvidenceKind | str) -> str:
 
 def stance_label(stance: Stance | str) -> str:
     return _label("stance", Stance(stance), locale_code())
+
+
+class CitedEvidence(Protocol):
+    @property
+    def kind(self) -> EvidenceKind: ...
+    @property
+    def stance(self) -> Stance: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def outlet(self) -> str: ...
+
+
+def evidence_heading(evidence: CitedEvidence) -> Markup:
+    """The first line of an evidence entry in a pledge's timeline (templates'
+    `evidence_heading`): what it is, whose side it takes, and its link and outlet.
+    A timeline has an entry per item: one call instead of eight in the template."""
+    what = f"{escape(kind_label(evidence.kind))}, {escape(stance_label(evidence.stance))}"
+    link = (
+        f'<a href="{escape(evidence.url)}" rel="noopener noreferrer nofollow">'
+        f"{escape(evidence.title or evidence.url)}</a>"
+    )
+    # Every value escaped; the rest is fixed markup.
+    return Markup(  # noqa: S704
+        f"<p><strong>{escape(request_locale.gettext('Preuve'))}</strong> ({what}){colon()}\n"
+        f"          {link} — {escape(evidence.outlet)}</p>"
+    )
 
 
 def link_status_label(status: str | None) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import Flask
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from pledges.links import is_http_url
@@ -23,6 +22,7 @@ from views.labels import (
     counts_bar,
     counts_text,
     date_html,
+    evidence_heading,
     iso_instant,
     kind_label,
     link_status_label,
@@ -36,6 +36,7 @@ from views.labels import (
     theme_label,
     today,
 )
+from views.request_locale import locale_code
 from views.urls import language_switch, path_for
 
 
@@ -76,9 +77,10 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(iso_instant)
     app.add_template_global(kind_label)
+    app.add_template_global(evidence_heading)
     app.add_template_global(stance_label)
     app.add_template_global(today)
-    app.add_template_global(get_locale)
+    app.add_template_global(locale_code)  # the language's code as a string, read once per request
     app.add_template_global(colon)
     app.add_template_global(code_message)
     app.add_template_global(archive_reason)

@@ -103,3 +103,29 @@ def test_a_fragment_is_rendered_once_per_key_and_the_store_is_bounded(app, monke
         assert len(rendered) == 3
     store = app.extensions["fixed_fragments"]
     assert len(store.rendered) <= 2
+
+
+@pytest.mark.parametrize("anonymous_first", [True, False])
+def test_account_links_are_kept_for_anonymous_visitors_only(
+    app, client, auth, pledges, anonymous_first
+):
+    """The header's account links: an anonymous visitor's are kept per language
+    (base.html), never shown to someone logged in, nor theirs to an anonymous one."""
+    path = f"/pledges/{pledges['marseille-2020'].id}"
+    anonymous = app.test_client()
+
+    def anonymous_links():
+        response = anonymous.get(path)
+        assert "Set-Cookie" not in response.headers
+        nav = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one("#nav")
+        return [a.get_text() for a in nav.find_all("a")]
+
+    if anonymous_first:
+        assert anonymous_links() == ["Connexion"]
+    auth.login_as(display_name="Camille Bénévole")
+    nav = page(client, path).select_one("#nav")
+    assert "Camille Bénévole" in nav.get_text()
+    assert nav.find("form", action="/auth/logout") is not None
+    assert anonymous_links() == ["Connexion"]
+    english = BeautifulSoup(anonymous.get(path + "?lang=en").get_data(as_text=True), "html.parser")
+    assert [a.get_text() for a in english.select("#nav a")] == ["Log in"]

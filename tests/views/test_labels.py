@@ -155,3 +155,44 @@ def test_date_html_writes_a_time_element_per_language(app):
         assert (
             str(date_html(date(2024, 4, 1))) == '<time datetime="2024-04-01">April 1, 2024</time>'
         )
+
+
+def test_long_date_outside_an_app_context_is_french():
+    """A script formatting a date without the app (no request language): Babel's French."""
+    from views.labels import long_date
+
+    assert long_date(date(2024, 4, 1)) == "1er avril 2024"
+
+
+def test_evidence_heading_escapes_every_value_in_either_language(app):
+    """templates' `evidence_heading` (a pledge's timeline): kind, stance, link and outlet,
+    each value escaped, the labels and colon in the reader's language."""
+    from types import SimpleNamespace
+
+    from models.enums import EvidenceKind, Stance
+    from views.labels import evidence_heading
+
+    item = SimpleNamespace(
+        kind=EvidenceKind.COUNCIL_VOTE,
+        stance=Stance.CONTEXT,
+        url='https://presse.example/a?b=1&c="x"',
+        title='<script>alert("t")</script>',
+        outlet="L'Écho <b>",
+    )
+    expected = {
+        "fr": (
+            "<p><strong>Preuve</strong> (vote du conseil, contexte)\u00a0:\n"
+            '          <a href="https://presse.example/a?b=1&amp;c=&#34;x&#34;" '
+            'rel="noopener noreferrer nofollow">&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;</a>'
+            " — L&#39;Écho &lt;b&gt;</p>"
+        ),
+        "en": "<p><strong>Evidence</strong> (council vote, context):\n",
+    }
+    for lang, start in expected.items():
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            assert str(evidence_heading(item)).startswith(start)
+    untitled = SimpleNamespace(**{**vars(item), "title": ""})
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert ">https://presse.example/a?b=1&amp;c=&#34;x&#34;</a>" in evidence_heading(untitled)
