@@ -104,11 +104,9 @@ def candidate_columns(*, with_election: bool = True) -> list[Column[Any]]:
     return own + election_columns() if with_election else own
 
 
-def pledge_columns(*, with_candidate: bool = True) -> list[Column[Any]]:
-    """The pledge's columns, then its candidate's and election's (join both) unless
-    `with_candidate` is False (RecordBuilder.pledge_of then takes a known candidate)."""
-    own = [table_of(Pledge).c[name] for name in _PLEDGE]
-    return own + candidate_columns() if with_candidate else own
+def pledge_columns() -> list[Column[Any]]:
+    """The pledge's columns, then its candidate's and election's (join both)."""
+    return [table_of(Pledge).c[name] for name in _PLEDGE] + candidate_columns()
 
 
 CANDIDATE_WIDTH = len(_CANDIDATE) + len(_ELECTION)
@@ -156,10 +154,6 @@ class RecordBuilder:
         own = len(_PLEDGE)
         candidate = self.candidate(values[own : own + CANDIDATE_WIDTH])
         return _new_pledge(*values[:own], candidate)
-
-    def pledge_of(self, values: Sequence[Any], candidate: CandidateRecord) -> PledgeRecord:
-        """A pledge selected without its candidate's columns, who is `candidate`."""
-        return _new_pledge(*values[: len(_PLEDGE)], candidate)
 
 
 # ---------------------------------------------------------------- a pledge's own page

@@ -5,6 +5,10 @@ layout (embed/base.html, not the site's). views.security lets these routes be
 framed (frame-ancestors from EMBED_ALLOWED_ORIGINS). Responses are public and
 cached by a strong ETag computed from one primary-key read, so a revalidation
 costs one query and renders nothing. Every link opens our full page in a new tab.
+
+Also the site's own pages' ways to embed and be embedded: the "Intégrer" block's
+snippets (embed_snippets) and the <head> links every public page carries to its
+Atom feeds and to oEmbed (alternate_links).
 """
 
 from __future__ import annotations

@@ -4,9 +4,14 @@ The site footer, the demonstration-data notice or a pledge's "embed" block come 
 the same on every page for the same few inputs: the language, the shape of the
 links (script root, the visitor's `?lang=`, the site's address) and the values
 passed in. `fixed_fragment` renders such a template once for those and keeps the
-result (bounded, per app). It is for fragments that depend on nothing else: never
-the database, the visitor's session or the request's path; a value they show must
-be passed in, so that it is part of the key.
+result (bounded, per app; emptied when full). It is for fragments that depend on
+nothing else: never the database, the visitor's session or the request's path; a
+value they show must be passed in, so that it is part of the key, and values that
+compare equal must render the same (pass a dataclass, not Markup beside str).
+tests/views/test_fragments.py checks what each such template may read.
+
+While templates reload (debug, `make run`), nothing is kept: an edited fragment
+shows at the next request.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ def fixed_fragment(name: str, **values: Hashable) -> Markup:
     found = store.rendered.get(key)
     if found is None:
         found = Markup(render_template(name, **values))  # noqa: S704  (an autoescaped template)
+        if current_app.jinja_env.auto_reload:
+            return found
         with store.lock:
             if len(store.rendered) >= KEPT_AT_MOST:
                 store.rendered.clear()

@@ -211,12 +211,12 @@ class HasStatus(Protocol):
 def status_line(pledge: HasStatus, today: date) -> Markup:
     """A pledge's status, the date it holds since and the overdue mark beside it, never
     instead of it (templates' `status_line`): lists repeat the same few lines, so each
-    (status, date, overdue) is written once per language and site root."""
+    (status, date, overdue) is written once per language and script root."""
     return status_line_maker(today)(pledge)
 
 
 def status_line_maker(today: date) -> Callable[[HasStatus], Markup]:
-    """`status_line` for the rows of one list: the language and site root read once
+    """`status_line` for the rows of one list: the language and script root read once
     for the list, not per row (a widget has up to a hundred)."""
     locale, script_root = locale_code(), request.script_root
 

@@ -128,6 +128,7 @@ def page_key() -> tuple[Any, ...]:
     return (
         "page",
         request.host,
+        request.script_root,  # every link starts with it: a site mounted under a prefix
         request.path,
         tuple(sorted(request.args.items(multi=True))),
         locale_code(),

@@ -482,3 +482,38 @@ def test_a_check_of_the_previous_address_finishing_after_a_correction_is_not_sto
     assert "not stored" in report.detail
     app_session.expire_all()
     assert app_session.get(LinkCheck, item.id) is None
+
+
+def test_the_archive_mark_is_included_exactly_when_it_says_something(app):
+    """public/_timeline.html includes the mark only when EvidenceArchive.shows_mark:
+    for every state an item's archive can be in, that is exactly when the mark's
+    template writes something."""
+    from datetime import UTC, datetime
+    from itertools import product
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from pledges.archive.jobs import DONE, FAILED, PENDING, REFUSED
+    from pledges.archive.links import LINK_STATUSES
+    from pledges.archive.reads import CheckMark, EvidenceArchive, JobMark, SnapshotMark
+
+    url = "https://presse.example/article"
+    at = datetime(2024, 3, 1, tzinfo=UTC)
+    copies = {
+        "none": [],
+        "current": [SnapshotMark(1, url, at), SnapshotMark(2, url, at)],
+        "earlier URL only": [SnapshotMark(3, "https://presse.example/ancienne", at)],
+    }
+    jobs = [None, *(JobMark(state, "robots") for state in (PENDING, DONE, REFUSED, FAILED))]
+    jobs.append(JobMark(FAILED, ""))
+    checks = [None, CheckMark(None), *(CheckMark(status) for status in LINK_STATUSES)]
+    seen = set()
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        for (kind, snapshots), job, check in product(copies.items(), jobs, checks):
+            mark = EvidenceArchive(snapshots=list(snapshots), job=job, check=check, url=url)
+            html = render_template("public/_archive_mark.html", a=mark, e=SimpleNamespace(id=7))
+            assert bool(html.strip()) is mark.shows_mark, (kind, job, check)
+            seen.add(mark.shows_mark)
+    assert seen == {True, False}

@@ -129,3 +129,44 @@ def test_account_links_are_kept_for_anonymous_visitors_only(
     assert anonymous_links() == ["Connexion"]
     english = BeautifulSoup(anonymous.get(path + "?lang=en").get_data(as_text=True), "html.parser")
     assert [a.get_text() for a in english.select("#nav a")] == ["Log in"]
+
+
+# What each fixed fragment may read besides the values passed in: translations, URL
+# building, the colon, the config. Never the session, the visitor or the request.
+FIXED_FRAGMENTS = {
+    "_footer.html": set(),
+    "_demo_notice.html": set(),
+    "public/_embed_snippets.html": {"snippets"},
+    # Kept for anonymous visitors only (base.html tests who is logged in first).
+    "auth/_nav.html": {"current_user", "csrf_token"},
+}
+SAFE_GLOBALS = {"_", "url_for", "colon"}
+
+
+@pytest.mark.parametrize("name", sorted(FIXED_FRAGMENTS))
+def test_fixed_fragments_read_nothing_but_their_values(app, name):
+    from jinja2 import meta
+
+    source = app.jinja_loader.get_source(app.jinja_env, name)[0]
+    read = meta.find_undeclared_variables(app.jinja_env.parse(source))
+    assert read <= SAFE_GLOBALS | FIXED_FRAGMENTS[name], read - SAFE_GLOBALS
+
+
+def test_fixed_fragments_are_kept_per_language_and_script_root(client, pledges):
+    """The language chosen by Accept-Language alone, and the script root the site is
+    mounted under, each get their own fragments."""
+    path = f"/pledges/{pledges['marseille-2020'].id}"
+
+    def footer(**kw):
+        response = client.get(path, **kw)
+        assert response.status_code == 200
+        html = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        return html.select_one("footer.site-footer")
+
+    assert "Données ouvertes" in footer().get_text()
+    english = footer(headers={"Accept-Language": "en"})
+    assert "Open data" in english.get_text()
+    assert english.a["href"] == "/themes/"  # no ?lang=: the visitor did not ask in the URL
+    mounted = footer(base_url="http://localhost/sous-dossier/")
+    assert mounted.a["href"] == "/sous-dossier/themes/"
+    assert footer().a["href"] == "/themes/"

@@ -9,6 +9,7 @@ that is meant to alter the output, regenerate the file with
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -260,3 +261,32 @@ def test_partner_outputs_are_unchanged(client, data, database_url):
     # Compare by lines first for a readable failure, then exactly.
     assert output.splitlines() == expected.splitlines()
     assert output == expected
+
+
+# The widget's and badges' answers in the golden file, hashed, for each FORMAT_VERSION.
+# Their ETag is strong and names no bytes, only the data and this version: when their
+# markup changes, FORMAT_VERSION must change too, or partners' caches keep the old
+# answer as if it were the new one. Changed the markup? Bump FORMAT_VERSION
+# (pledges/widgets.py), then add its hash here (the failure prints it).
+WIDGET_FORMATS = {
+    "1": "6524f956c78b5ab9c65bc3fbe20a02839b6b1cbc57144ac7cb600239e1b3fb22",
+    "2": "b0847d64bf421b1acb480175e2a1026bb07df219cb73b8956549f93e8c3cf0b2",
+}
+
+
+def widget_sections(golden: str) -> str:
+    sections = golden.split("\n=== ")
+    kept = [s for s in sections if s.startswith(("/embed/", "/badge/"))]
+    assert len(kept) == 7
+    return "\n=== ".join(kept)
+
+
+def test_widget_markup_changes_with_its_format_version():
+    from pledges.widgets import FORMAT_VERSION
+
+    with GOLDEN.open(encoding="utf-8", newline="") as file:
+        digest = hashlib.sha256(widget_sections(file.read()).encode()).hexdigest()
+    assert WIDGET_FORMATS.get(FORMAT_VERSION) == digest, (
+        f"the widget or badge markup changed: bump FORMAT_VERSION, then add "
+        f'"{FORMAT_VERSION}": "{digest}" to WIDGET_FORMATS'
+    )
