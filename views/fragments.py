@@ -10,7 +10,7 @@ value they show must be passed in, so that it is part of the key, and values tha
 compare equal must render the same (pass a dataclass, not Markup beside str).
 tests/views/test_fragments.py checks what each such template may read.
 
-While templates reload (debug, `make run`), nothing is kept: an edited fragment
+While templates reload (`FLASK_DEBUG=1 make run`), nothing is kept: an edited fragment
 shows at the next request.
 """
 
